@@ -1,0 +1,134 @@
+"""Application factory: `create_app()` builds the site from small `setup_*` steps."""
+
+from __future__ import annotations
+
+from flask import Flask, g, render_template, request
+from flask_babel import get_locale
+from jinja2 import ChainableUndefined, ChoiceLoader, FileSystemLoader, PackageLoader
+from sqlalchemy import event
+from sqlalchemy.engine import Engine
+
+from app.config import Config, config_from_environment
+from app.extensions import babel, csrf, db, htmx, limiter, migrate
+
+CONTENT_SECURITY_POLICY = (
+    "default-src 'self'; script-src 'self'; style-src 'self'; img-src 'self' data:; "
+    "font-src 'self'; connect-src 'self'; object-src 'none'; base-uri 'self'; "
+    "form-action 'self'; frame-ancestors 'none'"
+)
+SECURITY_HEADERS = {
+    "Content-Security-Policy": CONTENT_SECURITY_POLICY,
+    "X-Content-Type-Options": "nosniff",
+    "Referrer-Policy": "strict-origin-when-cross-origin",
+    "X-Frame-Options": "DENY",
+    "Cross-Origin-Opener-Policy": "same-origin",
+    "Permissions-Policy": "camera=(), microphone=(), geolocation=(), payment=()",
+}
+
+
+def create_app(config: Config | None = None) -> Flask:
+    app = Flask(__name__)
+    app.config.from_object(config or config_from_environment())
+    setup_templates(app)
+    setup_extensions(app)
+    setup_blueprints(app)
+    setup_error_pages(app)
+    setup_security_headers(app)
+    setup_cli(app)
+    return app
+
+
+def select_locale() -> str:
+    from flask import current_app
+
+    languages = current_app.config["LANGUAGES"]
+    chosen = request.args.get("lang") or request.cookies.get("lang")
+    if chosen in languages:
+        return chosen
+    return request.accept_languages.best_match(languages) or current_app.config["BABEL_DEFAULT_LOCALE"]
+
+
+def setup_templates(app: Flask) -> None:
+    # The NHS.UK component macros leave optional parameters undefined and chain into them.
+    app.jinja_options = {
+        "undefined": ChainableUndefined,
+        "loader": ChoiceLoader(
+            [FileSystemLoader(str(app.root_path) + "/templates"), PackageLoader("nhsuk_frontend_jinja")]
+        ),
+        "autoescape": True,
+        "extensions": ["jinja2.ext.i18n"],
+    }
+    from app import formatting
+
+    formatting.register(app)
+
+    @app.context_processor
+    def page_language() -> dict[str, str]:
+        code = str(get_locale() or app.config["BABEL_DEFAULT_LOCALE"])
+        language = code.split("_")[0]
+        return {
+            "html_lang": code.replace("_", "-"),
+            "html_dir": "rtl" if language in app.config["RTL_LANGUAGES"] else "ltr",
+        }
+
+
+def setup_extensions(app: Flask) -> None:
+    db.init_app(app)
+    migrate.init_app(app, db, directory=str(app.root_path) + "/../migrations")
+    csrf.init_app(app)
+    babel.init_app(app, locale_selector=select_locale)
+    htmx.init_app(app)
+    limiter.init_app(app)
+    import app.models  # noqa: F401  (registers every table with the metadata)
+
+
+@event.listens_for(Engine, "connect")
+def _sqlite_pragmas(dbapi_connection, connection_record) -> None:  # noqa: ANN001
+    """WAL lets readers carry on while one writer writes; the busy timeout queues writers instead of failing."""
+    if type(dbapi_connection).__module__.startswith("sqlite3"):
+        cursor = dbapi_connection.cursor()
+        cursor.execute("PRAGMA journal_mode=WAL")
+        cursor.execute("PRAGMA busy_timeout=5000")
+        cursor.execute("PRAGMA foreign_keys=ON")
+        cursor.close()
+
+
+def setup_blueprints(app: Flask) -> None:
+    from app.admin import admin
+    from app.engage import engage
+    from app.public import public
+
+    app.register_blueprint(public)
+    app.register_blueprint(engage)
+    app.register_blueprint(admin)
+
+
+def setup_error_pages(app: Flask) -> None:
+    @app.errorhandler(404)
+    def not_found(error: Exception) -> tuple[str, int]:
+        return render_template("errors/404.html"), 404
+
+    @app.errorhandler(500)
+    def server_error(error: Exception) -> tuple[str, int]:
+        db.session.rollback()
+        return render_template("errors/500.html"), 500
+
+
+def setup_security_headers(app: Flask) -> None:
+    @app.after_request
+    def add_headers(response):  # noqa: ANN001, ANN202
+        for name, value in SECURITY_HEADERS.items():
+            response.headers.setdefault(name, value)
+        if app.config.get("SESSION_COOKIE_SECURE"):
+            response.headers.setdefault("Strict-Transport-Security", "max-age=31536000; includeSubDomains")
+        return response
+
+    @app.before_request
+    def remember_start() -> None:
+        g.setdefault("page_title", None)
+
+
+def setup_cli(app: Flask) -> None:
+    from app.cli import register
+
+    register(app)

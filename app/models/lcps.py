@@ -1,0 +1,149 @@
+"""Local Care Partnerships and what defines them: areas, GP practices, postcode districts, partners, priorities."""
+
+from __future__ import annotations
+
+from typing import TYPE_CHECKING
+
+from sqlalchemy import ForeignKey, String, Text, UniqueConstraint
+from sqlalchemy.orm import Mapped, mapped_column, relationship
+
+from app.extensions import db
+from app.models.topics import Topic, topic_link_table
+
+if TYPE_CHECKING:
+    from app.models.activity import Meeting, Update
+    from app.models.maturity import MaturityAssessment
+
+priority_topic = topic_link_table("priority_topic", "priority")
+lcp_resident_topic = topic_link_table("lcp_resident_topic", "lcp")
+
+
+class Lcp(db.Model):
+    __tablename__ = "lcp"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    slug: Mapped[str] = mapped_column(String(80), unique=True)
+    name: Mapped[str] = mapped_column(String(200))
+    # The name people use in a sentence, e.g. "LS25 & LS26" or "HATCH".
+    short_name: Mapped[str] = mapped_column(String(120))
+    summary: Mapped[str] = mapped_column(Text, default="")
+    # How well the public sources establish this partnership: high, medium or low.
+    confidence: Mapped[str] = mapped_column(String(10), default="high")
+    population: Mapped[int | None]
+    population_note: Mapped[str] = mapped_column(Text, default="")
+    health_context: Mapped[str] = mapped_column(Text, default="")
+    community_profile: Mapped[str] = mapped_column(Text, default="")
+    residents_said: Mapped[str] = mapped_column(Text, default="")
+    source_notes: Mapped[str] = mapped_column(Text, default="")
+    gp_practices_note: Mapped[str] = mapped_column(Text, default="")
+    areas_note: Mapped[str] = mapped_column(Text, default="")
+    sources: Mapped[str] = mapped_column(Text, default="")  # one URL a line
+    contact_email: Mapped[str | None] = mapped_column(String(200))
+
+    areas: Mapped[list[Area]] = relationship(
+        back_populates="lcp", order_by="Area.position", cascade="all, delete-orphan"
+    )
+    gp_practices: Mapped[list[GpPractice]] = relationship(
+        back_populates="lcp", order_by="GpPractice.name", cascade="all, delete-orphan"
+    )
+    district_links: Mapped[list[LcpPostcodeDistrict]] = relationship(
+        back_populates="lcp", cascade="all, delete-orphan"
+    )
+    partners: Mapped[list[Partner]] = relationship(
+        back_populates="lcp", order_by="Partner.position", cascade="all, delete-orphan"
+    )
+    priorities: Mapped[list[Priority]] = relationship(
+        back_populates="lcp", order_by="Priority.position", cascade="all, delete-orphan"
+    )
+    resident_topics: Mapped[list[Topic]] = relationship(secondary=lcp_resident_topic, order_by="Topic.position")
+    meetings: Mapped[list[Meeting]] = relationship(back_populates="lcp", order_by="Meeting.starts_at")
+    updates: Mapped[list[Update]] = relationship(back_populates="lcp", order_by="Update.published_at.desc()")
+    assessments: Mapped[list[MaturityAssessment]] = relationship(
+        back_populates="lcp", order_by="MaturityAssessment.assessed_on.desc()"
+    )
+
+    @property
+    def source_urls(self) -> list[str]:
+        return [line for line in self.sources.splitlines() if line.strip()]
+
+    def __repr__(self) -> str:
+        return f"<Lcp {self.slug}>"
+
+
+class Area(db.Model):
+    """A neighbourhood, town or ward the partnership covers."""
+
+    __tablename__ = "area"
+    __table_args__ = (UniqueConstraint("lcp_id", "name"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    lcp_id: Mapped[int] = mapped_column(ForeignKey("lcp.id", ondelete="CASCADE"), index=True)
+    name: Mapped[str] = mapped_column(String(120))
+    kind: Mapped[str] = mapped_column(String(20), default="neighbourhood")
+    position: Mapped[int] = mapped_column(default=0)
+
+    lcp: Mapped[Lcp] = relationship(back_populates="areas")
+
+
+class GpPractice(db.Model):
+    __tablename__ = "gp_practice"
+    __table_args__ = (UniqueConstraint("lcp_id", "name"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    lcp_id: Mapped[int] = mapped_column(ForeignKey("lcp.id", ondelete="CASCADE"), index=True)
+    name: Mapped[str] = mapped_column(String(200))
+
+    lcp: Mapped[Lcp] = relationship(back_populates="gp_practices")
+
+
+class PostcodeDistrict(db.Model):
+    """An outward code such as LS14; `in_leeds` marks districts wholly or partly in the city."""
+
+    __tablename__ = "postcode_district"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    code: Mapped[str] = mapped_column(String(8), unique=True)
+    in_leeds: Mapped[bool] = mapped_column(default=True)
+
+    lcp_links: Mapped[list[LcpPostcodeDistrict]] = relationship(back_populates="district")
+
+
+class LcpPostcodeDistrict(db.Model):
+    """A district points to an LCP. `derived` marks links inferred from place names, not stated by a source."""
+
+    __tablename__ = "lcp_postcode_district"
+
+    lcp_id: Mapped[int] = mapped_column(ForeignKey("lcp.id", ondelete="CASCADE"), primary_key=True)
+    district_id: Mapped[int] = mapped_column(ForeignKey("postcode_district.id", ondelete="CASCADE"), primary_key=True)
+    derived: Mapped[bool] = mapped_column(default=False)
+    # Shown to people with the finder's answer, so written for them.
+    note: Mapped[str] = mapped_column(Text, default="")
+
+    lcp: Mapped[Lcp] = relationship(back_populates="district_links")
+    district: Mapped[PostcodeDistrict] = relationship(back_populates="lcp_links")
+
+
+class Partner(db.Model):
+    __tablename__ = "partner"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    lcp_id: Mapped[int] = mapped_column(ForeignKey("lcp.id", ondelete="CASCADE"), index=True)
+    name: Mapped[str] = mapped_column(String(200))
+    kind: Mapped[str] = mapped_column(String(120), default="")
+    position: Mapped[int] = mapped_column(default=0)
+
+    lcp: Mapped[Lcp] = relationship(back_populates="partners")
+
+
+class Priority(db.Model):
+    __tablename__ = "priority"
+    __table_args__ = (UniqueConstraint("lcp_id", "title"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    lcp_id: Mapped[int] = mapped_column(ForeignKey("lcp.id", ondelete="CASCADE"), index=True)
+    title: Mapped[str] = mapped_column(String(200))
+    summary: Mapped[str] = mapped_column(Text, default="")
+    position: Mapped[int] = mapped_column(default=0)
+
+    lcp: Mapped[Lcp] = relationship(back_populates="priorities")
+    topics: Mapped[list[Topic]] = relationship(secondary=priority_topic, order_by="Topic.position")

@@ -1,0 +1,31 @@
+"""One topic list shared by priorities, agenda items, updates and (later) subscriptions and submissions."""
+
+from __future__ import annotations
+
+from sqlalchemy import Column, ForeignKey, String, Table, Text
+from sqlalchemy.orm import Mapped, mapped_column
+
+from app.extensions import db
+
+
+class Topic(db.Model):
+    __tablename__ = "topic"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    slug: Mapped[str] = mapped_column(String(80), unique=True)
+    label: Mapped[str] = mapped_column(String(120))
+    summary: Mapped[str] = mapped_column(Text, default="")
+    position: Mapped[int] = mapped_column(default=0)
+
+    def __repr__(self) -> str:
+        return f"<Topic {self.slug}>"
+
+
+def topic_link_table(name: str, owner_table: str) -> Table:
+    """An association table between `owner_table` and topics; one shape for every tagged thing."""
+    return Table(
+        name,
+        db.metadata,
+        Column(f"{owner_table}_id", ForeignKey(f"{owner_table}.id", ondelete="CASCADE"), primary_key=True),
+        Column("topic_id", ForeignKey("topic.id", ondelete="CASCADE"), primary_key=True),
+    )

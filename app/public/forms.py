@@ -1,0 +1,22 @@
+"""Forms of the public blueprint. They are GET forms, so they carry no CSRF token."""
+
+from __future__ import annotations
+
+from flask_babel import lazy_gettext as _l
+from flask_wtf import FlaskForm
+from wtforms import SearchField, SelectField
+
+
+class FindForm(FlaskForm):
+    class Meta:
+        csrf = False
+
+    q = SearchField(_l("GP practice, postcode or neighbourhood"))
+
+
+class DirectoryFilterForm(FlaskForm):
+    class Meta:
+        csrf = False
+
+    topic = SelectField(_l("Topic"), choices=[], validate_choice=False)
+    area = SelectField(_l("Area"), choices=[], validate_choice=False)

@@ -1,0 +1,93 @@
+"""Public pages. Each view looks things up through a service and renders a page, or its fragment for htmx."""
+
+from __future__ import annotations
+
+from flask import current_app, render_template, request
+from flask_babel import gettext as _
+from sqlalchemy import text
+
+from app.extensions import db
+from app.htmx import page_or_fragment
+from app.public import public
+from app.public.forms import DirectoryFilterForm, FindForm
+from app.services import directory, finder
+from app.services.maturity import maturity_summary
+
+
+@public.get("/")
+def home() -> str:
+    return render_template("public/home.html", form=FindForm(request.args))
+
+
+@public.get("/lcps")
+def lcp_directory():  # noqa: ANN201
+    form = DirectoryFilterForm(request.args)
+    form.topic.choices = [("", _("All topics"))] + [(t.slug, t.label) for t in directory.all_topics()]
+    form.area.choices = [("", _("All areas"))] + [(name, name) for name in directory.all_area_names()]
+    filters = directory.read_filter(form.topic.data, form.area.data)
+    return page_or_fragment(
+        "public/directory.html",
+        "partials/directory_results.html",
+        form=form,
+        filters=filters,
+        lcps=directory.directory(filters),
+    )
+
+
+@public.get("/lcps/<string:slug>")
+def lcp_page(slug: str) -> str:
+    lcp = directory.get_lcp_or_404(slug)
+    return render_template(
+        "public/lcp.html",
+        lcp=lcp,
+        activity=directory.activity(lcp),
+        maturity=maturity_summary(lcp),
+    )
+
+
+@public.get("/find")
+def find():  # noqa: ANN201
+    form = FindForm(request.args)
+    result = finder.find(form.q.data or "")
+    return page_or_fragment("public/find.html", "partials/find_results.html", form=form, result=result)
+
+
+@public.get("/topics")
+def topics() -> str:
+    return render_template("public/topics.html", topics=directory.all_topics())
+
+
+@public.get("/topics/<string:slug>")
+def topic_page(slug: str) -> str:
+    topic = directory.get_topic_or_404(slug)
+    return render_template(
+        "public/topic.html",
+        topic=topic,
+        work=directory.topic_work(topic),
+        raised_by=directory.lcps_raising_topic(topic),
+    )
+
+
+@public.get("/accessibility")
+def accessibility() -> str:
+    return render_template("public/accessibility.html")
+
+
+@public.get("/privacy")
+def privacy() -> str:
+    return render_template("public/privacy.html")
+
+
+@public.get("/healthz")
+def healthz() -> tuple[str, int, dict[str, str]]:
+    return "ok", 200, {"Content-Type": "text/plain; charset=utf-8"}
+
+
+@public.get("/readyz")
+def readyz() -> tuple[str, int, dict[str, str]]:
+    try:
+        db.session.execute(text("SELECT 1"))
+    except Exception:  # noqa: BLE001 - any failure to reach the database means not ready
+        current_app.logger.exception("readiness check failed")
+        return "database unavailable", 503, {"Content-Type": "text/plain; charset=utf-8"}
+    return "ok", 200, {"Content-Type": "text/plain; charset=utf-8"}

@@ -1,0 +1,1 @@
+"""Domain logic the views call. Views stay thin; rules live here."""

@@ -1,0 +1,161 @@
+"""Looking up LCPs and topics for the public pages: the directory filter, one LCP, one topic."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from datetime import datetime, timezone
+
+from flask import abort
+from sqlalchemy import select
+from sqlalchemy.orm import selectinload
+
+from app.extensions import db
+from app.models import AgendaItem, Area, Lcp, Meeting, Priority, Topic, Update
+
+
+def utcnow() -> datetime:
+    """Naive UTC, the form datetimes are stored in."""
+    return datetime.now(timezone.utc).replace(tzinfo=None)
+
+
+def get_lcp_or_404(slug: str) -> Lcp:
+    lcp = db.session.scalar(select(Lcp).where(Lcp.slug == slug))
+    if lcp is None:
+        abort(404)
+    return lcp
+
+
+def get_topic_or_404(slug: str) -> Topic:
+    topic = db.session.scalar(select(Topic).where(Topic.slug == slug))
+    if topic is None:
+        abort(404)
+    return topic
+
+
+def all_topics() -> list[Topic]:
+    return list(db.session.scalars(select(Topic).order_by(Topic.position)))
+
+
+def all_area_names() -> list[str]:
+    return list(db.session.scalars(select(Area.name).distinct().order_by(Area.name)))
+
+
+def lcp_ids_for_topic(topic: Topic) -> set[int]:
+    """LCPs that work on a topic: through a priority, an agenda item or an update tagged with it."""
+    by_priority = select(Priority.lcp_id).where(Priority.topics.any(Topic.id == topic.id))
+    by_agenda = (
+        select(Meeting.lcp_id).join(Meeting.agenda_items).where(AgendaItem.topics.any(Topic.id == topic.id))
+    )
+    by_update = select(Update.lcp_id).where(Update.topics.any(Topic.id == topic.id))
+    return set(db.session.scalars(by_priority.union(by_agenda, by_update)))
+
+
+@dataclass
+class DirectoryFilter:
+    topic: Topic | None = None
+    area: str | None = None
+    unknown: list[str] = field(default_factory=list)
+
+    @property
+    def active(self) -> bool:
+        return self.topic is not None or self.area is not None
+
+
+def read_filter(topic_slug: str | None, area: str | None) -> DirectoryFilter:
+    """Turns query parameters into a filter; values that match nothing are reported, not ignored silently."""
+    result = DirectoryFilter()
+    if topic_slug:
+        result.topic = db.session.scalar(select(Topic).where(Topic.slug == topic_slug))
+        if result.topic is None:
+            result.unknown.append(topic_slug)
+    if area:
+        known = db.session.scalar(select(Area.name).where(Area.name == area).limit(1))
+        if known:
+            result.area = known
+        else:
+            result.unknown.append(area)
+    return result
+
+
+def directory(filters: DirectoryFilter) -> list[Lcp]:
+    query = (
+        select(Lcp)
+        .options(selectinload(Lcp.areas), selectinload(Lcp.priorities).selectinload(Priority.topics))
+        .order_by(Lcp.name)
+    )
+    if filters.area:
+        query = query.where(Lcp.areas.any(Area.name == filters.area))
+    if filters.topic:
+        query = query.where(Lcp.id.in_(lcp_ids_for_topic(filters.topic)))
+    return list(db.session.scalars(query))
+
+
+@dataclass
+class LcpActivity:
+    upcoming: list[Meeting]
+    past: list[Meeting]
+    updates: list[Update]
+
+
+def activity(lcp: Lcp, now: datetime | None = None, past_limit: int = 5, update_limit: int = 5) -> LcpActivity:
+    now = now or utcnow()
+    meetings = db.session.scalars(
+        select(Meeting)
+        .where(Meeting.lcp_id == lcp.id)
+        .options(selectinload(Meeting.agenda_items).selectinload(AgendaItem.topics))
+        .order_by(Meeting.starts_at)
+    ).all()
+    upcoming = [m for m in meetings if m.ends_at >= now]
+    past = [m for m in reversed(meetings) if m.ends_at < now][:past_limit]
+    updates = db.session.scalars(
+        select(Update)
+        .where(Update.lcp_id == lcp.id, Update.published_at <= now)
+        .options(selectinload(Update.topics))
+        .order_by(Update.published_at.desc())
+        .limit(update_limit)
+    ).all()
+    return LcpActivity(upcoming=upcoming, past=past, updates=list(updates))
+
+
+@dataclass
+class TopicWork:
+    lcp: Lcp
+    priorities: list[Priority]
+    agenda_items: list[AgendaItem]
+    updates: list[Update]
+
+
+def topic_work(topic: Topic, now: datetime | None = None) -> list[TopicWork]:
+    """For a topic page: each LCP working on it with the priorities, agenda items and updates that say so."""
+    now = now or utcnow()
+    has_topic = Topic.id == topic.id
+    priorities = db.session.scalars(select(Priority).where(Priority.topics.any(has_topic))).all()
+    items = db.session.scalars(
+        select(AgendaItem)
+        .join(AgendaItem.meeting)
+        .where(AgendaItem.topics.any(has_topic))
+        .options(selectinload(AgendaItem.meeting))
+        .order_by(Meeting.starts_at.desc())
+    ).all()
+    updates = db.session.scalars(
+        select(Update)
+        .where(Update.topics.any(has_topic), Update.published_at <= now)
+        .order_by(Update.published_at.desc())
+    ).all()
+    by_lcp: dict[int, TopicWork] = {}
+
+    def entry(lcp: Lcp) -> TopicWork:
+        return by_lcp.setdefault(lcp.id, TopicWork(lcp, [], [], []))
+
+    for priority in priorities:
+        entry(priority.lcp).priorities.append(priority)
+    for item in items:
+        entry(item.meeting.lcp).agenda_items.append(item)
+    for update in updates:
+        entry(update.lcp).updates.append(update)
+    return sorted(by_lcp.values(), key=lambda work: work.lcp.name)
+
+
+def lcps_raising_topic(topic: Topic) -> list[Lcp]:
+    """LCP areas whose residents raised this topic in the 2021 Big Leeds Chat."""
+    return list(db.session.scalars(select(Lcp).where(Lcp.resident_topics.any(Topic.id == topic.id)).order_by(Lcp.name)))

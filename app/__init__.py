@@ -79,11 +79,11 @@ def setup_extensions(app: Flask) -> None:
     babel.init_app(app, locale_selector=select_locale)
     htmx.init_app(app)
     limiter.init_app(app)
-    import app.models  # noqa: F401  (registers every table with the metadata)
+    import app.models
 
 
 @event.listens_for(Engine, "connect")
-def _sqlite_pragmas(dbapi_connection, connection_record) -> None:  # noqa: ANN001
+def _sqlite_pragmas(dbapi_connection, connection_record) -> None:
     """WAL lets readers carry on while one writer writes; the busy timeout queues writers instead of failing."""
     if type(dbapi_connection).__module__.startswith("sqlite3"):
         cursor = dbapi_connection.cursor()
@@ -116,7 +116,7 @@ def setup_error_pages(app: Flask) -> None:
 
 def setup_security_headers(app: Flask) -> None:
     @app.after_request
-    def add_headers(response):  # noqa: ANN001, ANN202
+    def add_headers(response):
         for name, value in SECURITY_HEADERS.items():
             response.headers.setdefault(name, value)
         if app.config.get("SESSION_COOKIE_SECURE"):

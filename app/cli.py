@@ -42,7 +42,7 @@ def register(app: Flask) -> None:
     @translate.command("extract")
     def extract() -> None:
         """Write translations/messages.pot from the code and templates."""
-        _pybabel("extract", "-F", "babel.cfg", "-k", "_l", "--no-location", "--omit-header", "-o", str(POT), ".")
+        _pybabel("extract", "-F", "babel.cfg", "-k", "_l", "--no-location", "--sort-output", "-o", str(POT), ".")
 
     @translate.command("update")
     def update() -> None:

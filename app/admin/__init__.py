@@ -1,4 +1,7 @@
-"""The `admin` blueprint: staff sign-in, triage and content. Every route here will carry a permission decorator; its pages arrive with the staff issues."""
+"""The `admin` blueprint: staff sign-in, triage and content.
+
+Every route here will carry a permission decorator; its pages arrive with the staff issues.
+"""
 
 from flask import Blueprint
 

@@ -1,4 +1,7 @@
-"""The `engage` blueprint: where residents and organisations take part (register interest, follow, share, track). Its pages arrive with the issues that build them."""
+"""The `engage` blueprint: where residents and organisations take part.
+
+Registering interest, following, sharing and tracking arrive with the issues that build them.
+"""
 
 from flask import Blueprint
 

@@ -46,9 +46,7 @@ class Lcp(db.Model):
     gp_practices: Mapped[list[GpPractice]] = relationship(
         back_populates="lcp", order_by="GpPractice.name", cascade="all, delete-orphan"
     )
-    district_links: Mapped[list[LcpPostcodeDistrict]] = relationship(
-        back_populates="lcp", cascade="all, delete-orphan"
-    )
+    district_links: Mapped[list[LcpPostcodeDistrict]] = relationship(back_populates="lcp", cascade="all, delete-orphan")
     partners: Mapped[list[Partner]] = relationship(
         back_populates="lcp", order_by="Partner.position", cascade="all, delete-orphan"
     )

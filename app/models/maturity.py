@@ -1,4 +1,4 @@
-"""The LCP maturity framework: elements (culture has aspects), an ordered scale of levels, and dated self-assessments."""
+"""The LCP maturity framework: elements (culture has aspects), an ordered scale of levels, dated self-assessments."""
 
 from __future__ import annotations
 

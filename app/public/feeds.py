@@ -1,8 +1,8 @@
-"""Atom and iCalendar feeds, per LCP and city-wide (filterable by `lcp` and `topic`), built with feedgen and icalendar."""
+"""Atom and iCalendar feeds, per LCP and city-wide (filterable by `lcp` and `topic`), from feedgen and icalendar."""
 
 from __future__ import annotations
 
-from datetime import timezone
+from datetime import UTC
 
 from feedgen.feed import FeedGenerator
 from flask import Response, abort, current_app, request, url_for
@@ -99,7 +99,7 @@ def calendar_response(name: str, meetings: list[Meeting]) -> Response:
         description = "\n\n".join(part for part in (meeting.summary, agenda, page) if part)
         event = Event()
         event.add("uid", f"meeting-{meeting.id}@{host}")
-        event.add("dtstamp", utcnow().replace(tzinfo=timezone.utc))
+        event.add("dtstamp", utcnow().replace(tzinfo=UTC))
         event.add("dtstart", as_utc(meeting.starts_at))
         event.add("dtend", as_utc(meeting.ends_at))
         event.add("summary", meeting.title)
@@ -122,7 +122,9 @@ def lcp_updates_feed(slug: str) -> Response:
 @public.get("/lcps/<string:slug>/meetings.ics")
 def lcp_meetings_feed(slug: str) -> Response:
     lcp = get_lcp_or_404(slug)
-    return calendar_response(_("%(lcp)s meetings", lcp=lcp.short_name), list(db.session.scalars(_meetings_query([lcp], None))))
+    return calendar_response(
+        _("%(lcp)s meetings", lcp=lcp.short_name), list(db.session.scalars(_meetings_query([lcp], None)))
+    )
 
 
 @public.get("/updates.atom")
@@ -137,4 +139,6 @@ def updates_feed() -> Response:
 @public.get("/meetings.ics")
 def meetings_feed() -> Response:
     lcps, topic = _filters()
-    return calendar_response(_("Leeds Local Care Partnership meetings"), list(db.session.scalars(_meetings_query(lcps, topic))))
+    return calendar_response(
+        _("Leeds Local Care Partnership meetings"), list(db.session.scalars(_meetings_query(lcps, topic)))
+    )

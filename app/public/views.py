@@ -20,7 +20,7 @@ def home() -> str:
 
 
 @public.get("/lcps")
-def lcp_directory():  # noqa: ANN201
+def lcp_directory():
     form = DirectoryFilterForm(request.args)
     form.topic.choices = [("", _("All topics"))] + [(t.slug, t.label) for t in directory.all_topics()]
     form.area.choices = [("", _("All areas"))] + [(name, name) for name in directory.all_area_names()]
@@ -46,7 +46,7 @@ def lcp_page(slug: str) -> str:
 
 
 @public.get("/find")
-def find():  # noqa: ANN201
+def find():
     form = FindForm(request.args)
     result = finder.find(form.q.data or "")
     return page_or_fragment("public/find.html", "partials/find_results.html", form=form, result=result)
@@ -87,7 +87,7 @@ def healthz() -> tuple[str, int, dict[str, str]]:
 def readyz() -> tuple[str, int, dict[str, str]]:
     try:
         db.session.execute(text("SELECT 1"))
-    except Exception:  # noqa: BLE001 - any failure to reach the database means not ready
+    except Exception:
         current_app.logger.exception("readiness check failed")
         return "database unavailable", 503, {"Content-Type": "text/plain; charset=utf-8"}
     return "ok", 200, {"Content-Type": "text/plain; charset=utf-8"}

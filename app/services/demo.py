@@ -47,7 +47,8 @@ UPDATES = [
     ),
     (
         "Example update: you said, we did",
-        "This is **example content**. You told us evening appointments were hard to find; partners are piloting a late clinic.",
+        "This is **example content**. You told us evening appointments were hard to find; "
+        "partners are piloting a late clinic.",
         ["access-to-services"],
     ),
     (
@@ -81,7 +82,7 @@ def load_demo(today: date | None = None) -> int:
     levels = list(db.session.scalars(select(MaturityLevel).order_by(MaturityLevel.rank)))
     made = 0
     for lcp in db.session.scalars(select(Lcp).order_by(Lcp.slug)):
-        chooser = random.Random(lcp.slug)
+        chooser = random.Random(lcp.slug)  # noqa: S311 - repeatable demo content, not security
         made += _meetings(lcp, chooser, topics, today)
         made += _updates(lcp, chooser, topics, today)
         made += _assessments(lcp, chooser, elements, levels, today)
@@ -144,9 +145,7 @@ def _assessments(
             note="Example self-assessment for demonstration.",
             is_demo=True,
         )
-        assessment.ratings = [
-            MaturityRating(element=element, level=chooser.choice(levels)) for element in elements
-        ]
+        assessment.ratings = [MaturityRating(element=element, level=chooser.choice(levels)) for element in elements]
         db.session.add(assessment)
         made += 1 + len(elements)
     return made

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from dataclasses import dataclass, field
-from datetime import datetime, timezone
+from datetime import UTC, datetime
 
 from flask import abort
 from sqlalchemy import select
@@ -15,7 +15,7 @@ from app.models import AgendaItem, Area, Lcp, Meeting, Priority, Topic, Update
 
 def utcnow() -> datetime:
     """Naive UTC, the form datetimes are stored in."""
-    return datetime.now(timezone.utc).replace(tzinfo=None)
+    return datetime.now(UTC).replace(tzinfo=None)
 
 
 def get_lcp_or_404(slug: str) -> Lcp:
@@ -43,9 +43,7 @@ def all_area_names() -> list[str]:
 def lcp_ids_for_topic(topic: Topic) -> set[int]:
     """LCPs that work on a topic: through a priority, an agenda item or an update tagged with it."""
     by_priority = select(Priority.lcp_id).where(Priority.topics.any(Topic.id == topic.id))
-    by_agenda = (
-        select(Meeting.lcp_id).join(Meeting.agenda_items).where(AgendaItem.topics.any(Topic.id == topic.id))
-    )
+    by_agenda = select(Meeting.lcp_id).join(Meeting.agenda_items).where(AgendaItem.topics.any(Topic.id == topic.id))
     by_update = select(Update.lcp_id).where(Update.topics.any(Topic.id == topic.id))
     return set(db.session.scalars(by_priority.union(by_agenda, by_update)))
 

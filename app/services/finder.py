@@ -30,7 +30,7 @@ def normalise(text: str) -> str:
 
 
 def starts_a_word(needle: str, name: str) -> bool:
-    """"garforth" and "holt p" match, but "ls" does not match inside "Harehills"."""
+    """ "garforth" and "holt p" match, but "ls" does not match inside "Harehills"."""
     return f" {needle}" in f" {normalise(name)}"
 
 
@@ -123,7 +123,9 @@ def _match_district(result: FindResult) -> None:
                 lcp=link.lcp.short_name,
             )
         else:
-            text = _("%(lcp)s covers the %(district)s postcode district.", district=district.code, lcp=link.lcp.short_name)
+            text = _(
+                "%(lcp)s covers the %(district)s postcode district.", district=district.code, lcp=link.lcp.short_name
+            )
         if link.note:
             text = f"{text} {link.note}"
         result.matches.append(LcpMatch(link.lcp, [Reason("postcode", text, estimated=link.derived)]))

@@ -20,7 +20,7 @@ class ElementRating:
 
     @property
     def change(self) -> str | None:
-        """"up", "down" or "same" against the previous assessment; None when there was none."""
+        """ "up", "down" or "same" against the previous assessment; None when there was none."""
         if self.previous is None:
             return None
         if self.level.rank > self.previous.rank:
@@ -52,9 +52,9 @@ def maturity_summary(lcp: Lcp) -> MaturitySummary | None:
         select(MaturityAssessment)
         .where(MaturityAssessment.lcp_id == lcp.id)
         .options(
-            selectinload(MaturityAssessment.ratings).selectinload(MaturityRating.element).selectinload(
-                MaturityElement.parent
-            ),
+            selectinload(MaturityAssessment.ratings)
+            .selectinload(MaturityRating.element)
+            .selectinload(MaturityElement.parent),
             selectinload(MaturityAssessment.ratings).selectinload(MaturityRating.level),
         )
         .order_by(MaturityAssessment.assessed_on.desc())

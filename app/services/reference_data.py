@@ -48,7 +48,7 @@ def load_json(path: Path) -> dict[str, Any]:
 
 
 def short_name(name: str) -> str:
-    """"HATCH Local Care Partnership (Harehills, …)" becomes "HATCH"."""
+    """ "HATCH Local Care Partnership (Harehills, …)" becomes "HATCH"."""
     name = re.sub(r"\s*\(.*\)$", "", name)
     return re.sub(r"\s+Local Care Partnership$", "", name).strip()
 
@@ -94,9 +94,7 @@ class Seeder:
 
     def link_district(self, lcp: Lcp, code: str, derived: bool, note: str) -> None:
         district = self.get_or_add(PostcodeDistrict, {"in_leeds": True}, code=code)
-        self.get_or_add(
-            LcpPostcodeDistrict, {"derived": derived, "note": note}, lcp_id=lcp.id, district_id=district.id
-        )
+        self.get_or_add(LcpPostcodeDistrict, {"derived": derived, "note": note}, lcp_id=lcp.id, district_id=district.id)
 
     def seed_lcp(self, data: dict[str, Any], extra: dict[str, Any], topics: dict[str, Topic]) -> None:
         lcp = self.get_or_add(
@@ -125,7 +123,9 @@ class Seeder:
         for code in data["postcode_districts"]:
             self.link_district(lcp, code, derived=bool(data["postcode_districts_derived"]), note="")
         for position, partner in enumerate(extra.get("partners", [])):
-            self.get_or_add(Partner, {"kind": partner["kind"], "position": position}, lcp_id=lcp.id, name=partner["name"])
+            self.get_or_add(
+                Partner, {"kind": partner["kind"], "position": position}, lcp_id=lcp.id, name=partner["name"]
+            )
         priority_topics = extra.get("priority_topics", {})
         for position, item in enumerate(data["priorities"]):
             priority = db.session.scalar(select(Priority).filter_by(lcp_id=lcp.id, title=item["title"]))
@@ -140,7 +140,9 @@ class Seeder:
     def seed_maturity(self, framework: dict[str, Any], levels: list[str]) -> None:
         position = 0
         for element in framework["elements"]:
-            parent = self.get_or_add(MaturityElement, {"label": element["label"], "position": position}, slug=element["id"])
+            parent = self.get_or_add(
+                MaturityElement, {"label": element["label"], "position": position}, slug=element["id"]
+            )
             position += 1
             for aspect in element.get("aspects", []):
                 self.get_or_add(

@@ -1,0 +1,62 @@
+# Two commands are all a newcomer needs: `make run` and `make test`. Every target sets up what it needs.
+PYTHON ?= python3
+VENV := .venv
+BIN := $(VENV)/bin
+FLASK := $(BIN)/flask --app wsgi
+STAMPS := .make
+export FLASK_APP := wsgi
+
+.PHONY: setup run test lint pytest bench chromium assets translations-check clean
+
+setup: $(STAMPS)/python $(STAMPS)/node app/static/dist/main.css translations-compile instance
+	$(FLASK) db upgrade
+	$(FLASK) seed
+
+$(STAMPS)/python: requirements.txt requirements-dev.txt
+	@$(PYTHON) -c 'import sys; sys.exit(0 if sys.version_info >= (3, 11) else "Python 3.11 or newer is needed")'
+	test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
+	$(BIN)/pip install --quiet --upgrade pip
+	$(BIN)/pip install --quiet -r requirements-dev.txt
+	@mkdir -p $(STAMPS) && touch $@
+
+$(STAMPS)/node: package.json package-lock.json
+	npm ci --no-audit --no-fund --loglevel=error
+	@mkdir -p $(STAMPS) && touch $@
+
+app/static/dist/main.css: $(STAMPS)/node scripts/build-assets.mjs $(wildcard app/static/scss/*.scss)
+	npm run --silent build
+
+assets: $(STAMPS)/node
+	npm run --silent build
+
+.PHONY: translations-compile instance
+translations-compile: $(STAMPS)/python
+	$(FLASK) translate compile
+
+instance:
+	@mkdir -p instance
+
+run: setup
+	$(FLASK) demo
+	$(FLASK) run --host 127.0.0.1 --port 5000
+
+chromium:
+	@command -v chromium >/dev/null 2>&1 || { \
+	  if [ "$$(id -u)" = 0 ]; then apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq chromium; \
+	  else echo "Chromium is missing: install Debian's chromium package (sudo apt-get install chromium)"; exit 1; fi; }
+
+lint: $(STAMPS)/python
+	$(BIN)/ruff check .
+	$(BIN)/ruff format --check .
+	$(BIN)/python scripts/check_translations.py
+
+pytest:
+	$(BIN)/pytest
+
+test: setup chromium lint pytest
+
+bench: setup
+	$(BIN)/python bench/run.py
+
+clean:
+	rm -rf $(STAMPS) $(VENV) node_modules app/static/dist instance

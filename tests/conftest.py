@@ -1,0 +1,93 @@
+"""Shared fixtures: one application per test session on a migrated, seeded database with demo content.
+
+The database is a temporary SQLite file unless `TEST_DATABASE_URL` names another (PostgreSQL in CI).
+The schema comes from the migrations, as in production, so the tests prove the migrations too.
+"""
+
+from __future__ import annotations
+
+import os
+from collections.abc import Iterator
+from pathlib import Path
+
+import pytest
+from bs4 import BeautifulSoup
+from flask import Flask
+from flask.testing import FlaskClient
+from flask_migrate import upgrade
+from sqlalchemy import text
+
+from app import create_app
+from app.config import TestingConfig
+from app.extensions import db
+from app.services.demo import load_demo
+from app.services.reference_data import seed
+
+
+def reset_database() -> None:
+    """Start from an empty database, so that the migrations build every table."""
+    if db.engine.dialect.name == "postgresql":
+        with db.engine.begin() as connection:
+            connection.execute(text("DROP SCHEMA public CASCADE"))
+            connection.execute(text("CREATE SCHEMA public"))
+    else:
+        db.drop_all()
+        with db.engine.begin() as connection:
+            connection.execute(text("DROP TABLE IF EXISTS alembic_version"))
+
+
+@pytest.fixture(scope="session")
+def app(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Flask]:
+    config = TestingConfig()
+    url = os.environ.get("TEST_DATABASE_URL")
+    config.SQLALCHEMY_DATABASE_URI = url or f"sqlite:///{Path(tmp_path_factory.mktemp('db')) / 'test.sqlite3'}"
+    application = create_app(config)
+    with application.app_context():
+        reset_database()
+        upgrade()
+        seed()
+        load_demo()
+    yield application
+
+
+@pytest.fixture
+def client(app: Flask) -> FlaskClient:
+    return app.test_client()
+
+
+@pytest.fixture
+def app_context(app: Flask) -> Iterator[None]:
+    """A request context too, because services translate the sentences they return."""
+    with app.test_request_context():
+        yield
+        db.session.rollback()
+
+
+class Page:
+    """A fetched page, parsed as a person would read it."""
+
+    def __init__(self, response) -> None:
+        self.response = response
+        self.soup = BeautifulSoup(response.get_data(as_text=True), "html.parser")
+
+    @property
+    def h1(self) -> str:
+        return self.soup.h1.get_text(" ", strip=True)
+
+    def text(self, selector: str = "main") -> str:
+        return " ".join(self.soup.select_one(selector).get_text(" ").split())
+
+    def links(self, selector: str = "main") -> dict[str, str]:
+        return {" ".join(a.get_text(" ").split()): a["href"] for a in self.soup.select(f"{selector} a[href]")}
+
+
+@pytest.fixture
+def get_page(client: FlaskClient):
+    """Fetches a URL, insists on the expected status, and returns the parsed page."""
+
+    def fetch(url: str, status: int = 200, **kwargs) -> Page:
+        response = client.get(url, **kwargs)
+        assert response.status_code == status, f"{url} gave {response.status_code}, expected {status}"
+        return Page(response)
+
+    return fetch

@@ -1,0 +1,84 @@
+"""Feeds parsed by real parsers: feedparser for Atom, icalendar for iCalendar."""
+
+from __future__ import annotations
+
+from datetime import UTC, datetime
+
+import feedparser
+import pytest
+from icalendar import Calendar
+
+
+def parse_atom(client, url: str):
+    response = client.get(url)
+    assert response.status_code == 200
+    assert response.mimetype == "application/atom+xml"
+    feed = feedparser.parse(response.data)
+    assert not feed.bozo, feed.get("bozo_exception")
+    assert feed.version == "atom10"
+    return feed
+
+
+def parse_calendar(client, url: str) -> Calendar:
+    response = client.get(url)
+    assert response.status_code == 200
+    assert response.mimetype == "text/calendar"
+    return Calendar.from_ical(response.data)
+
+
+def test_lcp_updates_feed(client) -> None:
+    feed = parse_atom(client, "/lcps/armley/updates.atom")
+    assert feed.feed.title == "Updates from Armley Local Care Partnership"
+    assert feed.feed.link == "http://localhost/lcps/armley"
+    assert len(feed.entries) == 3
+    entry = feed.entries[0]
+    assert entry.link.startswith("http://localhost/lcps/armley#update-")
+    assert entry.title.startswith("Example update")
+    assert "<strong>example content</strong>" in entry.content[0].value
+    assert entry.tags and all(tag.term for tag in entry.tags)
+    published = [e.published_parsed for e in feed.entries]
+    assert published == sorted(published, reverse=True)
+
+
+def test_citywide_updates_feed_filters_by_lcp_and_topic(client) -> None:
+    everything = parse_atom(client, "/updates.atom")
+    assert len(everything.entries) == 39
+    two = parse_atom(client, "/updates.atom?lcp=armley&lcp=seacroft")
+    assert {entry.author for entry in two.entries} == {
+        "Armley Local Care Partnership",
+        "Seacroft Local Care Partnership",
+    }
+    topic = parse_atom(client, "/updates.atom?topic=access-to-services")
+    assert topic.entries
+    assert all("access-to-services" in {tag.term for tag in entry.tags} for entry in topic.entries)
+
+
+@pytest.mark.parametrize("url", ["/updates.atom?lcp=nowhere", "/updates.atom?topic=nothing", "/meetings.ics?lcp=x"])
+def test_unknown_feed_filters_are_404(client, url: str) -> None:
+    assert client.get(url).status_code == 404
+
+
+def test_lcp_meetings_calendar(client) -> None:
+    calendar = parse_calendar(client, "/lcps/seacroft/meetings.ics")
+    assert str(calendar["version"]) == "2.0"
+    assert calendar["prodid"]
+    events = list(calendar.walk("VEVENT"))
+    assert len(events) == 3
+    uids = {str(event["uid"]) for event in events}
+    assert len(uids) == 3
+    for event in events:
+        start, end = event.decoded("dtstart"), event.decoded("dtend")
+        assert start.tzinfo is not None and end > start
+        assert str(event["url"]).startswith("http://localhost/lcps/seacroft#meeting-")
+        assert str(event["url"]) in str(event["description"])
+        assert event["summary"] == "Example partnership meeting: Seacroft"
+        assert event.decoded("dtstamp") <= datetime.now(UTC)
+    assert any(event.decoded("dtstart") > datetime.now(UTC) for event in events)
+
+
+def test_citywide_meetings_calendar_filters_by_topic(client) -> None:
+    everything = list(parse_calendar(client, "/meetings.ics").walk("VEVENT"))
+    assert len(everything) == 39
+    transport = list(parse_calendar(client, "/meetings.ics?topic=transport").walk("VEVENT"))
+    assert 0 < len(transport) < len(everything)
+    assert all("bus links" in str(event["description"]) for event in transport)

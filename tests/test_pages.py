@@ -1,0 +1,239 @@
+"""Public pages as a person reads them."""
+
+from __future__ import annotations
+
+import re
+
+import pytest
+
+
+def test_home_explains_lcps_and_offers_the_finder(get_page) -> None:
+    page = get_page("/")
+    assert page.h1 == "Your Local Care Partnership"
+    assert "Leeds has 19 Local Care Partnerships" in page.text()
+    assert "decided by the GP practice you are registered with" in page.text()
+    form = page.soup.select_one("main form[action='/find']")
+    assert form["method"] == "get"
+    assert form.select_one("label[for=q]").get_text(strip=True) == "Which GP practice are you registered with?"
+    assert "Ways to take part" in page.text()
+
+
+def test_directory_lists_every_lcp_with_areas_and_priorities(get_page) -> None:
+    page = get_page("/lcps")
+    cards = page.soup.select("#directory-results li.nhsuk-card")
+    assert len(cards) == 13
+    assert "13 partnerships." in page.text()
+    ls25 = next(card for card in cards if "LS25 & LS26" in card.h3.get_text())
+    text = " ".join(ls25.get_text(" ").split())
+    assert "Barwick-in-Elmet, Garforth, Swillington" in text
+    assert "Frailty and advance care planning" in text
+    york_road = next(card for card in cards if "York Road" in card.h3.get_text())
+    assert "Not published yet" in york_road.get_text()
+
+
+def test_directory_filters_by_topic_and_area_in_a_shareable_url(get_page) -> None:
+    page = get_page("/lcps?topic=ageing-well&area=Garforth")
+    titles = [h3.get_text(strip=True) for h3 in page.soup.select("#directory-results h3")]
+    assert titles == ["LS25 & LS26 Local Care Partnership"]
+    assert page.soup.select_one("#topic option[selected]")["value"] == "ageing-well"
+    assert page.soup.select_one("#area option[selected]")["value"] == "Garforth"
+    assert "1 partnership works on Ageing well (frailty, falls, dementia, carers) in Garforth." in page.text()
+    assert page.links()["Clear filters"] == "/lcps"
+
+
+def test_directory_topic_filter_includes_lcps_working_on_it_through_meetings(get_page) -> None:
+    # Demo agenda items tag "transport"; no published priority does.
+    page = get_page("/lcps?topic=transport")
+    assert len(page.soup.select("#directory-results li.nhsuk-card")) > 0
+
+
+def test_directory_reports_unknown_filters(get_page) -> None:
+    page = get_page("/lcps?topic=no-such-topic")
+    assert "We do not have a topic or area called “no-such-topic”" in page.text()
+    assert len(page.soup.select("#directory-results li.nhsuk-card")) == 13
+
+
+def test_directory_htmx_request_gets_the_fragment_only(client) -> None:
+    response = client.get("/lcps?topic=ageing-well", headers={"HX-Request": "true"})
+    body = response.get_data(as_text=True)
+    assert response.status_code == 200
+    assert "<html" not in body
+    assert 'id="directory-status"' in body and 'hx-swap-oob="true"' in body
+    assert "HX-Request" in response.headers["Vary"]
+    boosted = client.get("/lcps", headers={"HX-Request": "true", "HX-Boosted": "true"})
+    assert "<html" in boosted.get_data(as_text=True)
+
+
+def test_lcp_page_shows_what_it_does(get_page) -> None:
+    page = get_page("/lcps/ls25-ls26")
+    assert page.h1 == "LS25 & LS26 Local Care Partnership"
+    text = page.text()
+    for heading in ("Where it works", "GP practices", "Priorities", "Partners", "Meetings", "Latest updates"):
+        assert heading in [h2.get_text(strip=True) for h2 in page.soup.select("main h2")], heading
+    assert "Garforth Medical Practice" in text
+    assert "Frailty and advance care planning" in text
+    assert "LS15, LS25, LS26" in text
+    assert page.links()["Ageing well (frailty, falls, dementia, carers)"] == "/topics/ageing-well"
+    assert page.links()["this partnership’s updates (Atom feed)"] == "/lcps/ls25-ls26/updates.atom"
+    assert page.links()["its meetings to your calendar (iCalendar)"] == "/lcps/ls25-ls26/meetings.ics"
+
+
+def test_lcp_page_meetings_have_agenda_items_tagged_with_topics(get_page) -> None:
+    page = get_page("/lcps/seacroft")
+    upcoming = page.soup.find("h3", string="Upcoming meetings").find_next_sibling("div")
+    assert upcoming.select("ol li")
+    assert upcoming.select("ol li .app-tag-list a[href^='/topics/']")
+    assert "Example content" in upcoming.get_text()
+    assert re.search(r"\d{1,2} [A-Z][a-z]+ 20\d\d, \d{1,2}:00pm to \d{1,2}:00pm", upcoming.get_text())
+    past = page.soup.find("h3", string="Past meetings").find_next_sibling("div")
+    assert "What was decided:" in past.get_text()
+
+
+def test_lcp_page_maturity_chart_and_table_agree(get_page) -> None:
+    page = get_page("/lcps/hatch")
+    svg = page.soup.select_one("svg.app-maturity-chart")
+    assert svg["role"] == "img"
+    labelled_by = svg["aria-labelledby"].split()
+    assert all(page.soup.find(id=ident) for ident in labelled_by)
+    rows = page.soup.select("#maturity ~ table tbody tr")
+    assert len(rows) == 8  # four elements and culture's four aspects
+    assert len(svg.select("rect.app-maturity-chart__bar")) == 8
+    assert {row.td.get_text(strip=True) for row in rows} <= {"Solid foundations", "Well developed"}
+    assert "Culture: Community driven" in [row.th.get_text(strip=True) for row in rows]
+    assert re.search(r"self-assessment of \d{1,2} [A-Z][a-z]+ 20\d\d", page.text())
+    assert "Change" in [th.get_text(strip=True) for th in page.soup.select("#maturity ~ table thead th")]
+
+
+def test_lcp_page_without_practices_or_priorities_says_so(get_page) -> None:
+    page = get_page("/lcps/york-road")
+    assert "We do not have this partnership’s list of member GP practices yet." in page.text()
+    assert "This partnership has not published its priorities here yet." in page.text()
+    assert "No page of this partnership’s own was found" in page.text()
+
+
+def test_unknown_lcp_is_a_404_in_the_sites_look(get_page) -> None:
+    page = get_page("/lcps/nowhere", status=404)
+    assert page.h1 == "Page not found"
+    assert page.soup.select_one("header.nhsuk-header")
+
+
+@pytest.mark.parametrize(
+    ("query", "expected"),
+    [
+        ("garforth", "Your GP practice, Garforth Medical Practice, is in LS25 & LS26."),
+        ("LS12", "LS12 is covered by Armley and by Bramley, Wortley & Middleton."),
+        ("BD1 1AA", "BD1 is outside Leeds"),
+        ("LS17", "LS17 is in Leeds, but we do not yet know which partnership covers it."),
+        ("qwertyuiop", "We could not find a Local Care Partnership for “qwertyuiop”"),
+    ],
+)
+def test_find_page_explains_each_answer(get_page, query: str, expected: str) -> None:
+    page = get_page(f"/find?q={query}")
+    assert expected in page.text()
+    assert "Local Care Partnerships follow GP registration." in page.text()
+    assert page.soup.select_one("#q")["value"] == query
+
+
+def test_postcode_answer_offers_the_gp_route(get_page) -> None:
+    page = get_page("/find?q=LS14 2AB")
+    assert "This answer comes from your postcode, so it is only a guide." in page.text()
+    assert "Search by your GP practice’s name" in page.links()
+    gp_page = get_page("/find?q=Windmill")
+    assert "This answer comes from your postcode" not in gp_page.text()
+
+
+def test_no_match_page_helps(get_page) -> None:
+    page = get_page("/find?q=qwertyuiop")
+    assert page.links()["all Local Care Partnerships"] == "/lcps"
+    assert "enter the name of your GP practice" in page.text()
+
+
+def test_find_fragment_for_live_search(client) -> None:
+    response = client.get("/find?q=garforth", headers={"HX-Request": "true"})
+    body = response.get_data(as_text=True)
+    assert "<html" not in body
+    assert "1 Local Care Partnership found." in body
+    assert "HX-Request" in response.headers["Vary"]
+
+
+def test_topic_page_lists_lcps_with_their_work(get_page) -> None:
+    page = get_page("/topics/ageing-well")
+    assert page.h1 == "Ageing well (frailty, falls, dementia, carers)"
+    cards = {card.h3.get_text(strip=True): card for card in page.soup.select("main section.nhsuk-card")}
+    assert "Woodsley and Holt Park Local Care Partnership" in cards
+    woodsley = cards["Woodsley and Holt Park Local Care Partnership"].get_text(" ")
+    assert "Falls prevention" in woodsley
+    assert "On meeting agendas" in page.text() or "Updates" in page.text()
+    assert page.links()["updates on this topic (Atom feed)"] == "/updates.atom?topic=ageing-well"
+
+
+def test_topic_page_shows_where_residents_raised_it(get_page) -> None:
+    page = get_page("/topics/transport")
+    assert "Where residents raised it" in page.text()
+    assert "Wetherby Local Care Partnership" in page.links()
+
+
+def test_topics_index_and_unknown_topic(get_page) -> None:
+    page = get_page("/topics")
+    assert len(page.soup.select("main li a[href^='/topics/']")) == 15
+    get_page("/topics/nothing-here", status=404)
+
+
+def test_accessibility_statement_has_the_required_sections(get_page) -> None:
+    page = get_page("/accessibility")
+    headings = [h.get_text(strip=True) for h in page.soup.select("main h2, main h3")]
+    for required in (
+        "How accessible this website is",
+        "Feedback and contact information",
+        "Reporting accessibility problems with this website",
+        "Enforcement procedure",
+        "Technical information about this website’s accessibility",
+        "Compliance status",
+        "Preparation of this accessibility statement",
+    ):
+        assert required in headings
+    assert "Web Content Accessibility Guidelines version 2.2 AA" in page.text()
+
+
+def test_privacy_notice_says_what_why_how_long_and_rights(get_page) -> None:
+    page = get_page("/privacy")
+    headings = [h.get_text(strip=True) for h in page.soup.select("main h2")]
+    for required in ("What we collect", "Why we collect it", "How long we keep it", "Your rights", "Complaints"):
+        assert required in headings
+
+
+def test_health_and_readiness(client) -> None:
+    assert client.get("/healthz").get_data(as_text=True) == "ok"
+    assert client.get("/readyz").get_data(as_text=True) == "ok"
+
+
+def test_readiness_fails_when_the_database_is_unreachable() -> None:
+    from app import create_app
+    from app.config import TestingConfig
+
+    config = TestingConfig()
+    config.SQLALCHEMY_DATABASE_URI = "sqlite:////nonexistent-dir/none.sqlite3"
+    broken = create_app(config).test_client()
+    assert broken.get("/healthz").status_code == 200
+    response = broken.get("/readyz")
+    assert response.status_code == 503
+    assert response.get_data(as_text=True) == "database unavailable"
+
+
+def test_server_error_page_in_the_sites_look(app) -> None:
+    from app.public import views
+
+    original = views.privacy
+
+    def broken() -> str:
+        raise RuntimeError("boom")
+
+    app.view_functions["public.privacy"] = broken
+    app.config["PROPAGATE_EXCEPTIONS"] = False
+    try:
+        response = app.test_client().get("/privacy")
+    finally:
+        app.view_functions["public.privacy"] = original
+        app.config["PROPAGATE_EXCEPTIONS"] = None
+    assert response.status_code == 500
+    assert "Sorry, there is a problem with the service" in response.get_data(as_text=True)

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from datetime import UTC, datetime
+from datetime import UTC, datetime, timedelta
 
 import feedparser
 import pytest
@@ -82,3 +82,27 @@ def test_citywide_meetings_calendar_filters_by_topic(client) -> None:
     transport = list(parse_calendar(client, "/meetings.ics?topic=transport").walk("VEVENT"))
     assert 0 < len(transport) < len(everything)
     assert all("bus links" in str(event["description"]) for event in transport)
+
+
+def test_calendar_leaves_out_meetings_older_than_a_year(app, client) -> None:
+    from sqlalchemy import select
+
+    from app.extensions import db
+    from app.models import Lcp, Meeting
+    from app.services.directory import utcnow
+
+    with app.app_context():
+        lcp = db.session.scalar(select(Lcp).where(Lcp.slug == "wetherby"))
+        old = utcnow().replace(microsecond=0) - timedelta(days=400)
+        meeting = Meeting(lcp=lcp, title="An old meeting", starts_at=old, ends_at=old + timedelta(hours=1))
+        db.session.add(meeting)
+        db.session.commit()
+        try:
+            summaries = [
+                str(e["summary"]) for e in parse_calendar(client, "/lcps/wetherby/meetings.ics").walk("VEVENT")
+            ]
+            assert "An old meeting" not in summaries
+            assert len(summaries) == 3
+        finally:
+            db.session.delete(meeting)
+            db.session.commit()

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from datetime import UTC
+from datetime import UTC, timedelta
 
 from feedgen.feed import FeedGenerator
 from flask import Response, abort, current_app, request, url_for
@@ -18,6 +18,8 @@ from app.public import public
 from app.services.directory import get_lcp_or_404, utcnow
 
 FEED_LIMIT = 50
+# Calendars carry the coming meetings and those of the last year, so they stay small as years pass.
+CALENDAR_HISTORY = timedelta(days=365)
 
 
 def _filters() -> tuple[list[Lcp], Topic | None]:
@@ -51,6 +53,7 @@ def _updates_query(lcps: list[Lcp], topic: Topic | None) -> Select:
 def _meetings_query(lcps: list[Lcp], topic: Topic | None) -> Select:
     query = (
         select(Meeting)
+        .where(Meeting.ends_at >= utcnow() - CALENDAR_HISTORY)
         .options(selectinload(Meeting.lcp), selectinload(Meeting.agenda_items).selectinload(AgendaItem.topics))
         .order_by(Meeting.starts_at)
     )

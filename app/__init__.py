@@ -108,6 +108,10 @@ def setup_error_pages(app: Flask) -> None:
     def not_found(error: Exception) -> tuple[str, int]:
         return render_template("errors/404.html"), 404
 
+    @app.errorhandler(429)
+    def too_many_requests(error: Exception) -> tuple[str, int]:
+        return render_template("errors/429.html"), 429
+
     @app.errorhandler(500)
     def server_error(error: Exception) -> tuple[str, int]:
         db.session.rollback()

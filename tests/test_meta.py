@@ -133,3 +133,15 @@ def test_production_refuses_to_start_without_a_secret(monkeypatch) -> None:
     monkeypatch.delenv("SECRET_KEY", raising=False)
     with pytest.raises(RuntimeError, match="SECRET_KEY"):
         ProductionConfig()
+
+
+def test_live_search_is_rate_limited_per_address(app: Flask) -> None:
+    config = TestingConfig()
+    config.RATELIMIT_ENABLED = True
+    config.SQLALCHEMY_DATABASE_URI = app.config["SQLALCHEMY_DATABASE_URI"]
+    client = create_app(config).test_client()
+    statuses = [client.get("/find?q=garforth").status_code for _ in range(301)]
+    assert statuses[:300] == [200] * 300
+    refused = client.get("/find?q=garforth")
+    assert refused.status_code == 429
+    assert "Too many searches" in refused.get_data(as_text=True)

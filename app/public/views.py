@@ -6,7 +6,7 @@ from flask import current_app, render_template, request
 from flask_babel import gettext as _
 from sqlalchemy import text
 
-from app.extensions import db
+from app.extensions import db, limiter
 from app.htmx import page_or_fragment
 from app.public import public
 from app.public.forms import DirectoryFilterForm, FindForm
@@ -36,7 +36,7 @@ def lcp_directory():
 
 @public.get("/lcps/<string:slug>")
 def lcp_page(slug: str) -> str:
-    lcp = directory.get_lcp_or_404(slug)
+    lcp = directory.get_lcp_for_page_or_404(slug)
     return render_template(
         "public/lcp.html",
         lcp=lcp,
@@ -46,6 +46,7 @@ def lcp_page(slug: str) -> str:
 
 
 @public.get("/find")
+@limiter.limit("300 per minute")
 def find():
     form = FindForm(request.args)
     result = finder.find(form.q.data or "")

@@ -10,7 +10,7 @@ from sqlalchemy import select
 from sqlalchemy.orm import selectinload
 
 from app.extensions import db
-from app.models import AgendaItem, Area, Lcp, Meeting, Priority, Topic, Update
+from app.models import AgendaItem, Area, Lcp, LcpPostcodeDistrict, Meeting, Priority, Topic, Update
 
 
 def utcnow() -> datetime:
@@ -20,6 +20,25 @@ def utcnow() -> datetime:
 
 def get_lcp_or_404(slug: str) -> Lcp:
     lcp = db.session.scalar(select(Lcp).where(Lcp.slug == slug))
+    if lcp is None:
+        abort(404)
+    return lcp
+
+
+def get_lcp_for_page_or_404(slug: str) -> Lcp:
+    """One LCP with everything its page shows, loaded in a few queries rather than one per row."""
+    lcp = db.session.scalar(
+        select(Lcp)
+        .where(Lcp.slug == slug)
+        .options(
+            selectinload(Lcp.areas),
+            selectinload(Lcp.gp_practices),
+            selectinload(Lcp.district_links).selectinload(LcpPostcodeDistrict.district),
+            selectinload(Lcp.partners),
+            selectinload(Lcp.priorities).selectinload(Priority.topics),
+            selectinload(Lcp.resident_topics),
+        )
+    )
     if lcp is None:
         abort(404)
     return lcp

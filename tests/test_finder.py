@@ -19,6 +19,8 @@ def names(result) -> list[str]:
         ("  ls14  ", (None, "LS14")),
         ("BD11", (None, "BD11")),
         ("WF3 1AA", ("WF3 1AA", "WF3")),
+        ("ls14 2", (None, "LS14")),
+        ("LS14 2A", (None, "LS14")),
         ("garforth", (None, None)),
         ("LS", (None, None)),
     ],

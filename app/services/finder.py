@@ -20,6 +20,8 @@ from app.models import Lcp, LcpPostcodeDistrict, PostcodeDistrict
 
 FULL_POSTCODE = re.compile(r"^([A-Z]{1,2}[0-9][A-Z0-9]?) ?([0-9][A-Z]{2})$")
 OUTWARD_CODE = re.compile(r"^[A-Z]{1,2}[0-9][A-Z0-9]?$")
+# A postcode still being typed, such as "LS14 2": the district is already known.
+PART_POSTCODE = re.compile(r"^([A-Z]{1,2}[0-9][A-Z0-9]?) [0-9][A-Z]?$")
 MIN_QUERY_LENGTH = 2
 
 
@@ -81,12 +83,16 @@ class FindResult:
 
 def parse_postcode(query: str) -> tuple[str | None, str | None]:
     """Returns (full postcode or None, outward code) when the query is a postcode or a district."""
-    compact = re.sub(r"\s+", "", query.upper())
+    spaced = " ".join(query.upper().split())
+    compact = spaced.replace(" ", "")
     full = FULL_POSTCODE.match(compact)
     if full:
         return f"{full.group(1)} {full.group(2)}", full.group(1)
     if OUTWARD_CODE.match(compact):
         return None, compact
+    part = PART_POSTCODE.match(spaced)
+    if part:
+        return None, part.group(1)
     return None, None
 
 

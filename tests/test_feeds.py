@@ -13,6 +13,7 @@ def parse_atom(client, url: str):
     response = client.get(url)
     assert response.status_code == 200
     assert response.mimetype == "application/atom+xml"
+    assert response.headers["Cache-Control"] == "public, max-age=300"
     feed = feedparser.parse(response.data)
     assert not feed.bozo, feed.get("bozo_exception")
     assert feed.version == "atom10"

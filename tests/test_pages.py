@@ -39,6 +39,8 @@ def test_directory_filters_by_topic_and_area_in_a_shareable_url(get_page) -> Non
     assert page.soup.select_one("#area option[selected]")["value"] == "Garforth"
     assert "1 partnership works on Ageing well (frailty, falls, dementia, carers) in Garforth." in page.text()
     assert page.links()["Clear filters"] == "/lcps"
+    assert page.links()["their updates (Atom feed)"] == "/updates.atom?lcp=ls25-ls26"
+    assert page.links()["their meetings (iCalendar)"] == "/meetings.ics?lcp=ls25-ls26"
 
 
 def test_directory_topic_filter_includes_lcps_working_on_it_through_meetings(get_page) -> None:

@@ -64,6 +64,13 @@ def _meetings_query(lcps: list[Lcp], topic: Topic | None) -> Select:
     return query
 
 
+def cacheable(response: Response) -> Response:
+    """Feed readers and calendars poll; let them and shared caches keep a copy for a few minutes."""
+    response.cache_control.public = True
+    response.cache_control.max_age = 300
+    return response
+
+
 def atom_response(title: str, page_url: str, updates: list[Update]) -> Response:
     feed = FeedGenerator()
     feed.id(request.url)
@@ -85,7 +92,7 @@ def atom_response(title: str, page_url: str, updates: list[Update]) -> Response:
         entry.content(str(render_markdown(update.body)), type="html")
         for topic in update.topics:
             entry.category(term=topic.slug, label=topic.label)
-    return Response(feed.atom_str(pretty=True), mimetype="application/atom+xml")
+    return cacheable(Response(feed.atom_str(pretty=True), mimetype="application/atom+xml"))
 
 
 def calendar_response(name: str, meetings: list[Meeting]) -> Response:
@@ -110,7 +117,7 @@ def calendar_response(name: str, meetings: list[Meeting]) -> Response:
         event.add("description", description)
         event.add("url", page)
         calendar.add_component(event)
-    return Response(calendar.to_ical(), mimetype="text/calendar")
+    return cacheable(Response(calendar.to_ical(), mimetype="text/calendar"))
 
 
 @public.get("/lcps/<string:slug>/updates.atom")

@@ -1,8 +1,8 @@
 """The one place the site touches htmx-flask.
 
 Views ask `wants_fragment()` instead of reading headers themselves: a fragment is returned only
-for a non-boosted htmx request, and every response that can be either carries `Vary: HX-Request`
-so caches keep the page and the fragment apart.
+for a non-boosted htmx request that is not restoring history, and every response that can be
+either carries `Vary: HX-Request` so caches keep the page and the fragment apart.
 """
 
 from __future__ import annotations
@@ -14,8 +14,9 @@ htmx = Htmx()
 
 
 def wants_fragment() -> bool:
+    # On Back, htmx reloads a pushed URL with HX-History-Restore-Request and needs the whole page.
     hx = getattr(request, "htmx", None)
-    return bool(hx) and not hx.boosted
+    return bool(hx) and not hx.boosted and not hx.history_restore_request
 
 
 def page_or_fragment(page: str, fragment: str, **context: object) -> Response:

@@ -1,0 +1,108 @@
+"""Page objects: each page as a resident meets it, found only by role, label and visible text.
+
+Accessible locators mean a test fails when a screen reader user would lose their way too,
+not only when the markup moves.
+"""
+
+from __future__ import annotations
+
+import re
+
+from playwright.sync_api import Locator, Page, Response, expect
+
+SEARCH_LABEL = "Which GP practice are you registered with?"
+PHONE = {"width": 375, "height": 812}
+
+
+def tab_to(page: Page, target: Locator, limit: int = 40) -> None:
+    """Press Tab until `target` has focus, as a keyboard user would; fail if it is never reached."""
+    for _ in range(limit):
+        page.keyboard.press("Tab")
+        if target.evaluate("element => element === document.activeElement"):
+            return
+    raise AssertionError(f"{target} was not reached with {limit} presses of Tab")
+
+
+class SitePage:
+    """What every page shares: the skip link, the header and its menu, the main landmark."""
+
+    path = "/"
+
+    def __init__(self, page: Page) -> None:
+        self.page = page
+        self.skip_link = page.get_by_role("link", name="Skip to main content")
+        self.banner = page.get_by_role("banner")
+        self.service_link = self.banner.get_by_role("link", name="Leeds Local Care Partnerships")
+        self.menu = page.get_by_role("navigation", name="Menu")
+        self.main = page.get_by_role("main")
+        self.heading = page.get_by_role("heading", level=1)
+
+    def open(self, path: str | None = None) -> Response | None:
+        return self.page.goto(path or self.path)
+
+    def menu_link(self, name: str) -> Locator:
+        return self.menu.get_by_role("link", name=name, exact=True)
+
+
+class SearchForm(SitePage):
+    """The find-your-LCP box, on the home page and the find page."""
+
+    def __init__(self, page: Page) -> None:
+        super().__init__(page)
+        self.search_box = page.get_by_label(SEARCH_LABEL)
+        self.find_button = page.get_by_role("button", name="Find my LCP")
+
+    def lcp_link(self, name: str) -> Locator:
+        return self.main.get_by_role("link", name=name, exact=True)
+
+
+class HomePage(SearchForm):
+    path = "/"
+
+
+class FindPage(SearchForm):
+    path = "/find"
+
+    def __init__(self, page: Page) -> None:
+        super().__init__(page)
+        # The live region that tells screen reader users the results changed.
+        self.status = page.get_by_role("status")
+        self.practice_search_link = self.main.get_by_role("link", name="Search by your GP practice’s name")
+        self.all_lcps_link = self.main.get_by_role("link", name="all Local Care Partnerships")
+
+
+class DirectoryPage(SitePage):
+    path = "/lcps"
+
+    def __init__(self, page: Page) -> None:
+        super().__init__(page)
+        self.topic = page.get_by_label("Topic", exact=True)
+        self.area = page.get_by_label("Area", exact=True)
+        self.apply_button = page.get_by_role("button", name="Apply filters")
+        self.status = page.get_by_role("status")
+        # Each partnership in the list is a card whose heading links to its page.
+        self.lcp_headings = self.main.get_by_role("heading", level=3)
+        self.results_heading = self.main.get_by_role("heading", level=2)
+
+    def lcp_link(self, name: str) -> Locator:
+        return self.lcp_headings.get_by_role("link", name=name, exact=True)
+
+    def expect_only(self, *names: str) -> None:
+        expect(self.lcp_headings).to_have_text(list(names))
+
+
+class LcpPage(SitePage):
+    def __init__(self, page: Page, slug: str = "ls25-ls26") -> None:
+        super().__init__(page)
+        self.path = f"/lcps/{slug}"
+        self.gp_practices_heading = self.main.get_by_role("heading", name="GP practices", exact=True)
+        self.atom_link = self.main.get_by_role("link", name="this partnership’s updates (Atom feed)")
+        self.ics_link = self.main.get_by_role("link", name="its meetings to your calendar (iCalendar)")
+        self.maturity_table = self.main.get_by_role("table", name=re.compile(r"^Self-assessment of "))
+        self.agenda_items = self.main.get_by_role("listitem").filter(has_text=re.compile(r"^Example item:"))
+
+    def practice(self, name: str) -> Locator:
+        return self.main.get_by_role("listitem").filter(has_text=re.compile(f"^{re.escape(name)}$"))
+
+    def topic_tags(self, item: Locator) -> Locator:
+        return item.get_by_role("list", name="Topics").get_by_role("link")

@@ -64,6 +64,9 @@ def test_directory_htmx_request_gets_the_fragment_only(client) -> None:
     assert "HX-Request" in response.headers["Vary"]
     boosted = client.get("/lcps", headers={"HX-Request": "true", "HX-Boosted": "true"})
     assert "<html" in boosted.get_data(as_text=True)
+    # Back after a swap: htmx asks for the pushed URL again and needs the whole page.
+    restore = client.get("/lcps", headers={"HX-Request": "true", "HX-History-Restore-Request": "true"})
+    assert "<html" in restore.get_data(as_text=True)
 
 
 def test_lcp_page_shows_what_it_does(get_page) -> None:

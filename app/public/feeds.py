@@ -2,66 +2,25 @@
 
 from __future__ import annotations
 
-from datetime import UTC, timedelta
+from datetime import UTC
 
 from feedgen.feed import FeedGenerator
-from flask import Response, abort, current_app, request, url_for
+from flask import Response, current_app, request, url_for
 from flask_babel import gettext as _
 from icalendar import Calendar, Event
-from sqlalchemy import Select, select
-from sqlalchemy.orm import selectinload
 
-from app.extensions import db
 from app.formatting import as_utc, render_markdown
-from app.models import AgendaItem, Lcp, Meeting, Topic, Update
+from app.models import Lcp, Meeting, Topic, Update
 from app.public import public
-from app.services.directory import get_lcp_or_404, utcnow
-
-FEED_LIMIT = 50
-# Calendars carry the coming meetings and those of the last year, so they stay small as years pass.
-CALENDAR_HISTORY = timedelta(days=365)
+from app.services.directory import get_lcp_or_404, get_topic_or_404, utcnow
+from app.services.feeds import calendar_meetings, feed_updates
 
 
 def _filters() -> tuple[list[Lcp], Topic | None]:
     """City-wide feeds take `lcp` (repeatable) and `topic`; an unknown value is a 404, not an empty feed."""
-    lcps = []
-    for slug in request.args.getlist("lcp"):
-        lcps.append(get_lcp_or_404(slug))
-    topic = None
-    if request.args.get("topic"):
-        topic = db.session.scalar(select(Topic).where(Topic.slug == request.args["topic"]))
-        if topic is None:
-            abort(404)
-    return lcps, topic
-
-
-def _updates_query(lcps: list[Lcp], topic: Topic | None) -> Select:
-    query = (
-        select(Update)
-        .where(Update.published_at <= utcnow())
-        .options(selectinload(Update.lcp), selectinload(Update.topics))
-        .order_by(Update.published_at.desc())
-        .limit(FEED_LIMIT)
-    )
-    if lcps:
-        query = query.where(Update.lcp_id.in_([lcp.id for lcp in lcps]))
-    if topic:
-        query = query.where(Update.topics.any(Topic.id == topic.id))
-    return query
-
-
-def _meetings_query(lcps: list[Lcp], topic: Topic | None) -> Select:
-    query = (
-        select(Meeting)
-        .where(Meeting.ends_at >= utcnow() - CALENDAR_HISTORY)
-        .options(selectinload(Meeting.lcp), selectinload(Meeting.agenda_items).selectinload(AgendaItem.topics))
-        .order_by(Meeting.starts_at)
-    )
-    if lcps:
-        query = query.where(Meeting.lcp_id.in_([lcp.id for lcp in lcps]))
-    if topic:
-        query = query.where(Meeting.agenda_items.any(AgendaItem.topics.any(Topic.id == topic.id)))
-    return query
+    lcps = [get_lcp_or_404(slug) for slug in request.args.getlist("lcp")]
+    topic_slug = request.args.get("topic")
+    return lcps, get_topic_or_404(topic_slug) if topic_slug else None
 
 
 def cacheable(response: Response) -> Response:
@@ -123,7 +82,7 @@ def calendar_response(name: str, meetings: list[Meeting]) -> Response:
 @public.get("/lcps/<string:slug>/updates.atom")
 def lcp_updates_feed(slug: str) -> Response:
     lcp = get_lcp_or_404(slug)
-    updates = list(db.session.scalars(_updates_query([lcp], None)))
+    updates = feed_updates([lcp], None)
     return atom_response(
         _("Updates from %(lcp)s", lcp=lcp.name), url_for("public.lcp_page", slug=slug, _external=True), updates
     )
@@ -132,15 +91,13 @@ def lcp_updates_feed(slug: str) -> Response:
 @public.get("/lcps/<string:slug>/meetings.ics")
 def lcp_meetings_feed(slug: str) -> Response:
     lcp = get_lcp_or_404(slug)
-    return calendar_response(
-        _("%(lcp)s meetings", lcp=lcp.short_name), list(db.session.scalars(_meetings_query([lcp], None)))
-    )
+    return calendar_response(_("%(lcp)s meetings", lcp=lcp.short_name), calendar_meetings([lcp], None))
 
 
 @public.get("/updates.atom")
 def updates_feed() -> Response:
     lcps, topic = _filters()
-    updates = list(db.session.scalars(_updates_query(lcps, topic)))
+    updates = feed_updates(lcps, topic)
     return atom_response(
         _("Updates from Leeds Local Care Partnerships"), url_for("public.lcp_directory", _external=True), updates
     )
@@ -149,6 +106,4 @@ def updates_feed() -> Response:
 @public.get("/meetings.ics")
 def meetings_feed() -> Response:
     lcps, topic = _filters()
-    return calendar_response(
-        _("Leeds Local Care Partnership meetings"), list(db.session.scalars(_meetings_query(lcps, topic)))
-    )
+    return calendar_response(_("Leeds Local Care Partnership meetings"), calendar_meetings(lcps, topic))

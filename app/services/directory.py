@@ -116,14 +116,15 @@ class LcpActivity:
 
 def activity(lcp: Lcp, now: datetime | None = None, past_limit: int = 5, update_limit: int = 5) -> LcpActivity:
     now = now or utcnow()
-    meetings = db.session.scalars(
+    meetings = (
         select(Meeting)
         .where(Meeting.lcp_id == lcp.id)
         .options(selectinload(Meeting.agenda_items).selectinload(AgendaItem.topics))
-        .order_by(Meeting.starts_at)
+    )
+    upcoming = db.session.scalars(meetings.where(Meeting.ends_at >= now).order_by(Meeting.starts_at)).all()
+    past = db.session.scalars(
+        meetings.where(Meeting.ends_at < now).order_by(Meeting.starts_at.desc()).limit(past_limit)
     ).all()
-    upcoming = [m for m in meetings if m.ends_at >= now]
-    past = [m for m in reversed(meetings) if m.ends_at < now][:past_limit]
     updates = db.session.scalars(
         select(Update)
         .where(Update.lcp_id == lcp.id, Update.published_at <= now)
@@ -131,7 +132,7 @@ def activity(lcp: Lcp, now: datetime | None = None, past_limit: int = 5, update_
         .order_by(Update.published_at.desc())
         .limit(update_limit)
     ).all()
-    return LcpActivity(upcoming=upcoming, past=past, updates=list(updates))
+    return LcpActivity(upcoming=list(upcoming), past=list(past), updates=list(updates))
 
 
 @dataclass

@@ -107,3 +107,15 @@ def test_calendar_leaves_out_meetings_older_than_a_year(app, client) -> None:
         finally:
             db.session.delete(meeting)
             db.session.commit()
+
+
+def test_one_meeting_as_a_calendar_event(client, get_page) -> None:
+    page = get_page("/lcps/seacroft")
+    link = next(a for a in page.soup.select("main a") if "Add this meeting to your calendar" in a.get_text())
+    events = list(parse_calendar(client, link["href"]).walk("VEVENT"))
+    assert len(events) == 1
+    meeting_id = link["href"].rsplit("/", 1)[1].removesuffix(".ics")
+    assert str(events[0]["url"]).endswith(f"/lcps/seacroft#meeting-{meeting_id}")
+    # The same meeting under another LCP's address is not found.
+    assert client.get(f"/lcps/armley/meetings/{meeting_id}.ics").status_code == 404
+    assert client.get("/lcps/seacroft/meetings/999999.ics").status_code == 404

@@ -12,7 +12,7 @@ from icalendar import Calendar, Event
 from app.formatting import as_utc, render_markdown
 from app.models import Lcp, Meeting, Topic, Update
 from app.public import public
-from app.services.directory import get_lcp_or_404, get_topic_or_404, utcnow
+from app.services.directory import get_lcp_or_404, get_meeting_or_404, get_topic_or_404, utcnow
 from app.services.feeds import calendar_meetings, feed_updates
 
 
@@ -92,6 +92,13 @@ def lcp_updates_feed(slug: str) -> Response:
 def lcp_meetings_feed(slug: str) -> Response:
     lcp = get_lcp_or_404(slug)
     return calendar_response(_("%(lcp)s meetings", lcp=lcp.short_name), calendar_meetings([lcp], None))
+
+
+@public.get("/lcps/<string:slug>/meetings/<int:meeting_id>.ics")
+def meeting_event(slug: str, meeting_id: int) -> Response:
+    """One meeting, for "add to my calendar" without subscribing to them all."""
+    meeting = get_meeting_or_404(get_lcp_or_404(slug), meeting_id)
+    return calendar_response(meeting.title, [meeting])
 
 
 @public.get("/updates.atom")

@@ -41,6 +41,7 @@ def lcp_page(slug: str) -> str:
         "public/lcp.html",
         lcp=lcp,
         activity=directory.activity(lcp),
+        now=directory.utcnow(),
         maturity=maturity_summary(lcp),
     )
 

@@ -44,6 +44,14 @@ def get_lcp_for_page_or_404(slug: str) -> Lcp:
     return lcp
 
 
+def get_meeting_or_404(lcp: Lcp, meeting_id: int) -> Meeting:
+    """A meeting of this LCP; another LCP's meeting id is a 404 here, as an unknown one is."""
+    meeting = db.session.get(Meeting, meeting_id)
+    if meeting is None or meeting.lcp_id != lcp.id:
+        abort(404)
+    return meeting
+
+
 def get_topic_or_404(slug: str) -> Topic:
     topic = db.session.scalar(select(Topic).where(Topic.slug == slug))
     if topic is None:

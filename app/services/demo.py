@@ -38,7 +38,10 @@ AGENDA = [
     ("Example item: activities for young people over the holidays", ["children-young-people-families"]),
     ("Example item: bus links to the health centre", ["transport", "access-to-services"]),
     ("Example item: getting online for appointments", ["digital-inclusion"]),
+    ("Example item: feeling safe in the park after dark", ["community-safety", "green-public-spaces-environment"]),
+    ("Example item: damp and cold homes", ["housing", "long-term-conditions"]),
 ]
+AGENDA_ITEMS_PER_MEETING = 2
 UPDATES = [
     (
         "Example update: new walking group",
@@ -56,7 +59,18 @@ UPDATES = [
         "This is **example content**. Unpaid carers are invited to a monthly coffee morning with advice on hand.",
         ["ageing-well", "isolation-connection"],
     ),
+    (
+        "Example update: job club at the library",
+        "This is **example content**. A weekly job club helps with CVs, applications and interview practice.",
+        ["employment-skills", "money-cost-of-living"],
+    ),
+    (
+        "Example update: talking therapies drop-in",
+        "This is **example content**. A monthly drop-in explains how to refer yourself for talking therapies.",
+        ["mental-health"],
+    ),
 ]
+UPDATES_PER_LCP = 3
 
 
 def clear_demo() -> None:
@@ -106,7 +120,7 @@ def _meetings(lcp: Lcp, chooser: random.Random, topics: dict[str, Topic], today:
             outcome="Example outcome: partners agreed two actions and will report back next time." if weeks < 0 else "",
             is_demo=True,
         )
-        for position, (title, slugs) in enumerate(chooser.sample(AGENDA, 3)):
+        for position, (title, slugs) in enumerate(chooser.sample(AGENDA, AGENDA_ITEMS_PER_MEETING)):
             meeting.agenda_items.append(
                 AgendaItem(title=title, position=position, topics=[topics[s] for s in slugs if s in topics])
             )
@@ -117,7 +131,7 @@ def _meetings(lcp: Lcp, chooser: random.Random, topics: dict[str, Topic], today:
 
 
 def _updates(lcp: Lcp, chooser: random.Random, topics: dict[str, Topic], today: date) -> int:
-    for index, (title, body, slugs) in enumerate(UPDATES):
+    for index, (title, body, slugs) in enumerate(chooser.sample(UPDATES, UPDATES_PER_LCP)):
         published = datetime.combine(today - timedelta(days=7 + 19 * index + chooser.randint(0, 6)), time(9, 30))
         db.session.add(
             Update(
@@ -129,7 +143,7 @@ def _updates(lcp: Lcp, chooser: random.Random, topics: dict[str, Topic], today: 
                 is_demo=True,
             )
         )
-    return len(UPDATES)
+    return UPDATES_PER_LCP
 
 
 def _assessments(

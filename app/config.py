@@ -19,10 +19,19 @@ def _sqlite_url(path: Path) -> str:
     return f"sqlite:///{path}"
 
 
+def database_url(value: str | None, default: str) -> str:
+    """Plain `postgresql://` (and old `postgres://`) URLs use psycopg 3, the driver installed here."""
+    url = value or default
+    for prefix in ("postgresql://", "postgres://"):
+        if url.startswith(prefix):
+            return "postgresql+psycopg://" + url.removeprefix(prefix)
+    return url
+
+
 class Config:
     ENV_NAME = "development"
     SECRET_KEY = os.environ.get("SECRET_KEY", "dev-only-not-secret")
-    SQLALCHEMY_DATABASE_URI = os.environ.get("DATABASE_URL", _sqlite_url(INSTANCE / "lcp.sqlite3"))
+    SQLALCHEMY_DATABASE_URI = database_url(os.environ.get("DATABASE_URL"), _sqlite_url(INSTANCE / "lcp.sqlite3"))
     SQLALCHEMY_ENGINE_OPTIONS: ClassVar[dict] = {"pool_pre_ping": True}
     BABEL_DEFAULT_LOCALE = "en_GB"
     BABEL_DEFAULT_TIMEZONE = "Europe/London"
@@ -61,7 +70,7 @@ class TestingConfig(Config):
     ENV_NAME = "testing"
     TESTING = True
     SECRET_KEY = "testing"  # noqa: S105 - the test configuration only
-    SQLALCHEMY_DATABASE_URI = os.environ.get("TEST_DATABASE_URL", "sqlite://")
+    SQLALCHEMY_DATABASE_URI = database_url(os.environ.get("TEST_DATABASE_URL"), "sqlite://")
     RATELIMIT_ENABLED = False
 
 

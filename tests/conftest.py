@@ -18,7 +18,7 @@ from flask_migrate import upgrade
 from sqlalchemy import text
 
 from app import create_app
-from app.config import TestingConfig
+from app.config import TestingConfig, database_url
 from app.extensions import db
 from app.services.demo import load_demo
 from app.services.reference_data import seed
@@ -40,7 +40,9 @@ def reset_database() -> None:
 def app(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Flask]:
     config = TestingConfig()
     url = os.environ.get("TEST_DATABASE_URL")
-    config.SQLALCHEMY_DATABASE_URI = url or f"sqlite:///{Path(tmp_path_factory.mktemp('db')) / 'test.sqlite3'}"
+    config.SQLALCHEMY_DATABASE_URI = database_url(
+        url, f"sqlite:///{Path(tmp_path_factory.mktemp('db')) / 'test.sqlite3'}"
+    )
     application = create_app(config)
     with application.app_context():
         reset_database()

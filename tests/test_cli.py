@@ -36,3 +36,12 @@ def test_demo_command_refuses_production(app: Flask) -> None:
 def test_schema_comes_only_from_migrations() -> None:
     offenders = [path for path in APP.rglob("*.py") if "create_all(" in path.read_text(encoding="utf-8")]
     assert offenders == []
+
+
+def test_plain_postgresql_urls_use_the_installed_driver() -> None:
+    from app.config import database_url
+
+    assert database_url("postgresql://u@h/db", "x") == "postgresql+psycopg://u@h/db"
+    assert database_url("postgres://u@h/db", "x") == "postgresql+psycopg://u@h/db"
+    assert database_url(None, "sqlite:///a.db") == "sqlite:///a.db"
+    assert database_url("postgresql+psycopg://u@h/db", "x") == "postgresql+psycopg://u@h/db"

@@ -34,6 +34,7 @@ class Lcp(db.Model):
     health_context: Mapped[str] = mapped_column(Text, default="")
     community_profile: Mapped[str] = mapped_column(Text, default="")
     residents_said: Mapped[str] = mapped_column(Text, default="")
+    # The compiler's notes on the sources, for staff checking the facts; not shown to the public.
     source_notes: Mapped[str] = mapped_column(Text, default="")
     gp_practices_note: Mapped[str] = mapped_column(Text, default="")
     areas_note: Mapped[str] = mapped_column(Text, default="")

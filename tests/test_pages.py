@@ -16,6 +16,9 @@ def test_home_explains_lcps_and_offers_the_finder(get_page) -> None:
     assert form["method"] == "get"
     assert form.select_one("label[for=q]").get_text(strip=True) == "Which GP practice are you registered with?"
     assert "Ways to take part" in page.text()
+    coming_up = page.soup.find("h2", string="Coming up").find_next("ul").select("li")
+    assert len(coming_up) == 5
+    assert all(li.a["href"].startswith("/lcps/") and "#meeting-" in li.a["href"] for li in coming_up)
 
 
 def test_directory_lists_every_lcp_with_areas_and_priorities(get_page) -> None:

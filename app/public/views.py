@@ -16,7 +16,7 @@ from app.services.maturity import maturity_summary
 
 @public.get("/")
 def home() -> str:
-    return render_template("public/home.html", form=FindForm(request.args))
+    return render_template("public/home.html", form=FindForm(request.args), meetings=directory.next_meetings())
 
 
 @public.get("/lcps")

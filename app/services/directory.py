@@ -143,6 +143,19 @@ def activity(lcp: Lcp, now: datetime | None = None, past_limit: int = 5, update_
     return LcpActivity(upcoming=list(upcoming), past=list(past), updates=list(updates))
 
 
+def next_meetings(limit: int = 5, now: datetime | None = None) -> list[Meeting]:
+    """The soonest meetings across every LCP, for the home page."""
+    return list(
+        db.session.scalars(
+            select(Meeting)
+            .where(Meeting.ends_at >= (now or utcnow()))
+            .options(selectinload(Meeting.lcp))
+            .order_by(Meeting.starts_at)
+            .limit(limit)
+        )
+    )
+
+
 @dataclass
 class TopicWork:
     lcp: Lcp

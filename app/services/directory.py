@@ -168,17 +168,20 @@ def topic_work(topic: Topic, now: datetime | None = None) -> list[TopicWork]:
     """For a topic page: each LCP working on it with the priorities, agenda items and updates that say so."""
     now = now or utcnow()
     has_topic = Topic.id == topic.id
-    priorities = db.session.scalars(select(Priority).where(Priority.topics.any(has_topic))).all()
+    priorities = db.session.scalars(
+        select(Priority).where(Priority.topics.any(has_topic)).options(selectinload(Priority.lcp))
+    ).all()
     items = db.session.scalars(
         select(AgendaItem)
         .join(AgendaItem.meeting)
         .where(AgendaItem.topics.any(has_topic))
-        .options(selectinload(AgendaItem.meeting))
+        .options(selectinload(AgendaItem.meeting).selectinload(Meeting.lcp))
         .order_by(Meeting.starts_at.desc())
     ).all()
     updates = db.session.scalars(
         select(Update)
         .where(Update.topics.any(has_topic), Update.published_at <= now)
+        .options(selectinload(Update.lcp))
         .order_by(Update.published_at.desc())
     ).all()
     by_lcp: dict[int, TopicWork] = {}

@@ -70,6 +70,11 @@ class FindPage(SearchForm):
         self.practice_search_link = self.main.get_by_role("link", name="Search by your GP practice’s name")
         self.all_lcps_link = self.main.get_by_role("link", name="all Local Care Partnerships")
 
+    def type_live(self, query: str) -> None:
+        """Type into the search box key by key, without submitting, as live search expects."""
+        self.search_box.click()
+        self.page.keyboard.type(query, delay=120)
+
 
 class DirectoryPage(SitePage):
     path = "/lcps"

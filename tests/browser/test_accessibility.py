@@ -113,8 +113,7 @@ def test_page_is_accessible_without_javascript(scriptless_page: Page, live_serve
 def test_live_search_results_are_accessible(page: Page) -> None:
     find = FindPage(page)
     find.open()
-    find.search_box.click()
-    page.keyboard.type("LS12", delay=120)
+    find.type_live("LS12")
     expect(find.status).to_have_text("2 Local Care Partnerships found.")
     assert_accessible(page)
 

@@ -79,8 +79,7 @@ def test_live_search_updates_results_url_and_status(page: Page) -> None:
     find = FindPage(page)
     find.open()
     set_marker(page)
-    find.search_box.click()
-    page.keyboard.type("LS12", delay=120)
+    find.type_live("LS12")
 
     expect(find.main).to_contain_text(LS12_ANSWER)
     expect(page).to_have_url(re.compile(r"/find\?q=LS12$"))
@@ -96,8 +95,7 @@ def test_back_button_after_live_search_restores_the_whole_page(page: Page) -> No
     # htmx keeps no history cache (historyCacheSize 0), so Back refetches the pushed URL from the server.
     find = FindPage(page)
     find.open()
-    find.search_box.click()
-    page.keyboard.type("LS12", delay=120)
+    find.type_live("LS12")
     expect(find.status).to_have_text("2 Local Care Partnerships found.")
     find.search_box.fill("")
     page.keyboard.type("garforth", delay=60)

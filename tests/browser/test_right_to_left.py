@@ -7,18 +7,16 @@ reflow and the accessibility checks are those an Arabic reader will get.
 
 from __future__ import annotations
 
-import threading
 from collections.abc import Iterator
 
 import pytest
 from axe_playwright_python.sync_playwright import Axe
 from flask import Flask
 from playwright.sync_api import Browser, Page, expect
-from werkzeug.serving import make_server
 
 from app import create_app
 from app.config import TestingConfig
-from tests.browser.conftest import _guarded_page
+from tests.browser.conftest import _guarded_page, serve
 from tests.browser.pages import PHONE
 
 pytestmark = pytest.mark.browser
@@ -31,12 +29,7 @@ def rtl_server(app: Flask) -> Iterator[str]:
     config = TestingConfig()
     config.SQLALCHEMY_DATABASE_URI = app.config["SQLALCHEMY_DATABASE_URI"]
     config.LANGUAGES = ["en_GB", "ar"]
-    server = make_server("127.0.0.1", 0, create_app(config), threaded=True)
-    thread = threading.Thread(target=server.serve_forever, name="rtl-server", daemon=True)
-    thread.start()
-    yield f"http://127.0.0.1:{server.server_port}"
-    server.shutdown()
-    thread.join(timeout=5)
+    yield from serve(create_app(config))
 
 
 @pytest.fixture

@@ -1,32 +1,47 @@
-"""The finder's answers and the reason it gives for each."""
+"""The finder's answers as a resident types them, and the words it uses for each.
+
+Only a practice's full name (or one it is known by), or a practice picked from a list, gets "Your
+GP practice"; part of a name gets "If you are registered at …"; a postcode or place lists the
+practices there and asks which is yours.
+"""
 
 from __future__ import annotations
 
 import pytest
+from sqlalchemy import func, select
 
-from app.services.finder import find, normalise, parse_postcode
+from app.extensions import db
+from app.models import GpPractice
+from app.services.finder import find, normalise, parse_postcode, parse_postcode_parts
 
 
-def names(result) -> list[str]:
-    return [match.lcp.slug for match in result.matches]
+def guide_slugs(result) -> list[str]:
+    return sorted(match.lcp.slug for match in result.guides)
+
+
+def practice_names(practices) -> list[str]:
+    return [practice.name for practice in practices]
 
 
 @pytest.mark.parametrize(
     ("query", "expected"),
     [
-        ("LS14 2AB", ("LS14 2AB", "LS14")),
-        ("ls142ab", ("LS14 2AB", "LS14")),
-        ("  ls14  ", (None, "LS14")),
-        ("BD11", (None, "BD11")),
-        ("WF3 1AA", ("WF3 1AA", "WF3")),
-        ("ls14 2", (None, "LS14")),
-        ("LS14 2A", (None, "LS14")),
-        ("garforth", (None, None)),
-        ("LS", (None, None)),
+        ("LS14 2AB", ("LS14 2AB", "LS14", "LS14 2")),
+        ("ls142ab", ("LS14 2AB", "LS14", "LS14 2")),
+        ("LS14-2AB", ("LS14 2AB", "LS14", "LS14 2")),
+        ("  ls14  ", (None, "LS14", None)),
+        ("BD11", (None, "BD11", None)),
+        ("WF3 1AA", ("WF3 1AA", "WF3", "WF3 1")),
+        ("WF3 4", (None, "WF3", "WF3 4")),
+        ("ls14 2", (None, "LS14", "LS14 2")),
+        ("LS14 2A", (None, "LS14", "LS14 2")),
+        ("garforth", (None, None, None)),
+        ("LS", (None, None, None)),
     ],
 )
-def test_parse_postcode(query: str, expected: tuple[str | None, str | None]) -> None:
-    assert parse_postcode(query) == expected
+def test_parse_postcode(query: str, expected: tuple[str | None, str | None, str | None]) -> None:
+    assert parse_postcode_parts(query) == expected
+    assert parse_postcode(query) == expected[:2]
 
 
 def test_normalise_treats_ampersand_and_punctuation_alike() -> None:
@@ -34,77 +49,232 @@ def test_normalise_treats_ampersand_and_punctuation_alike() -> None:
     assert normalise("One Medicare, The Light (The Headrow)") == "one medicare the light the headrow"
 
 
-def test_gp_practice_name_is_partial_and_case_insensitive(app_context: None) -> None:
-    result = find("garforth")
-    assert names(result) == ["ls25-ls26"]
-    reasons = [reason.text for reason in result.matches[0].reasons]
-    assert "Your GP practice, Garforth Medical Practice, is in LS25 & LS26." in reasons
-    assert result.matches[0].by_gp
-    assert not result.from_postcode
+def test_every_open_practice_is_loaded_and_only_listed_ones_have_an_lcp(app_context: None) -> None:
+    ods = select(func.count()).select_from(GpPractice).where(GpPractice.ods_code.is_not(None))
+    assert db.session.scalar(ods) == 103
+    assert db.session.scalar(ods.where(GpPractice.is_open)) == 84
+    assert db.session.scalar(ods.where(GpPractice.is_open, GpPractice.lcp_id.is_not(None))) == 35
+    armley = db.session.scalar(select(GpPractice).where(GpPractice.ods_code == "B86003"))
+    assert armley.name == "Armley Moor Medical Centre"
+    assert "Dr G Lees & Partners" in armley.alias_list
+    assert armley.lcp.slug == "armley"
 
 
-def test_practice_with_ampersand_is_found_either_way(app_context: None) -> None:
-    assert names(find("ireland wood and horsforth")) == ["woodsley-holt-park"]
-    assert names(find("Ireland Wood & Horsforth")) == ["woodsley-holt-park"]
+# --- Certainty the site does not have ----------------------------------------------------------
 
 
-def test_neighbourhood_is_a_guide(app_context: None) -> None:
-    result = find("Harehills")
-    assert names(result) == ["hatch"]
-    reason = result.matches[0].reasons[0]
-    assert reason.kind == "area"
-    assert reason.estimated
-    assert reason.text == "Harehills is one of the areas HATCH covers."
+def test_a_full_practice_name_is_the_firm_answer(app_context: None, get_page) -> None:
+    result = find("Garforth Medical Centre")
+    assert result.practice.name == "Garforth Medical Centre"
+    assert result.practice.lcp.slug == "ls25-ls26"
+    page = get_page("/find?q=Garforth+Medical+Centre")
+    assert "Your GP practice, Garforth Medical Centre, is in LS25 & LS26 Local Care Partnership" in page.text()
 
 
-def test_word_start_matching_does_not_find_letters_inside_words(app_context: None) -> None:
-    # "ls" is inside "Harehills"; a person typing "ls" has not asked for HATCH.
-    assert "hatch" not in names(find("ls"))
+def test_the_name_a_partnership_list_uses_is_a_full_name_too(app_context: None) -> None:
+    # ODS calls it "DR G LEES & PARTNERS"; the Armley list calls it "Armley Medical Centre".
+    assert find("armley medical centre").practice.name == "Armley Moor Medical Centre"
+    assert find("DR G LEES & PARTNERS").practice.name == "Armley Moor Medical Centre"
+    assert find("ireland wood and horsforth medical practice").practice.lcp.slug == "woodsley-holt-park"
 
 
-def test_district_shared_by_two_lcps_names_both(app_context: None) -> None:
-    result = find("LS12")
-    assert sorted(names(result)) == ["armley", "bramley-wortley-middleton"]
-    assert result.summary == "LS12 is covered by Armley and by Bramley, Wortley & Middleton."
-    assert result.from_postcode
-    assert all(reason.kind == "postcode" for match in result.matches for reason in match.reasons)
+def test_leeds_lists_practices_whose_name_matches_without_claiming_one(app_context: None, get_page) -> None:
+    result = find("Leeds")
+    assert result.practice is None
+    assert "Leeds Student Medical Practice" in practice_names(result.named_practices)
+    text = get_page("/find?q=Leeds").text()
+    assert "Your GP practice" not in text
+    assert "GP practices whose name matches “Leeds”" in text
+    assert (
+        "If you are registered at Leeds Student Medical Practice, your Local Care Partnership is "
+        "Leeds Student Medical Practice & The Light" in text
+    )
+    assert "If you are registered at Leeds City Medical Practice: we have not confirmed" in text
 
 
-def test_full_postcode_uses_its_district(app_context: None) -> None:
-    result = find("ls14 2ab")
+def test_morley_as_a_place_is_a_guide_not_a_practice(app_context: None, get_page) -> None:
+    result = find("Morley")
+    assert result.practice is None
+    assert practice_names(result.places) == ["Morley"]
+    assert guide_slugs(result) == ["morley-district"]
+    text = get_page("/find?q=Morley").text()
+    assert "Your GP practice" not in text
+    assert "Which of these GP practices is yours?" in text
+    assert "This is only a guide." in text
+
+
+def test_oakwood_is_a_neighbourhood_in_ls8_and_the_seacroft_practice_is_conditional(
+    app_context: None, get_page
+) -> None:
+    result = find("Oakwood")
+    assert practice_names(result.places) == ["Oakwood"]
+    assert result.nearby_districts == ["LS8"]
+    text = get_page("/find?q=Oakwood").text()
+    assert "Your GP practice" not in text
+    assert "If you are registered at Oakwood Lane Medical Practice, your Local Care Partnership is Seacroft" in text
+    assert "Oakwood: postcode LS8." in text
+
+
+# --- Told to check their spelling when the data has a gap ---------------------------------------
+
+
+@pytest.mark.parametrize(
+    ("query", "gap"),
+    [
+        ("Alwoodley", "North-east Leeds"),
+        ("Roundhay", "North-east Leeds"),
+        ("Chapel Allerton", "North-east Leeds"),
+        ("Pudsey", "Pudsey and west Leeds"),
+        ("Boston Spa", "Villages around Wetherby"),
+        ("LS17", "North-east Leeds"),
+        ("LS23", "Villages around Wetherby"),
+        ("LS28", "Pudsey and west Leeds"),
+    ],
+)
+def test_places_the_site_does_not_cover_get_the_honest_answer(app_context: None, get_page, query, gap) -> None:
+    assert [g.name for g in find(query).gaps] == [gap]
+    text = get_page(f"/find?q={query}").text()
+    assert "check the spelling" not in text
+    assert f"The Local Care Partnership for {gap}" in text
+    assert "is not on this site yet" in text
+    assert "lcp-engagement@example.org" in text
+
+
+@pytest.mark.parametrize("query", ["Street Lane", "The Street Lane Practice"])
+def test_a_practice_without_a_confirmed_lcp_is_known(app_context: None, get_page, query) -> None:
+    result = find(query)
+    known = [result.practice] if result.practice else result.named_practices
+    assert practice_names(known) == ["The Street Lane Practice"]
+    assert known[0].lcp is None
+    text = get_page(f"/find?q={query}").text()
+    assert "check the spelling" not in text
+    assert "not confirmed" in text
+
+
+def test_a_practice_not_in_our_list_says_so_without_blaming_spelling(app_context: None, get_page) -> None:
+    result = find("Shakespeare Medical Practice")
+    assert not result.found
+    assert result.suggestions == []
+    text = get_page("/find?q=Shakespeare+Medical+Practice").text()
+    assert "check the spelling" not in text
+    assert "may miss a practice that opened recently" in text
+    assert "This site has 13 of them so far" in text
+
+
+# --- Ordinary typing ----------------------------------------------------------------------------
+
+
+def test_a_typo_gets_did_you_mean(app_context: None, get_page) -> None:
+    assert find("garfoth").suggestions[:2] == ["Garforth", "Garforth Medical Centre"]
+    page = get_page("/find?q=garfoth")
+    assert "Did you mean:" in page.text()
+    assert page.links()["Garforth Medical Centre"] == "/find?q=Garforth+Medical+Centre"
+    assert "check the spelling" in page.text()
+
+
+def test_spacing_and_alternative_spellings(app_context: None) -> None:
+    result = find("Crossgates")
+    assert practice_names(result.places) == ["Cross Gates"]
+    assert guide_slugs(result) == ["cross-gates"]
+    assert {practice.lcp.slug for practice in result.nearby_practices} == {"cross-gates"}
+
+
+def test_generic_words_are_left_out_when_they_hide_the_answer(app_context: None, get_page) -> None:
+    result = find("seacroft surgery")
+    assert result.searched_for == "seacroft"
+    assert practice_names(result.places) == ["Seacroft"]
+    assert "We searched for “seacroft”" in get_page("/find?q=seacroft+surgery").text()
+
+
+def test_a_postcode_with_a_hyphen(app_context: None) -> None:
+    result = find("LS14-2AB")
     assert result.postcode == "LS14 2AB"
-    assert names(result) == ["seacroft"]
-    assert result.summary == "LS14 is covered by Seacroft."
-    # Seacroft's source states LS14 itself, so this link is not an estimate.
-    assert not result.matches[0].reasons[0].estimated
+    assert guide_slugs(result) == ["seacroft"]
 
 
-def test_boundary_crossing_district_includes_the_lcp_that_reaches_into_it(app_context: None) -> None:
-    result = find("LS15")
-    assert sorted(names(result)) == ["cross-gates", "ls25-ls26"]
-    ls25 = next(match for match in result.matches if match.lcp.slug == "ls25-ls26")
-    assert "Barwick-in-Elmet" in ls25.reasons[0].text
+@pytest.mark.parametrize(("place", "district"), [("Whinmoor", "LS14"), ("Swarcliffe", "LS14"), ("Gipton", "LS9")])
+def test_neighbourhoods_not_named_by_any_lcp(app_context: None, place: str, district: str) -> None:
+    result = find(place)
+    assert place in practice_names(result.places)
+    assert district in result.nearby_districts
+    assert result.nearby_practices
 
 
-def test_districts_outside_ls_that_belong_to_leeds_lcps(app_context: None) -> None:
-    assert names(find("BD11 1AB")) == ["morley-district"]
-    assert names(find("WF3")) == ["morley-district"]
+# --- Boundaries ---------------------------------------------------------------------------------
+
+
+def test_stanley_wf3_4_is_outside_leeds(app_context: None, get_page) -> None:
+    result = find("WF3 4")
+    assert result.outside_leeds
+    assert guide_slugs(result) == []
+    text = get_page("/find?q=WF3+4").text()
+    assert "WF3 4 is outside Leeds" in text
+    assert "Stanley, in Wakefield." in text
+    assert "Morley" not in text
+
+
+def test_wf3_1_is_in_leeds_and_morley(app_context: None) -> None:
+    result = find("WF3 1AA")
+    assert not result.outside_leeds
+    assert guide_slugs(result) == ["morley-district"]
+    assert "Tingley and West Ardsley, in Leeds." in result.boundary_note
+
+
+@pytest.mark.parametrize("district", ["WF10", "BD4"])
+def test_districts_mostly_outside_leeds_are_not_called_in_leeds(app_context: None, get_page, district) -> None:
+    text = get_page(f"/find?q={district}").text()
+    assert f"{district} is partly outside Leeds." in text
+    assert "is in Leeds, but we do not yet know" not in text
+
+
+def test_a_shared_district_asks_which_practice_is_yours(app_context: None, get_page) -> None:
+    result = find("LS12")
+    assert guide_slugs(result) == ["armley", "bramley-wortley-middleton"]
+    assert "Armley Moor Medical Centre" in practice_names(result.nearby_practices)
+    page = get_page("/find?q=LS12")
+    text = page.text()
+    assert "Which of these GP practices is yours?" in text
+    assert "one of the postcode districts we link" not in text
+    assert "LS12 is in the area of Armley and of Bramley, Wortley & Middleton." in text
+
+
+def test_picking_a_practice_from_the_list_gives_the_firm_answer(app_context: None, get_page) -> None:
+    armley = db.session.scalar(select(GpPractice).where(GpPractice.ods_code == "B86003"))
+    page = get_page(f"/find?q=LS12&practice={armley.id}")
+    assert "Your GP practice, Armley Moor Medical Centre, is in Armley Local Care Partnership" in page.text()
+    assert page.links()["Armley Local Care Partnership"] == "/lcps/armley"
+
+
+def test_a_closed_practice_says_so_and_offers_practices_near_it(app_context: None, get_page) -> None:
+    result = find("Fieldhead Surgery")
+    assert not result.practice.is_open
+    assert result.nearby_practices
+    assert all(practice.is_open for practice in result.nearby_practices)
+    text = get_page("/find?q=Fieldhead+Surgery").text()
+    assert "Fieldhead Surgery closed on 30 November 2022." in text
+    assert "Your GP practice, Fieldhead" not in text
 
 
 def test_postcode_outside_leeds_is_told_so(app_context: None) -> None:
     result = find("BD1 1AA")
     assert result.outside_leeds
-    assert result.matches == []
+    assert result.guides == []
 
 
-def test_leeds_district_with_no_known_lcp(app_context: None) -> None:
-    result = find("LS17")
-    assert not result.outside_leeds
-    assert result.unmapped_district
-    assert result.matches == []
+def test_word_start_matching_does_not_find_letters_inside_words(app_context: None) -> None:
+    # "ls" is inside "Harehills"; a person typing "ls" has not asked for HATCH.
+    assert "hatch" not in guide_slugs(find("ls"))
+
+
+# --- Empty and short ----------------------------------------------------------------------------
+
+
+def test_an_empty_search_says_what_to_type(get_page) -> None:
+    text = get_page("/find?q=").text()
+    assert "Enter the name of your GP practice, a postcode or a neighbourhood" in text
 
 
 def test_no_match_and_too_short(app_context: None) -> None:
-    assert find("qwertyuiop").matches == []
+    assert not find("qwertyuiop").found
     assert find("a").too_short
     assert not find("").too_short

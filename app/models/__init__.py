@@ -1,13 +1,25 @@
 """Typed models, one module per part of the domain. Importing this package registers them all."""
 
 from app.models.activity import AgendaItem, Meeting, Update
-from app.models.lcps import Area, GpPractice, Lcp, LcpPostcodeDistrict, Partner, PostcodeDistrict, Priority
+from app.models.lcps import (
+    Area,
+    CoverageGap,
+    GpPractice,
+    Lcp,
+    LcpPostcodeDistrict,
+    Partner,
+    Place,
+    PostcodeDistrict,
+    PostcodeSector,
+    Priority,
+)
 from app.models.maturity import MaturityAssessment, MaturityElement, MaturityLevel, MaturityRating
 from app.models.topics import Topic
 
 __all__ = [
     "AgendaItem",
     "Area",
+    "CoverageGap",
     "GpPractice",
     "Lcp",
     "LcpPostcodeDistrict",
@@ -17,7 +29,9 @@ __all__ = [
     "MaturityRating",
     "Meeting",
     "Partner",
+    "Place",
     "PostcodeDistrict",
+    "PostcodeSector",
     "Priority",
     "Topic",
     "Update",

@@ -26,6 +26,10 @@ class Meeting(db.Model):
     ends_at: Mapped[datetime]
     location: Mapped[str] = mapped_column(String(300), default="")
     online: Mapped[bool] = mapped_column(default=False)
+    # How to join: the room, a link or a phone number, written for the public.
+    joining_details: Mapped[str] = mapped_column(Text, default="")
+    # Whether members of the public may come; None when the partnership has not said.
+    public_may_attend: Mapped[bool | None]
     summary: Mapped[str] = mapped_column(Text, default="")
     # What was decided, written after the meeting.
     outcome: Mapped[str] = mapped_column(Text, default="")

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from datetime import date
 from typing import TYPE_CHECKING
 
 from sqlalchemy import ForeignKey, String, Text, UniqueConstraint
@@ -45,7 +46,7 @@ class Lcp(db.Model):
         back_populates="lcp", order_by="Area.position", cascade="all, delete-orphan"
     )
     gp_practices: Mapped[list[GpPractice]] = relationship(
-        back_populates="lcp", order_by="GpPractice.name", cascade="all, delete-orphan"
+        back_populates="lcp", order_by="GpPractice.name", passive_deletes=True
     )
     district_links: Mapped[list[LcpPostcodeDistrict]] = relationship(back_populates="lcp", cascade="all, delete-orphan")
     partners: Mapped[list[Partner]] = relationship(
@@ -85,14 +86,41 @@ class Area(db.Model):
 
 
 class GpPractice(db.Model):
+    """A Leeds GP practice from the NHS list (ODS), open or closed.
+
+    `lcp_id` is set only where a source or staff member states the practice's partnership; otherwise
+    the practice is known but its LCP is "not confirmed yet". `aliases` holds other names people and
+    sources use for it (one a line), so the finder matches "Armley Moor Medical Centre" and
+    "DR G LEES & PARTNERS" alike.
+    """
+
     __tablename__ = "gp_practice"
-    __table_args__ = (UniqueConstraint("lcp_id", "name"),)
 
     id: Mapped[int] = mapped_column(primary_key=True)
-    lcp_id: Mapped[int] = mapped_column(ForeignKey("lcp.id", ondelete="CASCADE"), index=True)
+    # The NHS ODS code, e.g. B86003; None only for a practice the ODS extract does not hold.
+    ods_code: Mapped[str | None] = mapped_column(String(10), unique=True)
+    # The name people know, e.g. "Armley Moor Medical Centre".
     name: Mapped[str] = mapped_column(String(200))
+    official_name: Mapped[str] = mapped_column(String(200), default="")
+    address: Mapped[str] = mapped_column(String(200), default="")
+    postcode: Mapped[str] = mapped_column(String(10), default="")
+    # The outward code of the postcode, e.g. LS12, for "which of these practices is yours?".
+    district: Mapped[str] = mapped_column(String(8), default="", index=True)
+    is_open: Mapped[bool] = mapped_column(default=True)
+    closed_on: Mapped[date | None]
+    lcp_id: Mapped[int | None] = mapped_column(ForeignKey("lcp.id", ondelete="SET NULL"), index=True)
+    # Shown beside the link, e.g. the name the partnership's own list uses.
+    lcp_note: Mapped[str] = mapped_column(Text, default="")
+    aliases: Mapped[str] = mapped_column(Text, default="")
 
-    lcp: Mapped[Lcp] = relationship(back_populates="gp_practices")
+    lcp: Mapped[Lcp | None] = relationship(back_populates="gp_practices")
+
+    @property
+    def alias_list(self) -> list[str]:
+        return [line.strip() for line in self.aliases.splitlines() if line.strip()]
+
+    def __repr__(self) -> str:
+        return f"<GpPractice {self.ods_code} {self.name}>"
 
 
 class PostcodeDistrict(db.Model):
@@ -103,8 +131,63 @@ class PostcodeDistrict(db.Model):
     id: Mapped[int] = mapped_column(primary_key=True)
     code: Mapped[str] = mapped_column(String(8), unique=True)
     in_leeds: Mapped[bool] = mapped_column(default=True)
+    # True when the district crosses the city boundary; `note` says what is known of it, for people.
+    partly_outside: Mapped[bool] = mapped_column(default=False)
+    note: Mapped[str] = mapped_column(Text, default="")
 
     lcp_links: Mapped[list[LcpPostcodeDistrict]] = relationship(back_populates="district")
+
+
+class PostcodeSector(db.Model):
+    """A sector such as "WF3 4", recorded where it settles which side of the city boundary a district's part is."""
+
+    __tablename__ = "postcode_sector"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    code: Mapped[str] = mapped_column(String(10), unique=True)
+    in_leeds: Mapped[bool] = mapped_column(default=True)
+    note: Mapped[str] = mapped_column(Text, default="")
+
+
+class Place(db.Model):
+    """A neighbourhood, village or town of Leeds (or just beyond it) and the postcode districts it lies in.
+
+    The finder uses places to turn "Whinmoor" into LS14 and then ask which practice the person is
+    registered with. `aliases` holds other spellings ("Crossgates"), one a line.
+    """
+
+    __tablename__ = "place"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    name: Mapped[str] = mapped_column(String(120), unique=True)
+    aliases: Mapped[str] = mapped_column(Text, default="")
+    districts: Mapped[str] = mapped_column(String(120), default="")  # outward codes, space-separated
+    in_leeds: Mapped[bool] = mapped_column(default=True)
+    note: Mapped[str] = mapped_column(Text, default="")
+
+    @property
+    def alias_list(self) -> list[str]:
+        return [line.strip() for line in self.aliases.splitlines() if line.strip()]
+
+    @property
+    def district_list(self) -> list[str]:
+        return self.districts.split()
+
+
+class CoverageGap(db.Model):
+    """A part of Leeds whose partnership this site does not hold yet, so people there get an honest answer."""
+
+    __tablename__ = "coverage_gap"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    name: Mapped[str] = mapped_column(String(200), unique=True)
+    places: Mapped[str] = mapped_column(Text, default="")  # one a line
+    note: Mapped[str] = mapped_column(Text, default="")
+    position: Mapped[int] = mapped_column(default=0)
+
+    @property
+    def place_list(self) -> list[str]:
+        return [line.strip() for line in self.places.splitlines() if line.strip()]
 
 
 class LcpPostcodeDistrict(db.Model):

@@ -11,7 +11,9 @@ from app.htmx import page_or_fragment
 from app.public import public
 from app.public.forms import DirectoryFilterForm, FindForm
 from app.services import directory, finder
+from app.services.coverage import coverage
 from app.services.maturity import maturity_summary
+from app.services.topics import topic_matches
 
 
 @public.get("/")
@@ -31,6 +33,7 @@ def lcp_directory():
         form=form,
         filters=filters,
         lcps=directory.directory(filters),
+        coverage=coverage(),
     )
 
 
@@ -50,8 +53,16 @@ def lcp_page(slug: str) -> str:
 @limiter.limit("300 per minute")
 def find():
     form = FindForm(request.args)
-    result = finder.find(form.q.data or "")
-    return page_or_fragment("public/find.html", "partials/find_results.html", form=form, result=result)
+    result = finder.find(form.q.data or "", practice_id=request.args.get("practice", type=int))
+    return page_or_fragment(
+        "public/find.html",
+        "partials/find_results.html",
+        form=form,
+        result=result,
+        # A search sent with nothing typed is told what to type.
+        empty_search="q" in request.args and not result.query,
+        coverage=coverage(),
+    )
 
 
 @public.get("/topics")
@@ -62,11 +73,12 @@ def topics() -> str:
 @public.get("/topics/<string:slug>")
 def topic_page(slug: str) -> str:
     topic = directory.get_topic_or_404(slug)
+    matches = topic_matches(topic)
     return render_template(
         "public/topic.html",
         topic=topic,
-        work=directory.topic_work(topic),
-        raised_by=directory.lcps_raising_topic(topic),
+        matches=[match for match in matches if match.counts],
+        examples_only=[match for match in matches if not match.counts],
     )
 
 

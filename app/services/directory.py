@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
+from typing import Any
 
 from flask import abort
 from sqlalchemy import select
@@ -67,19 +68,13 @@ def all_area_names() -> list[str]:
     return list(db.session.scalars(select(Area.name).distinct().order_by(Area.name)))
 
 
-def lcp_ids_for_topic(topic: Topic) -> set[int]:
-    """LCPs that work on a topic: through a priority, an agenda item or an update tagged with it."""
-    by_priority = select(Priority.lcp_id).where(Priority.topics.any(Topic.id == topic.id))
-    by_agenda = select(Meeting.lcp_id).join(Meeting.agenda_items).where(AgendaItem.topics.any(Topic.id == topic.id))
-    by_update = select(Update.lcp_id).where(Update.topics.any(Topic.id == topic.id))
-    return set(db.session.scalars(by_priority.union(by_agenda, by_update)))
-
-
 @dataclass
 class DirectoryFilter:
     topic: Topic | None = None
     area: str | None = None
     unknown: list[str] = field(default_factory=list)
+    # With a topic: why each listed partnership matches it, by LCP id.
+    matches: dict[int, Any] = field(default_factory=dict)
 
     @property
     def active(self) -> bool:
@@ -103,6 +98,7 @@ def read_filter(topic_slug: str | None, area: str | None) -> DirectoryFilter:
 
 
 def directory(filters: DirectoryFilter) -> list[Lcp]:
+    """Partnerships by name; with a topic, only those that match it, best match first."""
     query = (
         select(Lcp)
         .options(selectinload(Lcp.areas), selectinload(Lcp.priorities).selectinload(Priority.topics))
@@ -110,9 +106,14 @@ def directory(filters: DirectoryFilter) -> list[Lcp]:
     )
     if filters.area:
         query = query.where(Lcp.areas.any(Area.name == filters.area))
+    lcps = list(db.session.scalars(query))
     if filters.topic:
-        query = query.where(Lcp.id.in_(lcp_ids_for_topic(filters.topic)))
-    return list(db.session.scalars(query))
+        from app.services.topics import topic_matches
+
+        filters.matches = {match.lcp.id: match for match in topic_matches(filters.topic) if match.counts}
+        ranked = list(filters.matches)
+        lcps = sorted((lcp for lcp in lcps if lcp.id in filters.matches), key=lambda lcp: ranked.index(lcp.id))
+    return lcps
 
 
 @dataclass
@@ -154,50 +155,3 @@ def next_meetings(limit: int = 5, now: datetime | None = None) -> list[Meeting]:
             .limit(limit)
         )
     )
-
-
-@dataclass
-class TopicWork:
-    lcp: Lcp
-    priorities: list[Priority]
-    agenda_items: list[AgendaItem]
-    updates: list[Update]
-
-
-def topic_work(topic: Topic, now: datetime | None = None) -> list[TopicWork]:
-    """For a topic page: each LCP working on it with the priorities, agenda items and updates that say so."""
-    now = now or utcnow()
-    has_topic = Topic.id == topic.id
-    priorities = db.session.scalars(
-        select(Priority).where(Priority.topics.any(has_topic)).options(selectinload(Priority.lcp))
-    ).all()
-    items = db.session.scalars(
-        select(AgendaItem)
-        .join(AgendaItem.meeting)
-        .where(AgendaItem.topics.any(has_topic))
-        .options(selectinload(AgendaItem.meeting).selectinload(Meeting.lcp))
-        .order_by(Meeting.starts_at.desc())
-    ).all()
-    updates = db.session.scalars(
-        select(Update)
-        .where(Update.topics.any(has_topic), Update.published_at <= now)
-        .options(selectinload(Update.lcp))
-        .order_by(Update.published_at.desc())
-    ).all()
-    by_lcp: dict[int, TopicWork] = {}
-
-    def entry(lcp: Lcp) -> TopicWork:
-        return by_lcp.setdefault(lcp.id, TopicWork(lcp, [], [], []))
-
-    for priority in priorities:
-        entry(priority.lcp).priorities.append(priority)
-    for item in items:
-        entry(item.meeting.lcp).agenda_items.append(item)
-    for update in updates:
-        entry(update.lcp).updates.append(update)
-    return sorted(by_lcp.values(), key=lambda work: work.lcp.name)
-
-
-def lcps_raising_topic(topic: Topic) -> list[Lcp]:
-    """LCP areas whose residents raised this topic in the 2021 Big Leeds Chat."""
-    return list(db.session.scalars(select(Lcp).where(Lcp.resident_topics.any(Topic.id == topic.id)).order_by(Lcp.name)))

@@ -1,8 +1,18 @@
-"""Finding a person's LCP from a GP practice, a postcode or a neighbourhood, with the reason for each answer.
+"""Finding a person's LCP from a GP practice, a postcode or a neighbourhood, saying only what is known.
 
-LCP membership follows GP registration, so a GP practice match is the firm answer and a postcode
-or place match is a guide. Names are matched in Python over the whole (small) reference list,
-not with SQL `LIKE`, so that "&" and "and", apostrophes and spacing compare the same on SQLite
+LCP membership follows GP registration, so the finder separates three kinds of answer:
+
+- **your practice**: the person typed a practice's full name (or one of its other names) or picked
+  it from a list. Only this answer says "Your GP practice … is in …".
+- **practices whose name matches**: part of a name. Each is worded as a condition ("If you are
+  registered at …").
+- **a guide**: a postcode, a place or a partnership's area. The finder lists the open practices in
+  that postcode district and asks "Which of these is yours?" rather than guess between LCPs.
+
+A practice whose partnership no source states is "not confirmed yet", never guessed. When nothing
+matches, a close spelling is offered ("Did you mean …?") with rapidfuzz; otherwise the answer says
+honestly which parts of Leeds the site does not cover yet. Names are matched in Python over the
+whole (small) reference list, so "&" and "and", apostrophes and spacing compare the same on SQLite
 and PostgreSQL alike.
 """
 
@@ -12,17 +22,42 @@ import re
 from dataclasses import dataclass, field
 
 from flask_babel import gettext as _
+from rapidfuzz import fuzz, process, utils
 from sqlalchemy import select
 from sqlalchemy.orm import selectinload
 
 from app.extensions import db
-from app.models import Lcp, LcpPostcodeDistrict, PostcodeDistrict
+from app.models import CoverageGap, GpPractice, Lcp, LcpPostcodeDistrict, Place, PostcodeDistrict, PostcodeSector
 
-FULL_POSTCODE = re.compile(r"^([A-Z]{1,2}[0-9][A-Z0-9]?) ?([0-9][A-Z]{2})$")
+FULL_POSTCODE = re.compile(r"^([A-Z]{1,2}[0-9][A-Z0-9]?) ?([0-9])([A-Z]{2})$")
 OUTWARD_CODE = re.compile(r"^[A-Z]{1,2}[0-9][A-Z0-9]?$")
-# A postcode still being typed, such as "LS14 2": the district is already known.
-PART_POSTCODE = re.compile(r"^([A-Z]{1,2}[0-9][A-Z0-9]?) [0-9][A-Z]?$")
+# A postcode still being typed, such as "LS14 2": the district, and perhaps the sector, is known.
+PART_POSTCODE = re.compile(r"^([A-Z]{1,2}[0-9][A-Z0-9]?) ([0-9])[A-Z]?$")
 MIN_QUERY_LENGTH = 2
+# Words that say "a GP practice" without naming one: "seacroft surgery" searches for "seacroft".
+GENERIC_WORDS = {
+    "the",
+    "surgery",
+    "surgeries",
+    "medical",
+    "centre",
+    "center",
+    "practice",
+    "health",
+    "gp",
+    "gps",
+    "doctor",
+    "doctors",
+    "dr",
+    "clinic",
+    "group",
+    "partners",
+    "and",
+    "leeds",
+}
+# How close a spelling must be (0-100) to be offered as "Did you mean …?".
+SUGGESTION_SCORE = 80
+MAX_SUGGESTIONS = 3
 
 
 def normalise(text: str) -> str:
@@ -31,140 +66,342 @@ def normalise(text: str) -> str:
     return " ".join(text.split())
 
 
+def compact(text: str) -> str:
+    """ "Cross Gates" and "Crossgates" compare the same."""
+    return normalise(text).replace(" ", "")
+
+
 def starts_a_word(needle: str, name: str) -> bool:
     """ "garforth" and "holt p" match, but "ls" does not match inside "Harehills"."""
     return f" {needle}" in f" {normalise(name)}"
 
 
+def same_name(query: str, name: str) -> bool:
+    return normalise(query) == normalise(name) or compact(query) == compact(name)
+
+
+def names_match(query: str, name: str) -> bool:
+    """Part of a name, from the start of a word; spacing may differ once the query is long enough."""
+    needle = normalise(query)
+    return starts_a_word(needle, name) or (len(compact(query)) >= 4 and compact(query) in compact(name))
+
+
 @dataclass
 class Reason:
-    kind: str  # "gp", "postcode", "area" or "name"
+    kind: str  # "postcode", "area" or "name"
     text: str
     estimated: bool = False
 
 
 @dataclass
 class LcpMatch:
+    """A partnership offered as a guide, with why."""
+
     lcp: Lcp
     reasons: list[Reason] = field(default_factory=list)
-
-    @property
-    def by_gp(self) -> bool:
-        return any(reason.kind == "gp" for reason in self.reasons)
 
 
 @dataclass
 class FindResult:
     query: str
-    matches: list[LcpMatch] = field(default_factory=list)
+    too_short: bool = False
+    # Set when generic words were dropped to find something: "seacroft surgery" → "seacroft".
+    searched_for: str | None = None
+    # The person's practice: typed in full or picked from a list.
+    practice: GpPractice | None = None
+    picked: bool = False
+    # Part of a practice's name matched.
+    named_practices: list[GpPractice] = field(default_factory=list)
     postcode: str | None = None
     district: str | None = None
+    sector: str | None = None
     outside_leeds: bool = False
-    too_short: bool = False
+    outside_note: str = ""
+    boundary_note: str = ""
+    places: list[Place] = field(default_factory=list)
+    # Open practices in the districts a postcode, place or closed practice points to.
+    nearby_districts: list[str] = field(default_factory=list)
+    nearby_practices: list[GpPractice] = field(default_factory=list)
+    # True when a closed practice had no open neighbour in its district, so its partnership's practices are offered.
+    nearby_by_lcp: bool = False
+    guides: list[LcpMatch] = field(default_factory=list)
+    gaps: list[CoverageGap] = field(default_factory=list)
+    suggestions: list[str] = field(default_factory=list)
 
     @property
     def from_postcode(self) -> bool:
         return self.district is not None
 
     @property
+    def found(self) -> bool:
+        return bool(
+            self.practice or self.named_practices or self.places or self.guides or self.nearby_practices or self.gaps
+        ) or bool(self.from_postcode and not self.outside_leeds)
+
+    @property
     def unmapped_district(self) -> bool:
         """A Leeds postcode district that no LCP in our data names."""
-        return self.from_postcode and not self.outside_leeds and not self.matches
+        return self.from_postcode and not self.outside_leeds and not self.guides
+
+    @property
+    def confirmed_nearby(self) -> int:
+        return sum(1 for practice in self.nearby_practices if practice.lcp is not None)
 
     @property
     def summary(self) -> str | None:
-        """One sentence for a postcode answer naming every LCP, e.g. "LS12 is covered by Armley and by Bramley"."""
-        if not self.district or not self.matches:
+        """One sentence for a postcode answer naming each partnership linked to the district."""
+        if not self.district or not self.guides:
             return None
-        # Joined with "and by" alone: LCP names contain commas of their own.
-        names = _(" and by ").join(match.lcp.short_name for match in self.matches)
-        return _("%(district)s is covered by %(lcps)s.", district=self.district, lcps=names)
+        # Joined with "and of" alone: LCP names contain commas of their own.
+        names = _(" and of ").join(match.lcp.short_name for match in self.guides)
+        return _("%(district)s is in the area of %(lcps)s.", district=self.district, lcps=names)
 
 
 def parse_postcode(query: str) -> tuple[str | None, str | None]:
     """Returns (full postcode or None, outward code) when the query is a postcode or a district."""
-    spaced = " ".join(query.upper().split())
-    compact = spaced.replace(" ", "")
-    full = FULL_POSTCODE.match(compact)
+    postcode, district, _sector = parse_postcode_parts(query)
+    return postcode, district
+
+
+def parse_postcode_parts(query: str) -> tuple[str | None, str | None, str | None]:
+    """(full postcode, district, sector): "ls14-2ab" gives ("LS14 2AB", "LS14", "LS14 2")."""
+    spaced = " ".join(re.sub(r"[-.,/]", " ", query.upper()).split())
+    squashed = spaced.replace(" ", "")
+    full = FULL_POSTCODE.match(squashed)
     if full:
-        return f"{full.group(1)} {full.group(2)}", full.group(1)
-    if OUTWARD_CODE.match(compact):
-        return None, compact
+        outward, digit, unit = full.groups()
+        return f"{outward} {digit}{unit}", outward, f"{outward} {digit}"
     part = PART_POSTCODE.match(spaced)
     if part:
-        return None, part.group(1)
-    return None, None
+        return None, part.group(1), f"{part.group(1)} {part.group(2)}"
+    if OUTWARD_CODE.match(squashed):
+        return None, squashed, None
+    return None, None, None
 
 
-def find(query: str) -> FindResult:
+def practice_by_id(practice_id: int) -> GpPractice | None:
+    return db.session.scalar(
+        select(GpPractice).where(GpPractice.id == practice_id).options(selectinload(GpPractice.lcp))
+    )
+
+
+def find(query: str, practice_id: int | None = None) -> FindResult:
     query = " ".join(query.split())
+    if practice_id is not None:
+        practice = practice_by_id(practice_id)
+        if practice is not None:
+            result = FindResult(query=query or practice.name, practice=practice, picked=True)
+            _about_practice(result)
+            return result
     result = FindResult(query=query)
     if len(query) < MIN_QUERY_LENGTH:
         result.too_short = bool(query)
         return result
-    postcode, district = parse_postcode(query)
+    postcode, district, sector = parse_postcode_parts(query)
     if district:
-        result.postcode, result.district = postcode, district
+        result.postcode, result.district, result.sector = postcode, district, sector
         _match_district(result)
-    if not result.matches and not result.outside_leeds:
-        _match_names(result)
+        return result
+    index = NameIndex.load()
+    _match_names(result, index, query)
+    stripped = " ".join(word for word in normalise(query).split() if word not in GENERIC_WORDS)
+    useful = stripped if len(stripped) >= MIN_QUERY_LENGTH else ""
+    if not result.found and useful and useful != normalise(query):
+        _match_names(result, index, useful)
+        if result.found:
+            result.searched_for = useful
+    if not result.found:
+        # "Shakespeare Medical Practice" is not offered "Park Edge Practice" for sharing the word "practice".
+        suggestions = index.suggest(query) + (index.suggest(useful) if useful else [])
+        result.suggestions = list(dict.fromkeys(suggestions))[:MAX_SUGGESTIONS]
     return result
 
 
-def _match_district(result: FindResult) -> None:
-    district = db.session.scalar(
+def _open_practices_in(districts: list[str]) -> list[GpPractice]:
+    if not districts:
+        return []
+    return list(
+        db.session.scalars(
+            select(GpPractice)
+            .where(GpPractice.district.in_(districts), GpPractice.is_open)
+            .options(selectinload(GpPractice.lcp))
+            .order_by(GpPractice.name)
+        )
+    )
+
+
+def _gaps_for(districts: list[str], place_names: list[str]) -> list[CoverageGap]:
+    """Coverage gaps that name one of these places, or a place in one of these districts."""
+    gaps = db.session.scalars(select(CoverageGap).order_by(CoverageGap.position)).all()
+    if not gaps:
+        return []
+    places = {place.name: place for place in db.session.scalars(select(Place))}
+    wanted = {normalise(name) for name in place_names}
+    found = []
+    for gap in gaps:
+        for name in gap.place_list:
+            place = places.get(name)
+            in_district = place is not None and set(place.district_list) & set(districts)
+            if normalise(name) in wanted or in_district:
+                found.append(gap)
+                break
+    return found
+
+
+def _about_practice(result: FindResult) -> None:
+    """The person's practice is known: if it has closed, or its LCP is not confirmed, say what to do."""
+    practice = result.practice
+    assert practice is not None
+    if not practice.is_open:
+        result.nearby_districts = [practice.district] if practice.district else []
+        result.nearby_practices = _open_practices_in(result.nearby_districts)
+        if not result.nearby_practices and practice.lcp is not None:
+            result.nearby_practices = [other for other in practice.lcp.gp_practices if other.is_open]
+            result.nearby_by_lcp = True
+    elif practice.lcp is None and practice.district:
+        result.gaps = _gaps_for([practice.district], [])
+
+
+def _district_links(code: str) -> PostcodeDistrict | None:
+    return db.session.scalar(
         select(PostcodeDistrict)
-        .where(PostcodeDistrict.code == result.district)
+        .where(PostcodeDistrict.code == code)
         .options(selectinload(PostcodeDistrict.lcp_links).selectinload(LcpPostcodeDistrict.lcp))
+    )
+
+
+def _match_district(result: FindResult) -> None:
+    assert result.district is not None
+    district = _district_links(result.district)
+    sector = (
+        db.session.scalar(select(PostcodeSector).where(PostcodeSector.code == result.sector)) if result.sector else None
     )
     if district is None or not district.in_leeds:
         result.outside_leeds = True
         return
-    links = sorted(district.lcp_links, key=lambda link: (link.derived, link.lcp.name))
-    for link in links:
+    if sector is not None and not sector.in_leeds:
+        result.outside_leeds = True
+        result.outside_note = sector.note
+        return
+    if district.partly_outside:
+        result.boundary_note = district.note
+        if sector is not None:
+            result.boundary_note = f"{district.note} {result.sector}: {sector.note}"
+    result.guides = _district_guides(district)
+    result.nearby_districts = [district.code]
+    result.nearby_practices = _open_practices_in([district.code])
+    result.gaps = _gaps_for([district.code], [])
+
+
+def _district_guides(district: PostcodeDistrict) -> list[LcpMatch]:
+    guides = []
+    for link in sorted(district.lcp_links, key=lambda link: (link.derived, link.lcp.name)):
         if link.derived:
             text = _(
-                "%(district)s is one of the postcode districts we link to %(lcp)s from the places it covers.",
+                "%(lcp)s works in places in %(district)s, so some people in %(district)s are in it.",
                 district=district.code,
                 lcp=link.lcp.short_name,
             )
         else:
-            text = _(
-                "%(lcp)s covers the %(district)s postcode district.", district=district.code, lcp=link.lcp.short_name
-            )
+            text = _("%(lcp)s names %(district)s as its area.", district=district.code, lcp=link.lcp.short_name)
         if link.note:
             text = f"{text} {link.note}"
-        result.matches.append(LcpMatch(link.lcp, [Reason("postcode", text, estimated=link.derived)]))
+        guides.append(LcpMatch(link.lcp, [Reason("postcode", text, estimated=True)]))
+    return guides
 
 
-def _match_names(result: FindResult) -> None:
-    needle = normalise(result.query)
-    if len(needle) < MIN_QUERY_LENGTH:
-        return
-    lcps = db.session.scalars(
-        select(Lcp).options(selectinload(Lcp.gp_practices), selectinload(Lcp.areas)).order_by(Lcp.name)
-    ).all()
-    for lcp in lcps:
+@dataclass
+class NameIndex:
+    """Every name the finder knows, loaded once per search: practices, places, partnerships and their areas."""
+
+    practices: list[GpPractice]
+    places: list[Place]
+    lcps: list[Lcp]
+
+    @classmethod
+    def load(cls) -> NameIndex:
+        practices = db.session.scalars(select(GpPractice).options(selectinload(GpPractice.lcp))).all()
+        places = db.session.scalars(select(Place).order_by(Place.name)).all()
+        lcps = db.session.scalars(select(Lcp).options(selectinload(Lcp.areas)).order_by(Lcp.name)).all()
+        return cls(list(practices), list(places), list(lcps))
+
+    @staticmethod
+    def practice_names(practice: GpPractice) -> list[str]:
+        return [practice.name, *practice.alias_list]
+
+    @staticmethod
+    def place_names(place: Place) -> list[str]:
+        return [place.name, *place.alias_list]
+
+    def suggest(self, query: str) -> list[str]:
+        """Names spelt close to the query, best first: "garfoth" → "Garforth"."""
+        choices: dict[str, list[str]] = {}
+
+        def add(name: str, shown: str) -> None:
+            choices.setdefault(normalise(name), []).append(shown)
+
+        for practice in self.practices:
+            for name in self.practice_names(practice):
+                add(name, practice.name)
+            # "garfoth" is a near spelling of the word a practice is known by, not of its whole name.
+            first = normalise(practice.name).removeprefix("the ").split(" ")[0]
+            if len(first) >= 4 and first not in GENERIC_WORDS:
+                add(first, practice.name)
+        for place in self.places:
+            for name in self.place_names(place):
+                add(name, place.name)
+        for lcp in self.lcps:
+            add(lcp.short_name, lcp.short_name)
+            for area in lcp.areas:
+                add(area.name, area.name)
+        # Whole-name closeness: sharing a word such as "practice" is not a near spelling.
+        matches = process.extract(
+            normalise(query),
+            list(choices),
+            scorer=fuzz.ratio,
+            processor=utils.default_process,
+            score_cutoff=SUGGESTION_SCORE,
+            limit=MAX_SUGGESTIONS,
+        )
+        return list(dict.fromkeys(shown for name, _score, _index in matches for shown in sorted(choices[name])))
+
+
+def _match_names(result: FindResult, index: NameIndex, query: str) -> None:
+    exact = [
+        practice for practice in index.practices if any(same_name(query, n) for n in index.practice_names(practice))
+    ]
+    if len(exact) == 1:
+        result.practice = exact[0]
+        _about_practice(result)
+    partial = [
+        practice
+        for practice in index.practices
+        if practice is not result.practice and any(names_match(query, n) for n in index.practice_names(practice))
+    ]
+    # Open practices first; closed ones still answer ("closed in 2022") but after them.
+    result.named_practices = sorted(partial, key=lambda practice: (not practice.is_open, practice.name))
+    result.places = [
+        place
+        for place in index.places
+        if any(same_name(query, n) or starts_a_word(normalise(query), n) for n in index.place_names(place))
+    ]
+    districts = list(dict.fromkeys(code for place in result.places if place.in_leeds for code in place.district_list))
+    if result.places and not result.practice:
+        result.nearby_districts = districts
+        result.nearby_practices = _open_practices_in(districts)
+    for lcp in index.lcps:
         reasons = [
             Reason(
-                "gp",
-                _("Your GP practice, %(practice)s, is in %(lcp)s.", practice=practice.name, lcp=lcp.short_name),
-            )
-            for practice in lcp.gp_practices
-            if starts_a_word(needle, practice.name)
-        ]
-        reasons += [
-            Reason(
                 "area",
-                _("%(area)s is one of the areas %(lcp)s covers.", area=area.name, lcp=lcp.short_name),
+                _("%(area)s is one of the areas %(lcp)s names.", area=area.name, lcp=lcp.short_name),
                 estimated=True,
             )
             for area in lcp.areas
-            if starts_a_word(needle, area.name)
+            if names_match(query, area.name)
         ]
-        if starts_a_word(needle, lcp.name):
-            reasons.append(Reason("name", _("The partnership's name matches “%(query)s”.", query=result.query)))
+        if names_match(query, lcp.name):
+            reasons.append(Reason("name", _("The partnership’s name matches “%(query)s”.", query=query)))
         if reasons:
-            result.matches.append(LcpMatch(lcp, reasons))
-    # A GP practice match is the firm answer, so it comes first.
-    result.matches.sort(key=lambda match: (not match.by_gp, match.lcp.name))
+            result.guides.append(LcpMatch(lcp, reasons))
+    # A place only meets a gap by name: Harehills shares LS8 with Roundhay but HATCH covers it.
+    result.gaps = _gaps_for([], [place.name for place in result.places] + [query])

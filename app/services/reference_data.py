@@ -9,6 +9,7 @@ from __future__ import annotations
 import json
 import re
 from dataclasses import dataclass
+from datetime import date
 from pathlib import Path
 from typing import Any, TypeVar
 
@@ -17,20 +18,28 @@ from sqlalchemy import select
 from app.extensions import db
 from app.models import (
     Area,
+    CoverageGap,
     GpPractice,
     Lcp,
     LcpPostcodeDistrict,
     MaturityElement,
     MaturityLevel,
     Partner,
+    Place,
     PostcodeDistrict,
+    PostcodeSector,
     Priority,
     Topic,
 )
 
 DATA_DIR = Path(__file__).resolve().parent.parent / "data"
 SOURCE_FILE = DATA_DIR / "leeds-lcps.json"
+PRACTICES_FILE = DATA_DIR / "leeds-gp-practices.json"
 CURATION_FILE = DATA_DIR / "curation.json"
+# Words in an ODS address line that say it names a building people know the practice by.
+BUILDING_WORDS = {"SURGERY", "MEDICAL", "HEALTH", "PRACTICE", "CENTRE", "CTR", "CNTR", "HC"}
+ABBREVIATIONS = {"CTR": "Centre", "CTR.": "Centre", "CNTR": "Centre", "HC": "Health Centre"}
+SMALL_WORDS = {"AND": "and", "OF": "of", "IN": "in"}
 
 Model = TypeVar("Model", bound=db.Model)
 
@@ -45,6 +54,34 @@ class SeedReport:
 
 def load_json(path: Path) -> dict[str, Any]:
     return json.loads(path.read_text(encoding="utf-8"))
+
+
+def readable_words(text: str) -> str:
+    """ "DR N SADDIQ'S PRACTICE" becomes "Dr N Saddiq's Practice"; "MEDICAL CTR." becomes "Medical Centre"."""
+    words = []
+    for position, word in enumerate(text.split()):
+        if word in ABBREVIATIONS:
+            words.append(ABBREVIATIONS[word])
+        elif word in SMALL_WORDS and position:
+            words.append(SMALL_WORDS[word])
+        elif word == "LLP":
+            words.append(word)
+        else:
+            words.append("-".join(part[:1].upper() + part[1:].lower() for part in word.split("-")))
+    return " ".join(words)
+
+
+def practice_names(row: dict[str, Any], names: dict[str, str]) -> tuple[str, list[str]]:
+    """The name people know a practice by, and the other names it goes by (ODS name, building)."""
+    official = readable_words(row["official_name"])
+    building = readable_words(row["first_address_line"])
+    is_building = bool(BUILDING_WORDS & set(row["first_address_line"].replace(".", "").split()))
+    person_named = row["official_name"].startswith("DR ")
+    name = names.get(row["ods_code"]) or (building if person_named and is_building else official)
+    others = [official]
+    if is_building:
+        others.append(building)
+    return name, [other for other in dict.fromkeys(others) if other != name]
 
 
 def short_name(name: str) -> str:
@@ -76,6 +113,10 @@ class Seeder:
         for link in curation["extra_district_links"]["links"]:
             lcp = db.session.scalar(select(Lcp).where(Lcp.slug == link["lcp"]))
             self.link_district(lcp, link["district"], derived=True, note=link["note"])
+        self.seed_practices(load_json(PRACTICES_FILE)["practices"], curation["gp_practices"])
+        self.seed_places(curation["places"]["places"])
+        self.seed_boundaries(curation["postcode_boundaries"])
+        self.seed_coverage(curation["coverage"]["gaps"])
         self.seed_maturity(source["maturity_framework"], curation["maturity_levels"]["levels"])
         db.session.commit()
         return self.report
@@ -118,8 +159,6 @@ class Seeder:
         )
         for position, name in enumerate(data["areas"]):
             self.get_or_add(Area, {"position": position}, lcp_id=lcp.id, name=name)
-        for name in data["gp_practices"]:
-            self.get_or_add(GpPractice, lcp_id=lcp.id, name=name)
         for code in data["postcode_districts"]:
             self.link_district(lcp, code, derived=bool(data["postcode_districts_derived"]), note="")
         for position, partner in enumerate(extra.get("partners", [])):
@@ -136,6 +175,70 @@ class Seeder:
                 priority.topics = [topics[slug] for slug in priority_topics.get(item["title"], [])]
         if not lcp.resident_topics and extra.get("resident_topics"):
             lcp.resident_topics = [topics[slug] for slug in extra["resident_topics"]]
+
+    def seed_practices(self, rows: list[dict[str, Any]], curated: dict[str, Any]) -> None:
+        """Every practice in the NHS list; an LCP only where that LCP's own list names the practice."""
+        lcp_ids = {slug: lcp_id for slug, lcp_id in db.session.execute(select(Lcp.slug, Lcp.id))}
+        links = {link["ods"]: link for link in curated["lcp_links"]}
+        for row in rows:
+            name, aliases = practice_names(row, curated["names"])
+            link = links.get(row["ods_code"])
+            if link and link["source_name"] != name:
+                aliases.append(link["source_name"])
+            aliases += curated["aliases"].get(row["ods_code"], [])
+            self.get_or_add(
+                GpPractice,
+                {
+                    "name": name,
+                    "official_name": row["official_name"],
+                    "address": readable_words(row["first_address_line"]),
+                    "postcode": row["postcode"],
+                    "district": row["postcode"].split()[0],
+                    "is_open": row["status"] == "open",
+                    "closed_on": date.fromisoformat(row["closed_on"]) if row["closed_on"] else None,
+                    "lcp_id": lcp_ids[link["lcp"]] if link else None,
+                    "aliases": "\n".join(dict.fromkeys(alias for alias in aliases if alias != name)),
+                },
+                ods_code=row["ods_code"],
+            )
+        for extra in curated["extra_practices"]:
+            self.get_or_add(
+                GpPractice,
+                {"lcp_id": lcp_ids[extra["lcp"]], "lcp_note": extra["note"], "aliases": "\n".join(extra["aliases"])},
+                name=extra["name"],
+                ods_code=None,
+            )
+
+    def seed_places(self, places: list[dict[str, Any]]) -> None:
+        for place in places:
+            self.get_or_add(
+                Place,
+                {
+                    "districts": " ".join(place["districts"]),
+                    "aliases": "\n".join(place.get("aliases", [])),
+                    "in_leeds": place.get("in_leeds", True),
+                    "note": place.get("note", ""),
+                },
+                name=place["name"],
+            )
+
+    def seed_boundaries(self, boundaries: dict[str, Any]) -> None:
+        for code, note in boundaries["districts"].items():
+            district = self.get_or_add(PostcodeDistrict, {"in_leeds": True}, code=code)
+            if not district.note:
+                district.partly_outside, district.note = True, note
+        for sector in boundaries["sectors"]:
+            self.get_or_add(
+                PostcodeSector, {"in_leeds": sector["in_leeds"], "note": sector["note"]}, code=sector["code"]
+            )
+
+    def seed_coverage(self, gaps: list[dict[str, Any]]) -> None:
+        for position, gap in enumerate(gaps):
+            self.get_or_add(
+                CoverageGap,
+                {"places": "\n".join(gap["places"]), "note": gap["note"], "position": position},
+                name=gap["name"],
+            )
 
     def seed_maturity(self, framework: dict[str, Any], levels: list[str]) -> None:
         position = 0

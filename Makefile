@@ -4,6 +4,11 @@ VENV := .venv
 BIN := $(VENV)/bin
 FLASK := $(BIN)/flask --app wsgi
 STAMPS := .make
+# Where `make run` serves. `make run PORT=5050` when 5000 is taken (macOS uses it for AirPlay); PORT may also come
+# from the environment. HOST only from the command line (`make run HOST=0.0.0.0`): tcsh exports HOST as the
+# machine's name, and the site should not leave loopback unless asked.
+HOST := 127.0.0.1
+PORT ?= 5000
 export FLASK_APP := wsgi
 
 .PHONY: setup run test lint pytest bench chromium assets translations-check clean
@@ -38,7 +43,7 @@ instance:
 
 run: setup
 	$(FLASK) demo
-	$(FLASK) run --host 127.0.0.1 --port 5000
+	$(FLASK) run --host $(HOST) --port $(PORT)
 
 chromium:
 	@command -v chromium >/dev/null 2>&1 || { \

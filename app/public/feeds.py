@@ -1,4 +1,8 @@
-"""Atom and iCalendar feeds, per LCP and city-wide (filterable by `lcp` and `topic`), from feedgen and icalendar."""
+"""Atom and iCalendar feeds, per LCP and city-wide (filterable by `lcp` and `topic`), from feedgen and icalendar.
+
+Browsers show a feed as raw text, so each one says in plain words what it is and where the subscribe
+page explains how to use it: an Atom `<subtitle>`, a calendar `X-WR-CALDESC`.
+"""
 
 from __future__ import annotations
 
@@ -10,17 +14,38 @@ from flask_babel import gettext as _
 from icalendar import Calendar, Event
 
 from app.formatting import as_utc, render_markdown
-from app.models import Lcp, Meeting, Topic, Update
+from app.models import Lcp, Meeting, Update
 from app.public import public
-from app.services.directory import get_lcp_or_404, get_meeting_or_404, get_topic_or_404, utcnow
-from app.services.feeds import calendar_meetings, feed_updates
+from app.public.subscribe import Subscription, feed_subscription
+from app.services.directory import get_lcp_or_404, get_meeting_or_404, utcnow
+from app.services.feeds import FeedFilter, calendar_meetings, feed_updates
 
 
-def _filters() -> tuple[list[Lcp], Topic | None]:
+def _requested() -> Subscription:
     """City-wide feeds take `lcp` (repeatable) and `topic`; an unknown value is a 404, not an empty feed."""
-    lcps = [get_lcp_or_404(slug) for slug in request.args.getlist("lcp")]
-    topic_slug = request.args.get("topic")
-    return lcps, get_topic_or_404(topic_slug) if topic_slug else None
+    return feed_subscription(request.args.getlist("lcp"), request.args.get("topic"))
+
+
+def _one_lcp(lcp: Lcp) -> Subscription:
+    return Subscription(FeedFilter((lcp,)))
+
+
+def updates_subtitle(subscription: Subscription) -> str:
+    return _(
+        "%(what)s, from the Leeds Local Care Partnerships website. This is a news feed: add its address to a "
+        "feed reader app to see new updates as they are published. How to follow it: %(url)s",
+        what=subscription.filter.updates_title,
+        url=subscription.page_url("updates", external=True),
+    )
+
+
+def calendar_description(subscription: Subscription) -> str:
+    return _(
+        "%(what)s, from the Leeds Local Care Partnerships website. Subscribe to this calendar and your calendar "
+        "app adds new meetings and changes by itself. How to subscribe: %(url)s",
+        what=subscription.filter.meetings_title,
+        url=subscription.page_url("calendar", external=True),
+    )
 
 
 def cacheable(response: Response) -> Response:
@@ -30,10 +55,11 @@ def cacheable(response: Response) -> Response:
     return response
 
 
-def atom_response(title: str, page_url: str, updates: list[Update]) -> Response:
+def atom_response(title: str, subtitle: str, page_url: str, updates: list[Update]) -> Response:
     feed = FeedGenerator()
     feed.id(request.url)
     feed.title(title)
+    feed.subtitle(subtitle)
     feed.author({"name": current_app.config["SITE_NAME"]})
     feed.link(href=page_url, rel="alternate")
     feed.link(href=request.url, rel="self")
@@ -54,12 +80,13 @@ def atom_response(title: str, page_url: str, updates: list[Update]) -> Response:
     return cacheable(Response(feed.atom_str(pretty=True), mimetype="application/atom+xml"))
 
 
-def calendar_response(name: str, meetings: list[Meeting]) -> Response:
+def calendar_response(name: str, description: str, meetings: list[Meeting]) -> Response:
     calendar = Calendar()
     calendar.add("prodid", "-//Leeds Local Care Partnerships//Meetings//EN")
     calendar.add("version", "2.0")
     calendar.add("calscale", "GREGORIAN")
     calendar.add("x-wr-calname", name)
+    calendar.add("x-wr-caldesc", description)
     calendar.add("x-wr-timezone", "Europe/London")
     host = request.host.split(":")[0]
     for meeting in meetings:
@@ -82,35 +109,54 @@ def calendar_response(name: str, meetings: list[Meeting]) -> Response:
 @public.get("/lcps/<string:slug>/updates.atom")
 def lcp_updates_feed(slug: str) -> Response:
     lcp = get_lcp_or_404(slug)
-    updates = feed_updates([lcp], None)
     return atom_response(
-        _("Updates from %(lcp)s", lcp=lcp.name), url_for("public.lcp_page", slug=slug, _external=True), updates
+        _("Updates from %(lcp)s", lcp=lcp.name),
+        updates_subtitle(_one_lcp(lcp)),
+        url_for("public.lcp_page", slug=slug, _external=True),
+        feed_updates([lcp], None),
     )
 
 
 @public.get("/lcps/<string:slug>/meetings.ics")
 def lcp_meetings_feed(slug: str) -> Response:
     lcp = get_lcp_or_404(slug)
-    return calendar_response(_("%(lcp)s meetings", lcp=lcp.short_name), calendar_meetings([lcp], None))
+    return calendar_response(
+        _("%(lcp)s meetings", lcp=lcp.short_name), calendar_description(_one_lcp(lcp)), calendar_meetings([lcp], None)
+    )
 
 
 @public.get("/lcps/<string:slug>/meetings/<int:meeting_id>.ics")
 def meeting_event(slug: str, meeting_id: int) -> Response:
     """One meeting, for "add to my calendar" without subscribing to them all."""
-    meeting = get_meeting_or_404(get_lcp_or_404(slug), meeting_id)
-    return calendar_response(meeting.title, [meeting])
+    lcp = get_lcp_or_404(slug)
+    meeting = get_meeting_or_404(lcp, meeting_id)
+    description = _(
+        "One meeting of %(lcp)s, from the Leeds Local Care Partnerships website. This copy does not change when "
+        "the meeting does. To get new meetings and changes by themselves, subscribe to the calendar: %(url)s",
+        lcp=lcp.name,
+        url=_one_lcp(lcp).page_url("calendar", external=True),
+    )
+    return calendar_response(meeting.title, description, [meeting])
 
 
 @public.get("/updates.atom")
 def updates_feed() -> Response:
-    lcps, topic = _filters()
-    updates = feed_updates(lcps, topic)
+    subscription = _requested()
+    wanted = subscription.filter
+    title = wanted.updates_title if wanted.lcps or wanted.topic else _("Updates from Leeds Local Care Partnerships")
     return atom_response(
-        _("Updates from Leeds Local Care Partnerships"), url_for("public.lcp_directory", _external=True), updates
+        title,
+        updates_subtitle(subscription),
+        url_for("public.lcp_directory", _external=True),
+        feed_updates(list(wanted.lcps), wanted.topic),
     )
 
 
 @public.get("/meetings.ics")
 def meetings_feed() -> Response:
-    lcps, topic = _filters()
-    return calendar_response(_("Leeds Local Care Partnership meetings"), calendar_meetings(lcps, topic))
+    subscription = _requested()
+    wanted = subscription.filter
+    name = wanted.meetings_title if wanted.lcps or wanted.topic else _("Leeds Local Care Partnership meetings")
+    return calendar_response(
+        name, calendar_description(subscription), calendar_meetings(list(wanted.lcps), wanted.topic)
+    )

@@ -2,18 +2,86 @@
 
 from __future__ import annotations
 
+from dataclasses import dataclass
 from datetime import timedelta
 
+from babel.lists import format_list
+from flask import abort
+from flask_babel import get_locale, ngettext
+from flask_babel import gettext as _
 from sqlalchemy import select
 from sqlalchemy.orm import selectinload
 
 from app.extensions import db
 from app.models import AgendaItem, Lcp, Meeting, Topic, Update
-from app.services.directory import utcnow
+from app.services.directory import get_topic_or_404, utcnow
 
 FEED_LIMIT = 50
 # Calendars carry the coming meetings and those of the last year, so they stay small as years pass.
 CALENDAR_HISTORY = timedelta(days=365)
+# Beyond this many partnerships a title counts them instead of naming them all.
+NAMED_IN_TITLE = 3
+
+
+@dataclass(frozen=True)
+class FeedFilter:
+    """What a feed or subscription is about: some LCPs (none means all of them) and perhaps one topic."""
+
+    lcps: tuple[Lcp, ...] = ()
+    topic: Topic | None = None
+
+    @property
+    def lcp_slugs(self) -> list[str]:
+        return [lcp.slug for lcp in self.lcps]
+
+    @property
+    def topic_slug(self) -> str | None:
+        return self.topic.slug if self.topic else None
+
+    def query(self) -> dict[str, list[str] | str]:
+        """The `lcp` and `topic` query parameters that ask for this filter again."""
+        args: dict[str, list[str] | str] = {}
+        if self.lcps:
+            args["lcp"] = self.lcp_slugs
+        if self.topic:
+            args["topic"] = self.topic.slug
+        return args
+
+    def _partnerships(self) -> str:
+        if len(self.lcps) > NAMED_IN_TITLE:
+            return ngettext("%(num)d partnership", "%(num)d partnerships", len(self.lcps))
+        return format_list([lcp.short_name for lcp in self.lcps], locale=get_locale() or "en_GB")
+
+    @property
+    def meetings_title(self) -> str:
+        """What a calendar of these meetings holds, in plain words: "Meetings of Seacroft"."""
+        if self.lcps and self.topic:
+            return _("Meetings of %(lcps)s about %(topic)s", lcps=self._partnerships(), topic=self.topic.label)
+        if self.lcps:
+            return _("Meetings of %(lcps)s", lcps=self._partnerships())
+        if self.topic:
+            return _("Meetings about %(topic)s across Leeds", topic=self.topic.label)
+        return _("Every partnership’s meetings")
+
+    @property
+    def updates_title(self) -> str:
+        """What a news feed of these updates holds, in plain words: "Updates from Seacroft"."""
+        if self.lcps and self.topic:
+            return _("Updates from %(lcps)s about %(topic)s", lcps=self._partnerships(), topic=self.topic.label)
+        if self.lcps:
+            return _("Updates from %(lcps)s", lcps=self._partnerships())
+        if self.topic:
+            return _("Updates about %(topic)s across Leeds", topic=self.topic.label)
+        return _("Every partnership’s updates")
+
+
+def read_feed_filter(lcp_slugs: list[str], topic_slug: str | None) -> FeedFilter:
+    """The filter that `lcp` (repeatable) and `topic` ask for; an unknown value is a 404, not an empty feed."""
+    slugs = list(dict.fromkeys(lcp_slugs))
+    found = {lcp.slug: lcp for lcp in db.session.scalars(select(Lcp).where(Lcp.slug.in_(slugs)))} if slugs else {}
+    if len(found) < len(slugs):
+        abort(404)
+    return FeedFilter(tuple(found[slug] for slug in slugs), get_topic_or_404(topic_slug) if topic_slug else None)
 
 
 def feed_updates(lcps: list[Lcp], topic: Topic | None) -> list[Update]:

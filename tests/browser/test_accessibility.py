@@ -42,6 +42,9 @@ PAGES = [
     *(f"/topics/{slug}" for slug in TOPIC_SLUGS),
     "/accessibility",
     "/privacy",
+    "/subscribe",
+    "/subscribe?lcp=seacroft",
+    "/subscribe?topic=isolation-connection",
     NOT_FOUND,
 ]
 KEY_PAGES = [
@@ -114,7 +117,7 @@ def test_live_search_results_are_accessible(page: Page) -> None:
     find = FindPage(page)
     find.open()
     find.type_live("LS12")
-    expect(find.status).to_have_text("2 Local Care Partnerships found.")
+    expect(find.status).to_have_text("5 GP practices found. 2 Local Care Partnerships found.")
     assert_accessible(page)
 
 
@@ -123,7 +126,7 @@ def test_filtered_directory_is_accessible(page: Page) -> None:
     directory.open()
     directory.topic.select_option("ageing-well")
     directory.area.select_option("Garforth")
-    expect(directory.status).to_contain_text("in Garforth.")
+    expect(directory.status).to_contain_text("in Garforth matches")
     assert_accessible(page)
 
 

@@ -11,8 +11,10 @@ from tests.browser.pages import DirectoryPage, FindPage, HomePage, LcpPage, Site
 
 pytestmark = pytest.mark.browser
 
-GARFORTH_ANSWER = "Your GP practice, Garforth Medical Practice, is in LS25 & LS26."
-LS12_ANSWER = "LS12 is covered by Armley and by Bramley, Wortley & Middleton."
+GARFORTH_ANSWER = "Your GP practice, Garforth Medical Centre, is in LS25 & LS26 Local Care Partnership"
+GARFORTH_PRACTICE = "Garforth Medical Centre"
+LS12_ANSWER = "LS12 is in the area of Armley and of Bramley, Wortley & Middleton."
+LS12_STATUS = "5 GP practices found. 2 Local Care Partnerships found."
 LS25_LCP = "LS25 & LS26 Local Care Partnership"
 AGEING_WELL = "Ageing well (frailty, falls, dementia, carers)"
 BACK_SHOWS_FRAGMENT = "after Back there is no main landmark: htmx restored history from the fragment alone"
@@ -47,11 +49,11 @@ def test_find_by_practice_with_the_mouse(either_page: Page) -> None:
     home = HomePage(either_page)
     home.open()
     home.search_box.click()
-    home.search_box.fill("garforth")
+    home.search_box.fill(GARFORTH_PRACTICE)
     home.find_button.click()
 
     find = FindPage(either_page)
-    expect(either_page).to_have_url(re.compile(r"/find\?q=garforth$"))
+    expect(either_page).to_have_url(re.compile(r"/find\?q=Garforth\+Medical\+Centre$"))
     expect(find.main).to_contain_text(GARFORTH_ANSWER)
     find.lcp_link(LS25_LCP).click()
     expect_ls25_page(either_page)
@@ -61,11 +63,11 @@ def test_find_by_practice_with_the_keyboard(either_page: Page) -> None:
     home = HomePage(either_page)
     home.open()
     tab_to(either_page, home.search_box)
-    either_page.keyboard.type("garforth")
+    either_page.keyboard.type(GARFORTH_PRACTICE)
     either_page.keyboard.press("Enter")
 
     find = FindPage(either_page)
-    expect(either_page).to_have_url(re.compile(r"/find\?q=garforth$"))
+    expect(either_page).to_have_url(re.compile(r"/find\?q=Garforth\+Medical\+Centre$"))
     expect(find.main).to_contain_text(GARFORTH_ANSWER)
     tab_to(either_page, find.lcp_link(LS25_LCP))
     either_page.keyboard.press("Enter")
@@ -85,7 +87,7 @@ def test_live_search_updates_results_url_and_status(page: Page) -> None:
     expect(page).to_have_url(re.compile(r"/find\?q=LS12$"))
     expect(find.status).to_have_id("find-status")
     expect(find.status).to_have_class(re.compile(r"\bnhsuk-u-visually-hidden\b"))
-    expect(find.status).to_have_text("2 Local Care Partnerships found.")
+    expect(find.status).to_have_text(LS12_STATUS)
     expect(page).to_have_title("Results for “LS12” – Leeds Local Care Partnerships")
     expect(find.practice_search_link).to_be_visible()
     expect_marker(page)
@@ -96,9 +98,9 @@ def test_back_button_after_live_search_restores_the_whole_page(page: Page) -> No
     find = FindPage(page)
     find.open()
     find.type_live("LS12")
-    expect(find.status).to_have_text("2 Local Care Partnerships found.")
+    expect(find.status).to_have_text(LS12_STATUS)
     find.search_box.fill("")
-    page.keyboard.type("garforth", delay=60)
+    page.keyboard.type(GARFORTH_PRACTICE, delay=60)
     expect(find.main).to_contain_text(GARFORTH_ANSWER)
 
     page.go_back()
@@ -133,9 +135,7 @@ def test_postcode_outside_leeds_without_javascript(nojs_page: Page) -> None:
 def test_no_match_is_helpful_without_javascript(nojs_page: Page) -> None:
     find = FindPage(nojs_page)
     find.open("/find?q=qwertyuiop")
-    expect(
-        find.main.get_by_role("heading", name="We could not find a Local Care Partnership for “qwertyuiop”")
-    ).to_be_visible()
+    expect(find.main.get_by_role("heading", name="We could not find “qwertyuiop”")).to_be_visible()
     expect(find.all_lcps_link).to_have_attribute("href", "/lcps")
     find.all_lcps_link.click()
     expect(nojs_page).to_have_url(re.compile(r"/lcps$"))
@@ -151,15 +151,15 @@ def test_directory_filters_update_in_place_and_share_as_a_link(page: Page, nojs_
 
     directory.topic.select_option(label=AGEING_WELL)
     expect(page).to_have_url(re.compile(r"[?&]topic=ageing-well(&|$)"))
-    expect(directory.results_heading.first).to_contain_text(f"work on {AGEING_WELL}.")
-    expect(directory.status).to_contain_text(f"work on {AGEING_WELL}.")
+    expect(directory.results_heading.first).to_contain_text(f"match {AGEING_WELL}.")
+    expect(directory.status).to_contain_text(f"match {AGEING_WELL}.")
     expect(directory.lcp_link("Woodsley and Holt Park Local Care Partnership")).to_be_visible()
     expect(directory.lcp_link(LS25_LCP)).to_be_visible()
 
     directory.area.select_option(label="Garforth")
     expect(page).to_have_url(re.compile(r"[?&]area=Garforth(&|$)"))
     directory.expect_only(LS25_LCP)
-    expect(directory.status).to_have_text(f"1 partnership works on {AGEING_WELL} in Garforth.")
+    expect(directory.status).to_have_text(f"1 partnership in Garforth matches {AGEING_WELL}.")
     expect_marker(page)
 
     # The address bar now holds a link anyone can open, even without JavaScript.
@@ -174,7 +174,7 @@ def test_back_button_after_filtering_restores_the_whole_page(page: Page) -> None
     directory = DirectoryPage(page)
     directory.open()
     directory.topic.select_option("ageing-well")
-    expect(directory.status).to_contain_text(f"work on {AGEING_WELL}.")
+    expect(directory.status).to_contain_text(f"match {AGEING_WELL}.")
     directory.area.select_option("Garforth")
     directory.expect_only(LS25_LCP)
 

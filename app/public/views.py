@@ -18,7 +18,9 @@ from app.services.topics import topic_matches
 
 @public.get("/")
 def home() -> str:
-    return render_template("public/home.html", form=FindForm(request.args), meetings=directory.next_meetings())
+    return render_template(
+        "public/home.html", form=FindForm(request.args), meetings=directory.next_meetings(), coverage=coverage()
+    )
 
 
 @public.get("/lcps")

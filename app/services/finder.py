@@ -298,7 +298,7 @@ def _district_guides(district: PostcodeDistrict) -> list[LcpMatch]:
     for link in sorted(district.lcp_links, key=lambda link: (link.derived, link.lcp.name)):
         if link.derived:
             text = _(
-                "%(lcp)s works in places in %(district)s, so some people in %(district)s are in it.",
+                "%(lcp)s covers places in %(district)s (our estimate from the places it names).",
                 district=district.code,
                 lcp=link.lcp.short_name,
             )

@@ -31,6 +31,14 @@ VENUES = [
     "Example Library, Meeting Room",
     "Example Health Centre, Seminar Room",
 ]
+# How to join, for the public: in person or online. Example text, like everything here.
+JOINING_IN_PERSON = [
+    "Example: Room 2, ground floor, step-free access. Ask at reception.",
+    "Example: Meeting Room 1, first floor, reached by a lift. A hearing loop is fitted.",
+]
+JOINING_ONLINE = "Example: a video call link is sent the day before. Ask the partnership for it."
+# Whether the public may come: yes, partners only, and not said, so every wording shows somewhere.
+PUBLIC_MAY_ATTEND = [True, None, False]
 AGENDA = [
     ("Example item: what residents told us this quarter", ["access-to-services", "mental-health"]),
     ("Example item: falls prevention sessions", ["ageing-well", "healthy-living"]),
@@ -106,16 +114,22 @@ def load_demo(today: date | None = None) -> int:
 
 def _meetings(lcp: Lcp, chooser: random.Random, topics: dict[str, Topic], today: date) -> int:
     made = 0
+    # A generator of its own, so the choices below leave the rest of the demo content as it was.
+    attend = random.Random(f"{lcp.slug}-attend")  # noqa: S311 - repeatable demo content, not security
     for weeks in (-9, -3, 4):
         day = today + timedelta(weeks=weeks, days=chooser.randint(0, 4))
         starts = datetime.combine(day, time(13 + chooser.randint(0, 4), 0))
+        location = chooser.choice(VENUES)
+        online = chooser.random() < 0.3  # drawn after the venue, as before, so the other choices stay the same
         meeting = Meeting(
             lcp=lcp,
             title=f"Example partnership meeting: {lcp.short_name}",
             starts_at=starts,
             ends_at=starts + timedelta(hours=2),
-            location=chooser.choice(VENUES),
-            online=chooser.random() < 0.3,
+            location=location,
+            online=online,
+            joining_details=JOINING_ONLINE if online else attend.choice(JOINING_IN_PERSON),
+            public_may_attend=attend.choice(PUBLIC_MAY_ATTEND),
             summary="Example meeting for demonstration. Partners and residents meet to review local priorities.",
             outcome="Example outcome: partners agreed two actions and will report back next time." if weeks < 0 else "",
             is_demo=True,

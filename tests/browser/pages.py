@@ -101,13 +101,36 @@ class LcpPage(SitePage):
         super().__init__(page)
         self.path = f"/lcps/{slug}"
         self.gp_practices_heading = self.main.get_by_role("heading", name="GP practices", exact=True)
-        self.atom_link = self.main.get_by_role("link", name="this partnership’s updates (Atom feed)")
-        self.ics_link = self.main.get_by_role("link", name="its meetings to your calendar (iCalendar)")
+        self.contents = self.main.get_by_role("navigation", name="On this page")
+        self.next_meeting_heading = self.main.get_by_role("heading", name="Next meeting", exact=True, level=2)
+        # The card that follows the "Next meeting" heading.
+        self.next_meeting = self.main.locator("#next-meeting + .app-meeting")
+        self.calendar_link = self.main.get_by_role("link", name="Get this partnership’s meetings in your calendar")
+        # The updates feed is offered to browsers and feed readers in the page's head, not as a link to read.
+        self.updates_feed = page.locator("head link[rel=alternate][type='application/atom+xml']")
         self.maturity_table = self.main.get_by_role("table", name=re.compile(r"^Self-assessment of "))
         self.agenda_items = self.main.get_by_role("listitem").filter(has_text=re.compile(r"^Example item:"))
 
     def practice(self, name: str) -> Locator:
-        return self.main.get_by_role("listitem").filter(has_text=re.compile(f"^{re.escape(name)}$"))
+        # The practice's name, then perhaps its postcode or when it closed.
+        return self.main.get_by_role("listitem").filter(has_text=re.compile(f"^{re.escape(name)}(\\s|$)"))
 
     def topic_tags(self, item: Locator) -> Locator:
         return item.get_by_role("list", name="Topics").get_by_role("link")
+
+
+class SubscribePage(SitePage):
+    """How to get a partnership's meetings into a calendar app, or its updates into a feed reader."""
+
+    def __init__(self, page: Page, query: str = "") -> None:
+        super().__init__(page)
+        self.path = f"/subscribe{query}"
+        self.subscribe_link = self.main.get_by_role("link", name="Subscribe in your calendar", exact=True)
+        self.calendar_box = self.main.get_by_role("textbox", name="Calendar link", exact=True)
+        self.copy_calendar_button = self.main.get_by_role("button", name="Copy link to the calendar", exact=True)
+        self.feed_box = self.main.get_by_role("textbox", name="News feed link", exact=True)
+        self.copy_status = self.main.get_by_role("status").filter(has_text="Link copied")
+
+    def app_steps(self, app: str) -> Locator:
+        """The "details" summary for one calendar app; its steps show when it is opened."""
+        return self.main.locator("summary").filter(has_text=re.compile(f"^\\s*{re.escape(app)}\\s*$"))

@@ -34,7 +34,7 @@ def expect_ls25_page(page: Page) -> None:
     expect(page).to_have_url(re.compile(r"/lcps/ls25-ls26$"))
     expect(lcp.heading).to_have_text(LS25_LCP)
     expect(lcp.gp_practices_heading).to_be_visible()
-    expect(lcp.practice("Garforth Medical Practice")).to_be_visible()
+    expect(lcp.practice("Garforth Medical Centre")).to_be_visible()
     agenda_item = lcp.agenda_items.first
     expect(agenda_item).to_be_visible()
     expect(lcp.topic_tags(agenda_item).first).to_be_visible()
@@ -279,11 +279,12 @@ def test_lcp_page_links_its_feeds(page: Page) -> None:
     lcp = LcpPage(page)
     lcp.open()
     for link, content_type, opening in (
-        (lcp.atom_link, "application/atom+xml", "<?xml"),
-        (lcp.ics_link, "text/calendar", "BEGIN:VCALENDAR"),
+        (lcp.updates_feed, "application/atom+xml", "<?xml"),
+        (lcp.calendar_link, "text/calendar", "BEGIN:VCALENDAR"),
     ):
         href = link.get_attribute("href")
         assert href, f"{link} has no href"
+        href = re.sub(r"^webcal:", "http:", href)  # a calendar app asks for the webcal: address over HTTP(S)
         response = page.request.get(href)
         assert response.status == 200, f"{href} gave {response.status}"
         assert response.headers["content-type"].startswith(content_type), response.headers["content-type"]

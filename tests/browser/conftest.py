@@ -18,6 +18,8 @@ from flask import Flask
 from playwright.sync_api import Browser, BrowserContext, ConsoleMessage, Page, Route, expect, sync_playwright
 from werkzeug.serving import make_server
 
+from app import create_app
+from app.config import TestingConfig
 from tests.browser.pages import PHONE
 
 CHROMIUM = "/usr/bin/chromium"
@@ -39,6 +41,15 @@ def serve(app: Flask) -> Iterator[str]:
 @pytest.fixture(scope="session")
 def live_server(app: Flask) -> Iterator[str]:
     yield from serve(app)
+
+
+@pytest.fixture(scope="session")
+def rtl_server(app: Flask) -> Iterator[str]:
+    """The same database served by an app that also offers Arabic, to check right-to-left pages."""
+    config = TestingConfig()
+    config.SQLALCHEMY_DATABASE_URI = app.config["SQLALCHEMY_DATABASE_URI"]
+    config.LANGUAGES = ["en_GB", "ar"]
+    yield from serve(create_app(config))
 
 
 @pytest.fixture(scope="session")

@@ -5,7 +5,6 @@ from __future__ import annotations
 import re
 
 import pytest
-from axe_playwright_python.sync_playwright import Axe
 from flask import Flask
 from playwright.sync_api import Page, expect
 from sqlalchemy import select
@@ -13,6 +12,7 @@ from sqlalchemy import select
 from app.extensions import db
 from app.models import Lcp, Topic
 from app.services.reference_data import SOURCE_FILE, load_json
+from tests.browser.checks import assert_accessible, phone_problems
 from tests.browser.pages import PHONE, DirectoryPage, FindPage
 
 pytestmark = pytest.mark.browser
@@ -23,7 +23,6 @@ REFERENCE = load_json(SOURCE_FILE)
 LCP_SLUGS = [lcp["slug"] for lcp in REFERENCE["lcps"]]
 TOPIC_SLUGS = [topic["id"] for topic in REFERENCE["topics"]]
 NOT_FOUND = "/lcps/no-such-lcp"
-AXE = Axe()  # reads axe.min.js once for the whole session
 
 PAGES = [
     "/",
@@ -56,32 +55,6 @@ KEY_PAGES = [
     NOT_FOUND,
 ]
 PHONE_PAGES = ["/", "/lcps", "/lcps/ls25-ls26", "/find?q=LS12"]
-# The outermost elements that stick out past the right edge, to say what to fix.
-OVERFLOWING = """() => {
-  const width = window.innerWidth;
-  const wide = [...document.body.querySelectorAll("*")].filter(e => e.getBoundingClientRect().right > width + 0.5);
-  return wide.filter(e => !wide.includes(e.parentElement)).map(e =>
-    `${e.tagName.toLowerCase()}${e.id ? "#" + e.id : ""}${[...e.classList].map(c => "." + c).join("")}`
-    + ` “${e.textContent.trim().replace(/\\s+/g, " ").slice(0, 50)}”`
-    + ` ends at ${Math.round(e.getBoundingClientRect().right)}px`);
-}"""
-
-
-def describe(violations: list[dict]) -> str:
-    lines = []
-    for violation in violations:
-        lines.append(f"{violation['id']} ({violation['impact']}): {violation['help']}")
-        lines.extend(f"    {node['target']}" for node in violation["nodes"])
-    return "\n".join(lines)
-
-
-def axe_violations(page: Page) -> list[dict]:
-    return AXE.run(page).response["violations"]
-
-
-def assert_accessible(page: Page) -> None:
-    violations = axe_violations(page)
-    assert not violations, f"axe violations on {page.url}:\n{describe(violations)}"
 
 
 def open_page(page: Page, live_server: str, path: str) -> None:
@@ -133,11 +106,6 @@ def test_filtered_directory_is_accessible(page: Page) -> None:
 @pytest.mark.parametrize("path", PHONE_PAGES)
 def test_page_fits_a_phone(phone_page: Page, live_server: str, path: str) -> None:
     open_page(phone_page, live_server, path)
-    scroll_width, inner_width = phone_page.evaluate("[document.documentElement.scrollWidth, window.innerWidth]")
-    assert inner_width == PHONE["width"]
-    # Both checks run before asserting, so one failure does not hide the other.
-    problems = [f"axe: {describe(violations)}"] if (violations := axe_violations(phone_page)) else []
-    if scroll_width > inner_width:
-        problems.append(f"scrolls sideways: {scroll_width}px in {inner_width}px")
-        problems.extend(f"    {element}" for element in phone_page.evaluate(OVERFLOWING))
-    assert not problems, f"{path} on a {inner_width}px phone:\n" + "\n".join(problems)
+    assert phone_page.evaluate("window.innerWidth") == PHONE["width"]
+    problems = phone_problems(phone_page)
+    assert not problems, f"{path} on a phone:\n" + "\n".join(problems)

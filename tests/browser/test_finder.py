@@ -12,12 +12,11 @@ from sqlalchemy import select
 
 from app.extensions import db
 from app.models import GpPractice
+from tests.browser.checks import SMALLEST_PHONE, phone_problems
 from tests.browser.pages import PHONE, FindPage, HomePage, tab_to
-from tests.browser.test_accessibility import axe_violations, describe
 
 pytestmark = pytest.mark.browser
 
-SMALLEST = {"width": 320, "height": 640}
 ANSWER_PAGES = [
     "/find?q=",
     "/find?q=Leeds",
@@ -95,18 +94,14 @@ def test_a_typo_offers_did_you_mean(phone_page: Page) -> None:
 def _fits_and_passes_axe(page: Page, path: str) -> list[str]:
     response = page.goto(path)
     assert response is not None and response.status == 200, path
-    problems = [f"axe: {describe(violations)}"] if (violations := axe_violations(page)) else []
-    scroll_width, inner_width = page.evaluate("[document.documentElement.scrollWidth, window.innerWidth]")
-    if scroll_width > inner_width:
-        problems.append(f"scrolls sideways: {scroll_width}px wide in a {inner_width}px window")
-    return problems
+    return phone_problems(page)
 
 
 @pytest.mark.parametrize("path", ANSWER_PAGES)
 def test_answer_pages_at_320px(page: Page, scriptless_page: Page, path: str) -> None:
     problems = []
     for mode, tab in (("with scripts", page), ("without scripts", scriptless_page)):
-        tab.set_viewport_size(SMALLEST)
+        tab.set_viewport_size(SMALLEST_PHONE)
         problems += [f"{mode}: {problem}" for problem in _fits_and_passes_axe(tab, path)]
     assert not problems, f"{path}:\n" + "\n".join(problems)
 
@@ -114,6 +109,6 @@ def test_answer_pages_at_320px(page: Page, scriptless_page: Page, path: str) -> 
 def test_a_picked_practice_page_at_320px(app: Flask, page: Page) -> None:
     with app.app_context():
         armley = db.session.scalar(select(GpPractice.id).where(GpPractice.ods_code == "B86003"))
-    page.set_viewport_size(SMALLEST)
+    page.set_viewport_size(SMALLEST_PHONE)
     problems = _fits_and_passes_axe(page, f"/find?q=LS12&practice={armley}")
     assert not problems, "\n".join(problems)

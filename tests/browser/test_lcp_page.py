@@ -5,25 +5,15 @@ from __future__ import annotations
 import re
 
 import pytest
-from axe_playwright_python.sync_playwright import Axe
 from playwright.sync_api import Page, expect
 
+from tests.browser.checks import SMALLEST_PHONE, phone_problems
 from tests.browser.pages import PHONE, LcpPage, tab_to
 
 pytestmark = pytest.mark.browser
 
-SMALLEST_PHONE = {"width": 320, "height": 640}
 # The longest names, summaries and lists of practices and partners, and a partnership with almost nothing published.
 SLUGS = ["ls25-ls26", "woodsley-holt-park", "cross-gates", "hatch", "york-road"]
-AXE = Axe()
-
-
-def describe(violations: list[dict]) -> str:
-    lines = []
-    for violation in violations:
-        lines.append(f"{violation['id']} ({violation['impact']}): {violation['help']}")
-        lines.extend(f"    {node['target']}" for node in violation["nodes"])
-    return "\n".join(lines)
 
 
 @pytest.mark.parametrize("slug", SLUGS)
@@ -69,7 +59,5 @@ def test_page_is_accessible_and_fits_the_smallest_phone(
         scripted.to_have_class(re.compile(r"\bjs-enabled\b"))
     else:
         scripted.not_to_have_class(re.compile(r"\bjs-enabled\b"))
-    violations = AXE.run(browser_page).response["violations"]
-    assert not violations, f"axe on /lcps/{slug} at 320px {scripts}:\n{describe(violations)}"
-    scroll_width = browser_page.evaluate("document.documentElement.scrollWidth")
-    assert scroll_width <= SMALLEST_PHONE["width"], f"/lcps/{slug} scrolls sideways: {scroll_width}px"
+    problems = phone_problems(browser_page)
+    assert not problems, f"/lcps/{slug} at 320px {scripts}:\n" + "\n".join(problems)

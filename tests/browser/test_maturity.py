@@ -9,13 +9,10 @@ import re
 from collections.abc import Iterator
 
 import pytest
-from axe_playwright_python.sync_playwright import Axe
-from flask import Flask
 from playwright.sync_api import Browser, Locator, Page, expect
 
-from app import create_app
-from app.config import TestingConfig
-from tests.browser.conftest import _guarded_page, serve
+from tests.browser.checks import axe_violations, describe
+from tests.browser.conftest import _guarded_page
 from tests.browser.pages import LcpPage
 
 pytestmark = pytest.mark.browser
@@ -131,10 +128,6 @@ def _filled_parts(bar: Locator) -> list[dict]:
     return [parts.nth(index).bounding_box() for index in range(parts.count())]
 
 
-def describe(violations: list[dict]) -> str:
-    return "\n".join(f"{v['id']}: {v['help']} {[node['target'] for node in v['nodes']]}" for v in violations)
-
-
 @pytest.fixture
 def js_320_page(browser: Browser, live_server: str) -> Iterator[Page]:
     yield from narrow_page_at(browser, live_server, 320)
@@ -143,24 +136,15 @@ def js_320_page(browser: Browser, live_server: str) -> Iterator[Page]:
 def test_lcp_page_is_accessible_at_320px(js_320_page: Page) -> None:
     MaturitySection(js_320_page).open()
     expect(js_320_page.locator("body")).to_have_class(re.compile(r"\bjs-enabled\b"))
-    violations = Axe().run(js_320_page).response["violations"]
+    violations = axe_violations(js_320_page)
     assert violations == [], describe(violations)
 
 
 def test_lcp_page_is_accessible_at_320px_without_scripts(scriptless_320_page: Page) -> None:
     MaturitySection(scriptless_320_page).open()
     expect(scriptless_320_page.locator("body")).not_to_have_class(re.compile(r"\bjs-enabled\b"))
-    violations = Axe().run(scriptless_320_page).response["violations"]
+    violations = axe_violations(scriptless_320_page)
     assert violations == [], describe(violations)
-
-
-@pytest.fixture(scope="module")
-def rtl_server(app: Flask) -> Iterator[str]:
-    """The same database served by an app that also offers Arabic (see test_right_to_left.py)."""
-    config = TestingConfig()
-    config.SQLALCHEMY_DATABASE_URI = app.config["SQLALCHEMY_DATABASE_URI"]
-    config.LANGUAGES = ["en_GB", "ar"]
-    yield from serve(create_app(config))
 
 
 @pytest.fixture

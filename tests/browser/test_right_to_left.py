@@ -11,25 +11,14 @@ from collections.abc import Iterator
 
 import pytest
 from axe_playwright_python.sync_playwright import Axe
-from flask import Flask
 from playwright.sync_api import Browser, Page, expect
 
-from app import create_app
-from app.config import TestingConfig
-from tests.browser.conftest import _guarded_page, serve
+from tests.browser.conftest import _guarded_page
 from tests.browser.pages import PHONE
 
 pytestmark = pytest.mark.browser
 
 PAGES = ["/", "/lcps", "/lcps/hatch", "/find?q=LS12", "/topics/mental-health"]
-
-
-@pytest.fixture(scope="module")
-def rtl_server(app: Flask) -> Iterator[str]:
-    config = TestingConfig()
-    config.SQLALCHEMY_DATABASE_URI = app.config["SQLALCHEMY_DATABASE_URI"]
-    config.LANGUAGES = ["en_GB", "ar"]
-    yield from serve(create_app(config))
 
 
 @pytest.fixture

@@ -8,20 +8,17 @@ from urllib.parse import urlsplit
 import pytest
 from playwright.sync_api import Page, expect
 
+from tests.browser.checks import SMALLEST_PHONE, assert_accessible, sideways_problems
 from tests.browser.pages import PHONE, SubscribePage, tab_to
-from tests.browser.test_accessibility import OVERFLOWING, assert_accessible
 
 pytestmark = pytest.mark.browser
 
 SEACROFT = "?lcp=seacroft"
-SMALLEST_PHONE = {"width": 320, "height": 640}
 
 
 def expect_fits(page: Page) -> None:
-    scroll_width, inner_width = page.evaluate("[document.documentElement.scrollWidth, window.innerWidth]")
-    assert scroll_width <= inner_width, f"scrolls sideways: {scroll_width}px in {inner_width}px: " + "; ".join(
-        page.evaluate(OVERFLOWING)
-    )
+    problems = sideways_problems(page)
+    assert not problems, "\n".join(problems)
 
 
 def test_calendar_link_subscribes_with_one_tap(phone_page: Page, live_server: str) -> None:

@@ -18,6 +18,7 @@ from tests.browser.pages import PHONE, FindPage, HomePage, tab_to
 pytestmark = pytest.mark.browser
 
 ANSWER_PAGES = [
+    "/",
     "/find?q=",
     "/find?q=Leeds",
     "/find?q=Oakwood",

@@ -13,6 +13,11 @@ from markupsafe import Markup
 ALLOWED_TAGS = {"p", "a", "ul", "ol", "li", "strong", "em", "h2", "h3", "blockquote", "br"}
 
 
+def utcnow() -> datetime:
+    """Naive UTC, the form datetimes are stored in."""
+    return datetime.now(UTC).replace(tzinfo=None)
+
+
 def as_utc(moment: datetime) -> datetime:
     """Stored datetimes are naive UTC; Babel converts aware ones to Europe/London for display."""
     return moment.replace(tzinfo=UTC) if moment.tzinfo is None else moment

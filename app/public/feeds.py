@@ -13,11 +13,11 @@ from flask import Response, current_app, request, url_for
 from flask_babel import gettext as _
 from icalendar import Calendar, Event
 
-from app.formatting import as_utc, render_markdown
+from app.formatting import as_utc, render_markdown, utcnow
 from app.models import Lcp, Meeting, Update
 from app.public import public
 from app.public.subscribe import Subscription, feed_subscription
-from app.services.directory import get_lcp_or_404, get_meeting_or_404, utcnow
+from app.services.directory import get_lcp_or_404, get_meeting_or_404
 from app.services.feeds import FeedFilter, calendar_meetings, feed_updates
 
 

@@ -13,6 +13,7 @@ from datetime import date, datetime, time, timedelta
 from sqlalchemy import delete, select
 
 from app.extensions import db
+from app.formatting import utcnow
 from app.models import (
     AgendaItem,
     Lcp,
@@ -24,7 +25,6 @@ from app.models import (
     Topic,
     Update,
 )
-from app.services.directory import utcnow
 
 VENUES = [
     "Example Community Centre, Room 2",

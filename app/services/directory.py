@@ -3,20 +3,16 @@
 from __future__ import annotations
 
 from dataclasses import dataclass, field
-from datetime import UTC, datetime
-from typing import Any
+from datetime import datetime
 
 from flask import abort
 from sqlalchemy import select
 from sqlalchemy.orm import selectinload
 
 from app.extensions import db
+from app.formatting import utcnow
 from app.models import AgendaItem, Area, Lcp, LcpPostcodeDistrict, Meeting, Priority, Topic, Update
-
-
-def utcnow() -> datetime:
-    """Naive UTC, the form datetimes are stored in."""
-    return datetime.now(UTC).replace(tzinfo=None)
+from app.services.topics import TopicMatch, topic_matches
 
 
 def get_lcp_or_404(slug: str) -> Lcp:
@@ -74,7 +70,7 @@ class DirectoryFilter:
     area: str | None = None
     unknown: list[str] = field(default_factory=list)
     # With a topic: why each listed partnership matches it, by LCP id.
-    matches: dict[int, Any] = field(default_factory=dict)
+    matches: dict[int, TopicMatch] = field(default_factory=dict)
 
     @property
     def active(self) -> bool:
@@ -108,8 +104,6 @@ def directory(filters: DirectoryFilter) -> list[Lcp]:
         query = query.where(Lcp.areas.any(Area.name == filters.area))
     lcps = list(db.session.scalars(query))
     if filters.topic:
-        from app.services.topics import topic_matches
-
         filters.matches = {match.lcp.id: match for match in topic_matches(filters.topic) if match.counts}
         ranked = list(filters.matches)
         lcps = sorted((lcp for lcp in lcps if lcp.id in filters.matches), key=lambda lcp: ranked.index(lcp.id))

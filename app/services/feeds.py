@@ -13,8 +13,9 @@ from sqlalchemy import select
 from sqlalchemy.orm import selectinload
 
 from app.extensions import db
+from app.formatting import utcnow
 from app.models import AgendaItem, Lcp, Meeting, Topic, Update
-from app.services.directory import get_topic_or_404, utcnow
+from app.services.directory import get_topic_or_404
 
 FEED_LIMIT = 50
 # Calendars carry the coming meetings and those of the last year, so they stay small as years pass.

@@ -87,18 +87,11 @@ def names_match(query: str, name: str) -> bool:
 
 
 @dataclass
-class Reason:
-    kind: str  # "postcode", "area" or "name"
-    text: str
-    estimated: bool = False
-
-
-@dataclass
 class LcpMatch:
-    """A partnership offered as a guide, with why."""
+    """A partnership offered as a guide, with why: every such answer is a guide, never the person's LCP."""
 
     lcp: Lcp
-    reasons: list[Reason] = field(default_factory=list)
+    reasons: list[str] = field(default_factory=list)
 
 
 @dataclass
@@ -137,15 +130,6 @@ class FindResult:
         return bool(
             self.practice or self.named_practices or self.places or self.guides or self.nearby_practices or self.gaps
         ) or bool(self.from_postcode and not self.outside_leeds)
-
-    @property
-    def unmapped_district(self) -> bool:
-        """A Leeds postcode district that no LCP in our data names."""
-        return self.from_postcode and not self.outside_leeds and not self.guides
-
-    @property
-    def confirmed_nearby(self) -> int:
-        return sum(1 for practice in self.nearby_practices if practice.lcp is not None)
 
     @property
     def summary(self) -> str | None:
@@ -230,17 +214,17 @@ def _open_practices_in(districts: list[str]) -> list[GpPractice]:
     )
 
 
-def _gaps_for(districts: list[str], place_names: list[str]) -> list[CoverageGap]:
+def _gaps_for(districts: list[str], place_names: list[str], places: list[Place] | None = None) -> list[CoverageGap]:
     """Coverage gaps that name one of these places, or a place in one of these districts."""
     gaps = db.session.scalars(select(CoverageGap).order_by(CoverageGap.position)).all()
     if not gaps:
         return []
-    places = {place.name: place for place in db.session.scalars(select(Place))}
+    by_name = {place.name: place for place in (places if places is not None else db.session.scalars(select(Place)))}
     wanted = {normalise(name) for name in place_names}
     found = []
     for gap in gaps:
         for name in gap.place_list:
-            place = places.get(name)
+            place = by_name.get(name)
             in_district = place is not None and set(place.district_list) & set(districts)
             if normalise(name) in wanted or in_district:
                 found.append(gap)
@@ -306,7 +290,7 @@ def _district_guides(district: PostcodeDistrict) -> list[LcpMatch]:
             text = _("%(lcp)s names %(district)s as its area.", district=district.code, lcp=link.lcp.short_name)
         if link.note:
             text = f"{text} {link.note}"
-        guides.append(LcpMatch(link.lcp, [Reason("postcode", text, estimated=True)]))
+        guides.append(LcpMatch(link.lcp, [text]))
     return guides
 
 
@@ -391,17 +375,13 @@ def _match_names(result: FindResult, index: NameIndex, query: str) -> None:
         result.nearby_practices = _open_practices_in(districts)
     for lcp in index.lcps:
         reasons = [
-            Reason(
-                "area",
-                _("%(area)s is one of the areas %(lcp)s names.", area=area.name, lcp=lcp.short_name),
-                estimated=True,
-            )
+            _("%(area)s is one of the areas %(lcp)s names.", area=area.name, lcp=lcp.short_name)
             for area in lcp.areas
             if names_match(query, area.name)
         ]
         if names_match(query, lcp.name):
-            reasons.append(Reason("name", _("The partnership’s name matches “%(query)s”.", query=query)))
+            reasons.append(_("The partnership’s name matches “%(query)s”.", query=query))
         if reasons:
             result.guides.append(LcpMatch(lcp, reasons))
     # A place only meets a gap by name: Harehills shares LS8 with Roundhay but HATCH covers it.
-    result.gaps = _gaps_for([], [place.name for place in result.places] + [query])
+    result.gaps = _gaps_for([], [place.name for place in result.places] + [query], index.places)

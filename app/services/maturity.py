@@ -83,10 +83,6 @@ class MaturitySummary:
     is_demo: bool = False
 
     @property
-    def top_rank(self) -> int:
-        return max((level.rank for level in self.levels), default=1)
-
-    @property
     def steps(self) -> int:
         """How many parts each bar has: one for each known level."""
         return max(len(self.levels), 1)

@@ -16,9 +16,8 @@ from sqlalchemy import select
 from sqlalchemy.orm import selectinload
 
 from app.extensions import db
-from app.formatting import uk_date
+from app.formatting import uk_date, utcnow
 from app.models import AgendaItem, Lcp, Meeting, Priority, Topic, Update
-from app.services.directory import utcnow
 
 # How much each kind of evidence counts when ranking: a published priority says most.
 WEIGHTS = {"priority": 4, "agenda": 2, "update": 1, "residents": 1}

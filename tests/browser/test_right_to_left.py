@@ -10,15 +10,27 @@ from __future__ import annotations
 from collections.abc import Iterator
 
 import pytest
-from axe_playwright_python.sync_playwright import Axe
 from playwright.sync_api import Browser, Page, expect
 
+from tests.browser.checks import axe_violations, describe, sideways_problems
 from tests.browser.conftest import _guarded_page
 from tests.browser.pages import PHONE
 
 pytestmark = pytest.mark.browser
 
-PAGES = ["/", "/lcps", "/lcps/hatch", "/find?q=LS12", "/topics/mental-health"]
+PAGES = [
+    "/",
+    "/lcps",
+    "/lcps?topic=isolation-connection",
+    "/lcps/hatch",
+    "/lcps/armley",
+    "/find?q=LS12",
+    "/find?q=Alwoodley",
+    "/find?q=garfoth",
+    "/find?q=WF3+4",
+    "/topics/mental-health",
+    "/subscribe?lcp=seacroft",
+]
 
 
 @pytest.fixture
@@ -40,13 +52,28 @@ def test_right_to_left_page_is_mirrored_and_accessible(rtl_page: Page, path: str
     main = rtl_page.get_by_role("main").bounding_box()
     # Mirrored: the heading starts at the right edge of the main column, not the left.
     assert abs((heading["x"] + heading["width"]) - (main["x"] + main["width"])) < 40
-    violations = Axe().run(rtl_page).response["violations"]
-    assert violations == [], [(v["id"], [n["target"] for n in v["nodes"]]) for v in violations]
+    violations = axe_violations(rtl_page)
+    assert violations == [], describe(violations)
 
 
 @pytest.mark.parametrize("path", PAGES)
 def test_right_to_left_page_fits_a_phone(rtl_phone_page: Page, path: str) -> None:
     rtl_phone_page.goto(path)
     expect(rtl_phone_page.locator("html")).to_have_attribute("dir", "rtl")
-    overflow = rtl_phone_page.evaluate("document.documentElement.scrollWidth - window.innerWidth")
-    assert overflow <= 0, f"{path} is {overflow}px wider than the phone"
+    problems = sideways_problems(rtl_phone_page)
+    assert not problems, f"{path}:\n" + "\n".join(problems)
+
+
+def test_ls12_resident_picks_their_practice_right_to_left(rtl_phone_page: Page) -> None:
+    rtl_phone_page.goto("/find?q=LS12")
+    main = rtl_phone_page.get_by_role("main")
+    expect(main.get_by_role("heading", name="Which of these GP practices is yours?")).to_be_visible()
+    practice = main.get_by_role("link", name="Armley Moor Medical Centre", exact=True)
+    # The list reads from the right: each practice starts at the right edge of the column.
+    link, column = practice.bounding_box(), main.bounding_box()
+    assert abs((link["x"] + link["width"]) - (column["x"] + column["width"])) < 40
+    practice.click()
+    expect(main).to_contain_text("Your GP practice, Armley Moor Medical Centre, is in Armley Local Care Partnership")
+    main.get_by_role("link", name="Armley Local Care Partnership", exact=True).click()
+    expect(rtl_phone_page.get_by_role("heading", level=1)).to_have_text("Armley Local Care Partnership")
+    expect(rtl_phone_page.locator("html")).to_have_attribute("dir", "rtl")

@@ -2,8 +2,9 @@
 
 from __future__ import annotations
 
-from flask import Flask, render_template, request
+from flask import Flask, make_response, render_template, request
 from flask_babel import get_locale
+from flask_wtf.csrf import CSRFError
 from jinja2 import ChainableUndefined, ChoiceLoader, FileSystemLoader, PackageLoader
 from sqlalchemy import event
 from sqlalchemy.engine import Engine
@@ -101,12 +102,30 @@ def setup_blueprints(app: Flask) -> None:
     app.register_blueprint(public)
     app.register_blueprint(engage)
     app.register_blueprint(admin)
+    if app.config.get("DEV_OUTBOX"):
+        from app.dev import dev
+
+        app.register_blueprint(dev)
 
 
 def setup_error_pages(app: Flask) -> None:
     @app.errorhandler(404)
     def not_found(error: Exception) -> tuple[str, int]:
         return render_template("errors/404.html"), 404
+
+    @app.errorhandler(CSRFError)
+    def form_not_accepted(error: CSRFError):
+        """A form whose CSRF check failed is shown again with what was typed, if its view can do that."""
+        view = app.view_functions.get(request.endpoint or "")
+        if view is not None and getattr(view, "keeps_input_on_csrf_failure", False):
+            response = make_response(view(**(request.view_args or {})))
+            response.status_code = 400
+            return response
+        return render_template("errors/400.html"), 400
+
+    @app.errorhandler(413)
+    def too_large(error: Exception) -> tuple[str, int]:
+        return render_template("errors/413.html"), 413
 
     @app.errorhandler(429)
     def too_many_requests(error: Exception) -> tuple[str, int]:

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import subprocess
 import sys
+import time
 from pathlib import Path
 
 import click
@@ -60,3 +61,59 @@ def register(app: Flask) -> None:
     def init(language: str) -> None:
         """Start a catalogue for a new language."""
         _pybabel("init", "-i", str(POT), "-d", str(TRANSLATIONS), "-l", language)
+
+    register_mail_commands(app)
+
+
+def register_mail_commands(app: Flask) -> None:
+    @app.cli.group("outbox")
+    def outbox_group() -> None:
+        """The email outbox: deliver what is queued."""
+
+    @outbox_group.command("send")
+    @click.option("--loop", is_flag=True, help="Keep running as a worker, checking every --interval seconds.")
+    @click.option("--interval", default=5.0, show_default=True, help="Seconds between checks with --loop.")
+    def outbox_send(loop: bool, interval: float) -> None:
+        """Deliver queued email over SMTP, retrying with back-off; without SMTP_HOST, print what waits."""
+        from app.services import outbox
+        from app.services.people import purge_unconfirmed
+
+        settings = outbox.SmtpSettings.from_config(app.config)
+        if settings is None:
+            waiting = [message for message in outbox.recent(1000) if message.status == "queued"]
+            for message in reversed(waiting):
+                click.echo(f"To: {message.to_address}\nSubject: {message.subject}\n\n{message.text_body}\n{'-' * 72}")
+            raise click.ClickException(
+                f"No SMTP server is configured (set SMTP_HOST): {len(waiting)} messages wait in the outbox, "
+                "printed above and shown at /dev/outbox in development. Nothing was sent or dropped."
+            )
+        while True:
+            purged = purge_unconfirmed()
+            result = outbox.deliver_due(settings)
+            if result.sent or result.retrying or result.failed or purged or not loop:
+                click.echo(
+                    f"sent {result.sent}, to retry {result.retrying}, given up {result.failed}; "
+                    f"unconfirmed registrations deleted {purged}"
+                )
+            if result.failed:
+                click.echo(
+                    f"ERROR: gave up on {result.failed} messages after {app.config['OUTBOX_MAX_ATTEMPTS']} attempts; "
+                    "their last error is in outbox_message.last_error",
+                    err=True,
+                )
+                if not loop:
+                    raise SystemExit(1)
+            if not loop:
+                return
+            time.sleep(interval)
+
+    @app.cli.group("people")
+    def people_group() -> None:
+        """People who registered interest."""
+
+    @people_group.command("purge")
+    def people_purge() -> None:
+        """Delete registrations nobody confirmed in time."""
+        from app.services.people import purge_unconfirmed
+
+        click.echo(f"{purge_unconfirmed()} unconfirmed registrations deleted")

@@ -48,6 +48,29 @@ class Config:
     SITE_NAME = "Leeds Local Care Partnerships"
     # Shown in the accessibility statement and privacy notice.
     CONTACT_EMAIL = os.environ.get("CONTACT_EMAIL", "lcp-engagement@example.org")
+    # The site's public address, for links in emails sent from the command line (digests).
+    SITE_URL = os.environ.get("SITE_URL", "http://127.0.0.1:5000")
+    # Forms are small; anything larger is refused with a page that says so.
+    MAX_CONTENT_LENGTH = 256 * 1024
+    # Email. With no SMTP_HOST, mail waits in the outbox and shows on /dev/outbox (never in production).
+    MAIL_FROM = os.environ.get("MAIL_FROM", "Leeds Local Care Partnerships <no-reply@lcp.example.org>")
+    SMTP_HOST = os.environ.get("SMTP_HOST", "")
+    SMTP_PORT = int(os.environ.get("SMTP_PORT", "587"))
+    # starttls (the default), tls (implicit TLS, usually port 465) or none (a local relay only).
+    SMTP_SECURITY = os.environ.get("SMTP_SECURITY", "starttls")
+    SMTP_USERNAME = os.environ.get("SMTP_USERNAME", "")
+    SMTP_PASSWORD = os.environ.get("SMTP_PASSWORD", "")
+    SMTP_TIMEOUT = 20
+    # Attempts before a message is marked failed; the wait doubles each time from OUTBOX_FIRST_RETRY seconds.
+    OUTBOX_MAX_ATTEMPTS = 8
+    OUTBOX_FIRST_RETRY = 60
+    DEV_OUTBOX = True
+    # How long a confirmation link works; unconfirmed registrations are deleted after the same time.
+    CONFIRMATION_HOURS = 72
+    # How long a link to someone's preferences works; every email carries a fresh one.
+    PREFERENCES_LINK_DAYS = 90
+    # How many items one digest lists before it links to the rest.
+    DIGEST_LIMIT = 12
 
 
 class DevelopmentConfig(Config):
@@ -58,6 +81,7 @@ class ProductionConfig(Config):
     ENV_NAME = "production"
     SESSION_COOKIE_SECURE = True
     PREFERRED_URL_SCHEME = "https"
+    DEV_OUTBOX = False
 
     def __init__(self) -> None:
         if not os.environ.get("SECRET_KEY"):

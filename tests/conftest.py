@@ -23,6 +23,8 @@ from app.extensions import db
 from app.services.demo import load_demo
 from app.services.reference_data import seed
 
+pytest_plugins = ["tests.mailbox"]
+
 
 def reset_database() -> None:
     """Start from an empty database, so that the migrations build every table."""
@@ -93,3 +95,16 @@ def get_page(client: FlaskClient):
         return Page(response)
 
     return fetch
+
+
+@pytest.fixture
+def post_form(client: FlaskClient):
+    """Posts a form the way a browser does: with the CSRF token from the page that holds the form."""
+
+    def post(url: str, data: dict, *, form_page: str | None = None, **kwargs):
+        page = Page(client.get(form_page or url))
+        token = page.soup.select_one("input[name=csrf_token]")
+        assert token is not None, f"{form_page or url} has no form with a CSRF token"
+        return client.post(url, data={"csrf_token": token["value"], **data}, **kwargs)
+
+    return post

@@ -78,7 +78,10 @@ def test_no_inline_code_and_nothing_from_other_hosts(client, url: str) -> None:
 
 
 def test_templates_have_no_inline_code() -> None:
+    """Pages only: an email's HTML is read in a mail client, never under our CSP, and has a <style> of its own."""
     for template in TEMPLATES.rglob("*.html"):
+        if template.parent.name == "email":
+            continue
         source = template.read_text(encoding="utf-8")
         assert not re.search(r"<script(?![^>]*\bsrc=)[^>]*>", source), template
         assert not re.search(r"\sstyle=|<style|\shx-on|\son[a-z]+=", source), template

@@ -1,10 +1,11 @@
 """The `engage` blueprint: where residents and organisations take part.
 
-Registering interest, following, sharing and tracking arrive with the issues that build them.
+Registering interest, confirming it, preferences, unsubscribing, the private calendar, follow buttons
+and /match. Its pages sit at the top level (/register, /preferences/…), where people expect them.
 """
 
 from flask import Blueprint
 
-engage = Blueprint("engage", __name__, url_prefix="/take-part")
+engage = Blueprint("engage", __name__)
 
 from app.engage import views  # noqa: E402, F401

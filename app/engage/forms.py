@@ -1,1 +1,208 @@
-"""Forms of the engage blueprint; none yet."""
+"""Forms where people take part. Every message says what went wrong and what to do, in the person's words."""
+
+from __future__ import annotations
+
+from email_validator import EmailNotValidError
+from flask import current_app
+from flask_babel import lazy_gettext as _l
+from flask_wtf import FlaskForm
+from wtforms import BooleanField, EmailField, RadioField, SelectField, SelectMultipleField, StringField, TextAreaField
+from wtforms.validators import DataRequired, InputRequired, Length, ValidationError
+from wtforms.widgets import CheckboxInput, ListWidget
+
+from app.services import directory
+from app.services.people import CONSENTS, Choices, lcps_by_slug, normalise_email, topics_by_slug
+
+INTEREST_CHOICES = [
+    ("news", _l("News and meeting dates")),
+    ("invitations", _l("Invitations to meetings and events")),
+    ("volunteer", _l("Ways to get involved or volunteer")),
+    ("contact", _l("To be contacted by the partnership’s team")),
+]
+FREQUENCY_CHOICES = [
+    ("weekly", _l("Once a week")),
+    ("monthly", _l("Once a month")),
+    ("none", _l("No emails: I will use my calendar link and the website")),
+]
+KIND_CHOICES = [
+    ("resident", _l("Myself, as someone who lives or works in Leeds")),
+    ("organisation", _l("An organisation or group")),
+]
+ORGANISATION_TYPE_CHOICES = [
+    ("community-group", _l("Community group")),
+    ("charity", _l("Charity or voluntary organisation")),
+    ("faith-group", _l("Faith group")),
+    ("housing", _l("Housing provider")),
+    ("statutory", _l("Statutory body, such as the council or the NHS")),
+    ("business", _l("Business")),
+    ("other", _l("Another kind of organisation")),
+]
+REACH_CHOICES = [
+    ("local", _l("Part of Leeds")),
+    ("citywide", _l("The whole city")),
+]
+# Names of the languages emails can be written in, in their own language.
+LANGUAGE_NAMES = {
+    "en_GB": "English",
+    "pl": "Polski",
+    "ar": "العربية",
+    "ro": "Română",
+    "zh_Hans": "简体中文",
+    "ur": "اردو",
+}
+
+
+class CheckboxesField(SelectMultipleField):
+    """Several choices as checkboxes; an unknown value gets a message a person can act on."""
+
+    widget = ListWidget(prefix_label=False)
+    option_widget = CheckboxInput()
+
+    def __init__(self, *args, unknown_message=None, **kwargs) -> None:
+        super().__init__(*args, **kwargs)
+        self.unknown_message = unknown_message
+
+    def pre_validate(self, form) -> None:
+        known = {value for value, *_rest in self.choices}
+        unknown = [value for value in self.data or [] if value not in known]
+        if unknown:
+            self.data = [value for value in self.data if value in known]
+            raise ValidationError(
+                str(self.unknown_message or _l("Choose from the list")).format(values=", ".join(unknown))
+            )
+
+
+class FollowChoicesForm(FlaskForm):
+    """What a person follows and how they hear about it: shared by registering and by the preferences page."""
+
+    lcps = CheckboxesField(
+        _l("Local Care Partnerships"),
+        unknown_message=_l("We do not know a partnership called “{values}”. Choose from the list."),
+    )
+    topics = CheckboxesField(
+        _l("Topics"), unknown_message=_l("We do not know a topic called “{values}”. Choose from the list.")
+    )
+    interests = CheckboxesField(_l("What would you like?"), choices=INTEREST_CHOICES)
+    frequency = RadioField(
+        _l("How often should we email you?"),
+        choices=FREQUENCY_CHOICES,
+        validators=[InputRequired(_l("Choose how often we should email you"))],
+    )
+    language = SelectField(_l("Language for emails"), default="en_GB")
+
+    def fill_choices(self) -> None:
+        self.lcps.choices = [(lcp.slug, lcp.name) for lcp in directory.all_lcps()]
+        self.topics.choices = [(topic.slug, topic.label) for topic in directory.all_topics()]
+        self.language.choices = [(code, LANGUAGE_NAMES.get(code, code)) for code in current_app.config["LANGUAGES"]]
+
+    def validate_topics(self, field) -> None:
+        if not self.lcps.data and not field.data and not self.lcps.errors and not field.errors:
+            raise ValidationError(_l("Choose at least one partnership or topic to follow"))
+
+    def choices(self) -> Choices:
+        return Choices(
+            lcps=lcps_by_slug(self.lcps.data or []),
+            topics=topics_by_slug(self.topics.data or []),
+            interests=list(self.interests.data or []),
+            frequency=self.frequency.data,
+            language=self.language.data,
+        )
+
+
+class RegisterForm(FollowChoicesForm):
+    # The order of the page, which the error summary follows.
+    field_order = (
+        "csrf_token",
+        "email",
+        "kind",
+        "organisation_name",
+        "organisation_type",
+        "organisation_reach",
+        "organisation_areas",
+        "lcps",
+        "topics",
+        "interests",
+        "frequency",
+        "language",
+        "consent",
+    )
+    email = EmailField(
+        _l("Email address"),
+        validators=[
+            DataRequired(_l("Enter your email address")),
+            Length(max=254, message=_l("Enter an email address of 254 characters or fewer")),
+        ],
+    )
+    kind = RadioField(
+        _l("Who are you registering for?"),
+        choices=KIND_CHOICES,
+        validators=[InputRequired(_l("Choose whether you are registering for yourself or an organisation"))],
+    )
+    organisation_name = StringField(
+        _l("Name of the organisation"),
+        validators=[Length(max=200, message=_l("Enter an organisation name of 200 characters or fewer"))],
+    )
+    organisation_type = RadioField(
+        _l("What kind of organisation is it?"), choices=ORGANISATION_TYPE_CHOICES, validate_choice=False
+    )
+    organisation_reach = RadioField(_l("Where does it work?"), choices=REACH_CHOICES, validate_choice=False)
+    organisation_areas = TextAreaField(
+        _l("Which areas does it serve? (optional)"),
+        validators=[Length(max=1000, message=_l("Enter 1,000 characters or fewer about the areas it serves"))],
+    )
+    consent = BooleanField(
+        CONSENTS["emails"], validators=[DataRequired(_l("Tick the box to agree, or we cannot send you anything"))]
+    )
+
+    def validate_email(self, field) -> None:
+        if not field.data:
+            return
+        try:
+            normalise_email(field.data)
+        except EmailNotValidError:
+            raise ValidationError(_l("Enter an email address in the correct format, like name@example.com")) from None
+
+    def validate_organisation_name(self, field) -> None:
+        if self.kind.data == "organisation" and not (field.data or "").strip():
+            raise ValidationError(_l("Enter the name of the organisation"))
+
+    def validate_organisation_type(self, field) -> None:
+        if self.kind.data != "organisation":
+            return
+        if field.data not in {value for value, _label in ORGANISATION_TYPE_CHOICES}:
+            raise ValidationError(_l("Choose what kind of organisation it is"))
+
+    def validate_organisation_reach(self, field) -> None:
+        if self.kind.data != "organisation":
+            return
+        if field.data not in {value for value, _label in REACH_CHOICES}:
+            raise ValidationError(_l("Choose whether it works in part of Leeds or the whole city"))
+
+    def choices(self) -> Choices:
+        chosen = super().choices()
+        chosen.kind = self.kind.data
+        chosen.organisation_name = self.organisation_name.data or ""
+        chosen.organisation_type = self.organisation_type.data or ""
+        chosen.organisation_reach = self.organisation_reach.data or ""
+        chosen.organisation_areas = self.organisation_areas.data or ""
+        return chosen
+
+
+class PreferencesForm(FollowChoicesForm):
+    pass
+
+
+class EmailOnlyForm(FlaskForm):
+    email = EmailField(
+        _l("Email address"),
+        validators=[
+            DataRequired(_l("Enter your email address")),
+            Length(max=254, message=_l("Enter an email address of 254 characters or fewer")),
+        ],
+    )
+
+    validate_email = RegisterForm.validate_email
+
+
+class ConfirmForm(FlaskForm):
+    """A button only. Confirming and deleting are POSTs, so a link checker that opens a link changes nothing."""

@@ -1,1 +1,365 @@
-"""Views of the engage blueprint; none yet."""
+"""Registering interest, confirming it, preferences, unsubscribing, the private calendar and follow buttons.
+
+Links in emails carry signed tokens (`app.services.tokens`), so nobody needs a password. Opening one sets
+a signed cookie that lets the follow buttons on public pages recognise the person; the public pages
+themselves never read it, so they stay the same for everyone and can be cached.
+"""
+
+from __future__ import annotations
+
+from functools import wraps
+
+from flask import Response, abort, current_app, flash, make_response, redirect, render_template, request, url_for
+from flask_babel import gettext as _
+
+from app.engage import engage
+from app.engage.forms import ConfirmForm, EmailOnlyForm, PreferencesForm, RegisterForm
+from app.extensions import csrf, limiter
+from app.htmx import wants_fragment
+from app.models import Follower, Lcp, Topic
+from app.public.feeds import calendar_response
+from app.services import directory, people
+from app.services.feeds import calendar_meetings_followed
+from app.services.tokens import LinkProblem, Purpose, make_token, read_token
+
+COOKIE = "lcp_follower"
+COOKIE_DAYS = 365
+
+
+def keeps_input(view):
+    """Mark a form view that re-renders itself with what was typed when its CSRF check fails."""
+    view.keeps_input_on_csrf_failure = True
+    return view
+
+
+def personal(view):
+    """A page for one person: never cached, and its address (a token) never sent on as a referrer."""
+
+    @wraps(view)
+    def wrapper(*args, **kwargs):
+        response = make_response(view(*args, **kwargs))
+        response.headers["Cache-Control"] = "no-store"
+        response.headers["Referrer-Policy"] = "no-referrer"
+        return response
+
+    return wrapper
+
+
+def valid_submission(form) -> bool:
+    """Validate a POSTed form; a failed CSRF check becomes one plain message at the top."""
+    if request.method != "POST":
+        return False
+    valid = form.validate()
+    if csrf_failed(form):
+        form.csrf_token.errors = [
+            _(
+                "We could not accept the form because it was open for a long time or came from another website. "
+                "Check your answers and send it again."
+            )
+        ]
+    return valid
+
+
+def csrf_failed(form) -> bool:
+    return bool(getattr(form, "csrf_token", None) and form.csrf_token.errors)
+
+
+def recognised_follower() -> Follower | None:
+    token = request.cookies.get(COOKIE)
+    if not token:
+        return None
+    try:
+        return read_token(token, Purpose.COOKIE)
+    except LinkProblem:
+        return None
+
+
+def remember(response: Response, follower: Follower) -> Response:
+    response.set_cookie(
+        COOKIE,
+        make_token(follower, Purpose.COOKIE),
+        max_age=COOKIE_DAYS * 24 * 3600,
+        httponly=True,
+        secure=current_app.config["SESSION_COOKIE_SECURE"],
+        samesite="Lax",
+    )
+    return response
+
+
+def follower_from(token: str, purpose: Purpose) -> Follower | Response:
+    """The person a link names, or the page that explains why the link did not work."""
+    try:
+        return read_token(token, purpose)
+    except LinkProblem as problem:
+        return make_response(render_template("engage/link_problem.html", reason=problem.reason, purpose=purpose), 400)
+
+
+# Registering ----------------------------------------------------------------------------------------------------
+
+
+def _prefill(form: RegisterForm) -> None:
+    """Choices arriving in the query string (`?lcp=…&topic=…&kind=organisation`), from follow links and /match."""
+    for field, values in ((form.lcps, request.args.getlist("lcp")), (form.topics, request.args.getlist("topic"))):
+        known = {value for value, _label in field.choices}
+        field.data = [value for value in dict.fromkeys(values) if value in known]
+        unknown = [value for value in values if value not in known]
+        if unknown:
+            field.errors = [str(field.unknown_message).format(values=", ".join(unknown))]
+    if request.args.get("kind") in {"resident", "organisation"}:
+        form.kind.data = request.args["kind"]
+
+
+@engage.route("/register", methods=["GET", "POST"])
+@limiter.limit("20 per hour", methods=["POST"])
+@keeps_input
+def register():
+    form = RegisterForm() if request.method == "POST" else RegisterForm(formdata=None)
+    form.fill_choices()
+    if request.method == "GET":
+        _prefill(form)
+        if not form.language.data:
+            form.language.data = current_app.config["BABEL_DEFAULT_LOCALE"]
+    elif valid_submission(form):
+        people.register(form.email.data, form.choices())
+        return redirect(url_for("engage.check_email"))
+    status = 400 if csrf_failed(form) else 200
+    return render_template("engage/register.html", form=form, follower=recognised_follower()), status
+
+
+@engage.get("/register/check-your-email")
+def check_email() -> str:
+    return render_template("engage/check_email.html")
+
+
+@engage.route("/confirm/<string:token>", methods=["GET", "POST"])
+@personal
+def confirm(token: str):
+    follower = follower_from(token, Purpose.CONFIRM)
+    if isinstance(follower, Response):
+        return follower
+    form = ConfirmForm()
+    if follower.confirmed or form.validate_on_submit():
+        people.confirm(follower)
+        flash(_("You are registered. Here is what you follow: change it whenever you like."), "success")
+        preferences_link = url_for("engage.preferences", token=make_token(follower, Purpose.PREFERENCES))
+        return remember(redirect(preferences_link), follower)
+    return render_template("engage/confirm.html", form=form, follower=follower)
+
+
+# Preferences ----------------------------------------------------------------------------------------------------
+
+
+@engage.route("/preferences", methods=["GET", "POST"])
+@limiter.limit("20 per hour", methods=["POST"])
+@keeps_input
+def preferences_request():
+    """For an expired or lost link: a fresh one goes to the address if it is registered, and the page never says."""
+    form = EmailOnlyForm()
+    if valid_submission(form):
+        people.send_preferences_link(form.email.data)
+        return redirect(url_for("engage.check_email", sent="preferences"))
+    return render_template("engage/preferences_request.html", form=form)
+
+
+@engage.route("/preferences/<string:token>", methods=["GET", "POST"])
+@personal
+@keeps_input
+def preferences(token: str):
+    follower = follower_from(token, Purpose.PREFERENCES)
+    if isinstance(follower, Response):
+        return follower
+    form = PreferencesForm() if request.method == "POST" else PreferencesForm(formdata=None)
+    form.fill_choices()
+    if request.method == "GET":
+        form.lcps.data = [lcp.slug for lcp in follower.lcps]
+        form.topics.data = [topic.slug for topic in follower.topics]
+        form.interests.data = follower.interest_list
+        form.frequency.data = follower.frequency
+        form.language.data = follower.language
+    elif valid_submission(form):
+        chosen = form.choices()
+        chosen.kind = follower.kind
+        chosen.organisation_name = follower.organisation_name
+        chosen.organisation_type = follower.organisation_type
+        chosen.organisation_reach = follower.organisation_reach
+        chosen.organisation_areas = follower.organisation_areas
+        people.update_preferences(follower, chosen)
+        flash(_("Your choices are saved."), "success")
+        return redirect(url_for("engage.preferences", token=token))
+    calendar_url = url_for("engage.private_calendar", token=make_token(follower, Purpose.CALENDAR), _external=True)
+    response = make_response(
+        render_template(
+            "engage/preferences.html",
+            form=form,
+            follower=follower,
+            token=token,
+            calendar_url=calendar_url,
+            webcal_url="webcal:" + calendar_url.partition(":")[2],
+        ),
+        400 if csrf_failed(form) else 200,
+    )
+    return remember(response, follower)
+
+
+def _download(follower: Follower, body: str, mimetype: str, extension: str) -> Response:
+    response = Response(body, mimetype=mimetype)
+    response.headers["Content-Disposition"] = f'attachment; filename="my-lcp-data.{extension}"'
+    return response
+
+
+@engage.get("/preferences/<string:token>/my-data.json")
+@personal
+def download_json(token: str):
+    follower = follower_from(token, Purpose.PREFERENCES)
+    if isinstance(follower, Response):
+        return follower
+    response = current_app.json.response(people.export(follower))
+    response.headers["Content-Disposition"] = 'attachment; filename="my-lcp-data.json"'
+    return response
+
+
+@engage.get("/preferences/<string:token>/my-data.csv")
+@personal
+def download_csv(token: str):
+    follower = follower_from(token, Purpose.PREFERENCES)
+    if isinstance(follower, Response):
+        return follower
+    return _download(follower, people.export_csv(follower), "text/csv", "csv")
+
+
+@engage.route("/preferences/<string:token>/delete", methods=["GET", "POST"])
+@personal
+def delete(token: str):
+    follower = follower_from(token, Purpose.PREFERENCES)
+    if isinstance(follower, Response):
+        return follower
+    form = ConfirmForm()
+    if form.validate_on_submit():
+        people.delete_follower(follower)
+        response = redirect(url_for("engage.deleted"))
+        response.delete_cookie(COOKIE)
+        return response
+    return render_template("engage/delete.html", form=form, follower=follower, token=token)
+
+
+@engage.get("/deleted")
+def deleted() -> str:
+    return render_template("engage/deleted.html")
+
+
+# Unsubscribing --------------------------------------------------------------------------------------------------
+
+
+@engage.route("/unsubscribe/<string:token>", methods=["GET", "POST"])
+@csrf.exempt
+@personal
+def unsubscribe(token: str):
+    """One click: a mail client POSTs `List-Unsubscribe=One-Click` here with no page visit (RFC 8058).
+
+    It needs no CSRF token (a mail client has none); the signed token in the address is the authority,
+    and stopping emails is the only thing it can do.
+    """
+    follower = follower_from(token, Purpose.UNSUBSCRIBE)
+    if isinstance(follower, Response):
+        return follower
+    if request.method == "POST":
+        people.unsubscribe(follower)
+        if request.form.get("List-Unsubscribe") == "One-Click":
+            return Response(_("You are unsubscribed."), mimetype="text/plain")
+        return render_template(
+            "engage/unsubscribed.html",
+            preferences_link=url_for("engage.preferences", token=make_token(follower, Purpose.PREFERENCES)),
+        )
+    return render_template("engage/unsubscribe.html", follower=follower)
+
+
+# The private calendar -------------------------------------------------------------------------------------------
+
+
+@engage.get("/calendar/<string:token>.ics")
+def private_calendar(token: str) -> Response:
+    try:
+        follower = read_token(token, Purpose.CALENDAR)
+    except LinkProblem:
+        abort(404)
+    response = calendar_response(
+        _("Meetings you follow"),
+        _(
+            "The meetings of the Local Care Partnerships and topics you follow, from the Leeds Local Care "
+            "Partnerships website. It changes when you change what you follow."
+        ),
+        calendar_meetings_followed(follower.lcps, follower.topics),
+    )
+    response.cache_control.public = False
+    response.cache_control.private = True
+    response.headers["Referrer-Policy"] = "no-referrer"
+    return response
+
+
+# Follow buttons -------------------------------------------------------------------------------------------------
+
+
+def _followable(kind: str, slug: str) -> Lcp | Topic:
+    if kind == "lcp":
+        return directory.get_lcp_or_404(slug)
+    if kind == "topic":
+        return directory.get_topic_or_404(slug)
+    abort(404)
+
+
+def _follow_fragment(kind: str, thing: Lcp | Topic, follower: Follower | None) -> Response:
+    following = follower is not None and thing in (follower.lcps if kind == "lcp" else follower.topics)
+    response = make_response(
+        render_template(
+            "partials/follow_button.html",
+            kind=kind,
+            thing=thing,
+            follower=follower,
+            following=following,
+            form=ConfirmForm(),
+        )
+    )
+    response.headers["Cache-Control"] = "private, no-store"
+    response.vary.add("Cookie")
+    return response
+
+
+@engage.get("/follow/<string:kind>/<string:slug>")
+def follow_button(kind: str, slug: str) -> Response:
+    """The personal part of a public page: a toggle for a recognised person, a way to register for anyone else."""
+    return _follow_fragment(kind, _followable(kind, slug), recognised_follower())
+
+
+@engage.post("/follow/<string:kind>/<string:slug>")
+def follow(kind: str, slug: str) -> Response:
+    thing = _followable(kind, slug)
+    follower = recognised_follower()
+    if follower is None:
+        return redirect(url_for("engage.register", **{kind: slug}))
+    on = request.form.get("follow") == "yes"
+    people.follow(follower, thing, on)
+    if wants_fragment():
+        return _follow_fragment(kind, thing, follower)
+    # Without scripts the answer is shown on the preferences page: public pages never show personal messages.
+    flash(
+        _("You follow %(name)s.", name=_name(thing)) if on else _("You no longer follow %(name)s.", name=_name(thing)),
+        "success",
+    )
+    return redirect(url_for("engage.preferences", token=make_token(follower, Purpose.PREFERENCES)))
+
+
+@engage.post("/follow")
+def follow_chosen() -> Response:
+    """Follow several partnerships and topics in one step (from /match or a prefilled registration page)."""
+    follower = recognised_follower()
+    lcp_slugs, topic_slugs = request.form.getlist("lcp"), request.form.getlist("topic")
+    if follower is None:
+        return redirect(url_for("engage.register", lcp=lcp_slugs, topic=topic_slugs))
+    lcps, topics = people.lcps_by_slug(lcp_slugs), people.topics_by_slug(topic_slugs)
+    people.follow_many(follower, lcps, topics)
+    flash(_("You now follow what you chose."), "success")
+    return redirect(url_for("engage.preferences", token=make_token(follower, Purpose.PREFERENCES)))
+
+
+def _name(thing: Lcp | Topic) -> str:
+    return thing.name if isinstance(thing, Lcp) else thing.label

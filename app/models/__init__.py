@@ -14,12 +14,18 @@ from app.models.lcps import (
     Priority,
 )
 from app.models.maturity import MaturityAssessment, MaturityElement, MaturityLevel, MaturityRating
+from app.models.people import Consent, DigestItem, DigestRun, Follower, FollowerLcp, OutboxMessage
 from app.models.topics import Topic
 
 __all__ = [
     "AgendaItem",
     "Area",
+    "Consent",
     "CoverageGap",
+    "DigestItem",
+    "DigestRun",
+    "Follower",
+    "FollowerLcp",
     "GpPractice",
     "Lcp",
     "LcpPostcodeDistrict",
@@ -28,6 +34,7 @@ __all__ = [
     "MaturityLevel",
     "MaturityRating",
     "Meeting",
+    "OutboxMessage",
     "Partner",
     "Place",
     "PostcodeDistrict",

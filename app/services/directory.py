@@ -60,6 +60,10 @@ def all_topics() -> list[Topic]:
     return list(db.session.scalars(select(Topic).order_by(Topic.position)))
 
 
+def all_lcps() -> list[Lcp]:
+    return list(db.session.scalars(select(Lcp).order_by(Lcp.name)))
+
+
 def all_area_names() -> list[str]:
     return list(db.session.scalars(select(Area.name).distinct().order_by(Area.name)))
 

@@ -9,7 +9,7 @@ from babel.lists import format_list
 from flask import abort
 from flask_babel import get_locale, ngettext
 from flask_babel import gettext as _
-from sqlalchemy import select
+from sqlalchemy import or_, select
 from sqlalchemy.orm import selectinload
 
 from app.extensions import db
@@ -113,4 +113,23 @@ def calendar_meetings(lcps: list[Lcp], topic: Topic | None) -> list[Meeting]:
         query = query.where(Meeting.lcp_id.in_([lcp.id for lcp in lcps]))
     if topic:
         query = query.where(Meeting.agenda_items.any(AgendaItem.topics.any(Topic.id == topic.id)))
+    return list(db.session.scalars(query))
+
+
+def calendar_meetings_followed(lcps: list[Lcp], topics: list[Topic]) -> list[Meeting]:
+    """A person's calendar: meetings of the partnerships they follow, and meetings about the topics they follow."""
+    if not lcps and not topics:
+        return []
+    wanted = []
+    if lcps:
+        wanted.append(Meeting.lcp_id.in_([lcp.id for lcp in lcps]))
+    if topics:
+        topic_ids = [topic.id for topic in topics]
+        wanted.append(Meeting.agenda_items.any(AgendaItem.topics.any(Topic.id.in_(topic_ids))))
+    query = (
+        select(Meeting)
+        .where(Meeting.ends_at >= utcnow() - CALENDAR_HISTORY, or_(*wanted))
+        .options(selectinload(Meeting.lcp), selectinload(Meeting.agenda_items).selectinload(AgendaItem.topics))
+        .order_by(Meeting.starts_at)
+    )
     return list(db.session.scalars(query))

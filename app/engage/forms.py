@@ -7,40 +7,57 @@ from flask import current_app
 from flask_babel import lazy_gettext as _l
 from flask_wtf import FlaskForm
 from wtforms import BooleanField, EmailField, RadioField, SelectField, SelectMultipleField, StringField, TextAreaField
+from wtforms.fields.choices import SelectChoice
 from wtforms.validators import DataRequired, InputRequired, Length, ValidationError
 from wtforms.widgets import CheckboxInput, ListWidget
 
 from app.services import directory
 from app.services.people import CONSENTS, Choices, lcps_by_slug, normalise_email, topics_by_slug
 
-INTEREST_CHOICES = [
-    ("news", _l("News and meeting dates")),
-    ("invitations", _l("Invitations to meetings and events")),
-    ("volunteer", _l("Ways to get involved or volunteer")),
-    ("contact", _l("To be contacted by the partnership’s team")),
-]
-FREQUENCY_CHOICES = [
-    ("weekly", _l("Once a week")),
-    ("monthly", _l("Once a month")),
-    ("none", _l("No emails: I will use my calendar link and the website")),
-]
-KIND_CHOICES = [
-    ("resident", _l("Myself, as someone who lives or works in Leeds")),
-    ("organisation", _l("An organisation or group")),
-]
-ORGANISATION_TYPE_CHOICES = [
-    ("community-group", _l("Community group")),
-    ("charity", _l("Charity or voluntary organisation")),
-    ("faith-group", _l("Faith group")),
-    ("housing", _l("Housing provider")),
-    ("statutory", _l("Statutory body, such as the council or the NHS")),
-    ("business", _l("Business")),
-    ("other", _l("Another kind of organisation")),
-]
-REACH_CHOICES = [
-    ("local", _l("Part of Leeds")),
-    ("citywide", _l("The whole city")),
-]
+
+def options(pairs) -> list[SelectChoice]:
+    """Choices for a field from (value, label) pairs."""
+    return [SelectChoice(value, label) for value, label in pairs]
+
+
+INTEREST_CHOICES = options(
+    [
+        ("news", _l("News and meeting dates")),
+        ("invitations", _l("Invitations to meetings and events")),
+        ("volunteer", _l("Ways to get involved or volunteer")),
+        ("contact", _l("To be contacted by the partnership’s team")),
+    ]
+)
+FREQUENCY_CHOICES = options(
+    [
+        ("weekly", _l("Once a week")),
+        ("monthly", _l("Once a month")),
+        ("none", _l("No emails: I will use my calendar link and the website")),
+    ]
+)
+KIND_CHOICES = options(
+    [
+        ("resident", _l("Myself, as someone who lives or works in Leeds")),
+        ("organisation", _l("An organisation or group")),
+    ]
+)
+ORGANISATION_TYPE_CHOICES = options(
+    [
+        ("community-group", _l("Community group")),
+        ("charity", _l("Charity or voluntary organisation")),
+        ("faith-group", _l("Faith group")),
+        ("housing", _l("Housing provider")),
+        ("statutory", _l("Statutory body, such as the council or the NHS")),
+        ("business", _l("Business")),
+        ("other", _l("Another kind of organisation")),
+    ]
+)
+REACH_CHOICES = options(
+    [
+        ("local", _l("Part of Leeds")),
+        ("citywide", _l("The whole city")),
+    ]
+)
 # Names of the languages emails can be written in, in their own language.
 LANGUAGE_NAMES = {
     "en_GB": "English",
@@ -63,7 +80,7 @@ class CheckboxesField(SelectMultipleField):
         self.unknown_message = unknown_message
 
     def pre_validate(self, form) -> None:
-        known = {value for value, *_rest in self.choices}
+        known = {choice.value for choice in self.choices}
         unknown = [value for value in self.data or [] if value not in known]
         if unknown:
             self.data = [value for value in self.data if value in known]
@@ -91,8 +108,8 @@ class FollowChoicesForm(FlaskForm):
     language = SelectField(_l("Language for emails"), default="en_GB")
 
     def fill_choices(self) -> None:
-        self.lcps.choices = [(lcp.slug, lcp.name) for lcp in directory.all_lcps()]
-        self.topics.choices = [(topic.slug, topic.label) for topic in directory.all_topics()]
+        self.lcps.choices = options((lcp.slug, lcp.name) for lcp in directory.all_lcps())
+        self.topics.choices = options((topic.slug, topic.label) for topic in directory.all_topics())
         self.language.choices = [(code, LANGUAGE_NAMES.get(code, code)) for code in current_app.config["LANGUAGES"]]
 
     def validate_topics(self, field) -> None:
@@ -169,13 +186,13 @@ class RegisterForm(FollowChoicesForm):
     def validate_organisation_type(self, field) -> None:
         if self.kind.data != "organisation":
             return
-        if field.data not in {value for value, _label in ORGANISATION_TYPE_CHOICES}:
+        if field.data not in {choice.value for choice in ORGANISATION_TYPE_CHOICES}:
             raise ValidationError(_l("Choose what kind of organisation it is"))
 
     def validate_organisation_reach(self, field) -> None:
         if self.kind.data != "organisation":
             return
-        if field.data not in {value for value, _label in REACH_CHOICES}:
+        if field.data not in {choice.value for choice in REACH_CHOICES}:
             raise ValidationError(_l("Choose whether it works in part of Leeds or the whole city"))
 
     def choices(self) -> Choices:

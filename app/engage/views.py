@@ -100,7 +100,7 @@ def follower_from(token: str, purpose: Purpose) -> Follower | Response:
 def _prefill(form: RegisterForm) -> None:
     """Choices arriving in the query string (`?lcp=…&topic=…&kind=organisation`), from follow links and /match."""
     for field, values in ((form.lcps, request.args.getlist("lcp")), (form.topics, request.args.getlist("topic"))):
-        known = {value for value, _label in field.choices}
+        known = {choice.value for choice in field.choices}
         field.data = [value for value in dict.fromkeys(values) if value in known]
         unknown = [value for value in values if value not in known]
         if unknown:

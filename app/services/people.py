@@ -303,6 +303,12 @@ def export(follower: Follower) -> dict:
     }
 
 
+def _spreadsheet_safe(value) -> str:
+    """A cell a spreadsheet shows as text: what a person typed is never run as a formula."""
+    text = "" if value is None else str(value)
+    return "'" + text if text[:1] in ("=", "+", "-", "@", "\t", "\r") else text
+
+
 def export_csv(follower: Follower) -> str:
     """The same as `export`, flattened to one row per fact: section, field, value."""
     buffer = io.StringIO()
@@ -318,7 +324,7 @@ def export_csv(follower: Follower) -> str:
                 rows(f"{section}[{index}]", inner)
         else:
             name, _, leaf = section.rpartition(".")
-            writer.writerow([name or "person", leaf, "" if value is None else value])
+            writer.writerow([name or "person", leaf, _spreadsheet_safe(value)])
 
     rows("", export(follower))
     return buffer.getvalue()

@@ -156,3 +156,24 @@ def test_live_search_is_rate_limited_per_address(app: Flask) -> None:
         # The limiter is one object shared by every app in this process: put it back as the other tests expect.
         limiter.reset()
         limiter.enabled = was_enabled
+
+
+def test_registering_is_rate_limited_per_address_with_its_own_words(app: Flask) -> None:
+    config = TestingConfig()
+    config.RATELIMIT_ENABLED = True
+    config.WTF_CSRF_ENABLED = False
+    config.SQLALCHEMY_DATABASE_URI = app.config["SQLALCHEMY_DATABASE_URI"]
+    from app.extensions import limiter
+
+    was_enabled = limiter.enabled
+    try:
+        client = create_app(config).test_client()
+        # Invalid forms: each is answered, none is stored, and the limit still counts them.
+        statuses = [client.post("/register", data={"email": "x"}).status_code for _ in range(20)]
+        assert statuses == [200] * 20
+        refused = client.post("/register", data={"email": "x"})
+        assert refused.status_code == 429
+        assert "Too many attempts" in refused.get_data(as_text=True)
+    finally:
+        limiter.reset()
+        limiter.enabled = was_enabled

@@ -150,6 +150,8 @@ def _recently_emailed(address: str) -> bool:
 def register(address: str, choices: Choices) -> None:
     """Register interest, or re-send the right email; callers show the same page whatever happened here."""
     address = normalise_email(address)
+    # Tidy as we go, so registrations nobody confirmed are gone on time even where no worker runs.
+    purge_unconfirmed()
     follower = find_by_email(address)
     if _recently_emailed(address):
         return

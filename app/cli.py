@@ -1,4 +1,4 @@
-"""Flask commands: `seed` (reference data), `demo` (fictional content) and `translate` (catalogues)."""
+"""Flask commands: `seed`, `demo`, `translate`, and for email `outbox send`, `digests send` and `people purge`."""
 
 from __future__ import annotations
 
@@ -117,3 +117,37 @@ def register_mail_commands(app: Flask) -> None:
         from app.services.people import purge_unconfirmed
 
         click.echo(f"{purge_unconfirmed()} unconfirmed registrations deleted")
+
+    @app.cli.group("digests")
+    def digests_group() -> None:
+        """Digest emails: what is new in the LCPs and topics each person follows."""
+
+    @digests_group.command("send")
+    @click.option(
+        "--frequency",
+        type=click.Choice(["weekly", "monthly"]),
+        required=True,
+        help="Send to the people who chose this frequency.",
+    )
+    def digests_send(frequency: str) -> None:
+        """Queue this period's digest for everyone who chose FREQUENCY; safe to run again in the same period.
+
+        It only puts the emails in the outbox; the outbox worker (`flask outbox send`) delivers them.
+        """
+        from app.services.digest import send_digests
+
+        # Links in the emails are absolute, so they need the site's public address outside a request.
+        with app.test_request_context(base_url=app.config["SITE_URL"]):
+            report = send_digests(frequency)
+        click.echo(
+            f"{frequency} digests for {report.period}: {report.considered} people considered, "
+            f"{report.queued} emails queued, {report.nothing_new} with nothing new, "
+            f"{report.already_sent} already sent this period, {report.failed} failed"
+        )
+        if report.queued:
+            click.echo("The outbox worker delivers them: flask --app wsgi outbox send")
+        if report.failed:
+            click.echo(
+                f"ERROR: {report.failed} digests were not queued; see the log. Run again to retry them.", err=True
+            )
+            raise SystemExit(1)

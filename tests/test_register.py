@@ -84,6 +84,11 @@ def test_the_form_arrives_with_the_partnership_or_topic_it_came_from(get_page, f
     assert not page.soup.select("input[name=consent][checked]"), "consent boxes start unticked"
 
 
+def test_the_language_list_offers_the_site_languages_with_english_chosen(get_page, fresh) -> None:
+    options = get_page("/register").soup.select("select[name=language] option")
+    assert [(o["value"], o.get_text(), o.has_attr("selected")) for o in options] == [("en_GB", "English", True)]
+
+
 def test_an_unknown_partnership_in_the_link_is_named_and_not_a_crash(get_page, fresh) -> None:
     page = get_page("/register?lcp=nowhere&lcp=seacroft")
     assert "We do not know a partnership called “nowhere”. Choose from the list." in page.text()

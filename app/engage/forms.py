@@ -110,7 +110,9 @@ class FollowChoicesForm(FlaskForm):
     def fill_choices(self) -> None:
         self.lcps.choices = options((lcp.slug, lcp.name) for lcp in directory.all_lcps())
         self.topics.choices = options((topic.slug, topic.label) for topic in directory.all_topics())
-        self.language.choices = [(code, LANGUAGE_NAMES.get(code, code)) for code in current_app.config["LANGUAGES"]]
+        self.language.choices = options(
+            (code, LANGUAGE_NAMES.get(code, code)) for code in current_app.config["LANGUAGES"]
+        )
 
     def validate_topics(self, field) -> None:
         if not self.lcps.data and not field.data and not self.lcps.errors and not field.errors:

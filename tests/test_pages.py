@@ -21,9 +21,11 @@ def test_home_explains_lcps_and_offers_the_finder(get_page) -> None:
     assert form.select_one("label[for=q]").get_text(strip=True) == "Which GP practice are you registered with?"
     assert "Ways to take part" in page.text()
     cards = [" ".join(card.get_text(" ").split()) for card in page.soup.select("main .nhsuk-card")]
-    assert cards[1] == (
-        "Follow a topic See which partnerships work on what matters to you, from mental health to transport."
+    assert cards[0] == (
+        "Get news by email Follow the partnerships and topics you care about and get one short email, weekly or "
+        "monthly, with only those. Stop it in one click."
     )
+    assert page.soup.select("main .nhsuk-card a")[0]["href"] == "/register"
     coming_up = page.soup.find("h2", string="Coming up").find_next("ul").select("li")
     assert len(coming_up) == 5
     assert all(li.a["href"].startswith("/lcps/") and "#meeting-" in li.a["href"] for li in coming_up)

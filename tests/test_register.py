@@ -57,7 +57,9 @@ def follower(email: str) -> Follower | None:
 
 def mail_to(email: str) -> list[OutboxMessage]:
     db.session.expire_all()
-    return list(db.session.scalars(select(OutboxMessage).where(OutboxMessage.to_address == email)))
+    return list(
+        db.session.scalars(select(OutboxMessage).where(OutboxMessage.to_address == email).order_by(OutboxMessage.id))
+    )
 
 
 def link_in(message: OutboxMessage, path: str) -> str:

@@ -7,6 +7,7 @@ themselves never read it, so they stay the same for everyone and can be cached.
 
 from __future__ import annotations
 
+import json
 from functools import wraps
 
 from flask import Response, abort, current_app, flash, make_response, redirect, render_template, request, url_for
@@ -201,30 +202,24 @@ def preferences(token: str):
     return remember(response, follower)
 
 
-def _download(follower: Follower, body: str, mimetype: str, extension: str) -> Response:
-    response = Response(body, mimetype=mimetype)
+def _as_json(follower: Follower) -> str:
+    return json.dumps(people.export(follower), ensure_ascii=False, indent=2)
+
+
+# What a person can download, by file extension: its type and how it is written.
+DOWNLOADS = {"json": ("application/json", _as_json), "csv": ("text/csv", people.export_csv)}
+
+
+@engage.get("/preferences/<string:token>/my-data.<any(json, csv):extension>")
+@personal
+def download(token: str, extension: str):
+    follower = follower_from(token, Purpose.PREFERENCES)
+    if isinstance(follower, Response):
+        return follower
+    mimetype, write = DOWNLOADS[extension]
+    response = Response(write(follower), mimetype=mimetype)
     response.headers["Content-Disposition"] = f'attachment; filename="my-lcp-data.{extension}"'
     return response
-
-
-@engage.get("/preferences/<string:token>/my-data.json")
-@personal
-def download_json(token: str):
-    follower = follower_from(token, Purpose.PREFERENCES)
-    if isinstance(follower, Response):
-        return follower
-    response = current_app.json.response(people.export(follower))
-    response.headers["Content-Disposition"] = 'attachment; filename="my-lcp-data.json"'
-    return response
-
-
-@engage.get("/preferences/<string:token>/my-data.csv")
-@personal
-def download_csv(token: str):
-    follower = follower_from(token, Purpose.PREFERENCES)
-    if isinstance(follower, Response):
-        return follower
-    return _download(follower, people.export_csv(follower), "text/csv", "csv")
 
 
 @engage.route("/preferences/<string:token>/delete", methods=["GET", "POST"])

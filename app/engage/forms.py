@@ -114,8 +114,9 @@ class FollowChoicesForm(FlaskForm):
             (code, LANGUAGE_NAMES.get(code, code)) for code in current_app.config["LANGUAGES"]
         )
 
-    def validate_topics(self, field) -> None:
-        if not self.lcps.data and not field.data and not self.lcps.errors and not field.errors:
+    def validate_lcps(self, field) -> None:
+        # Shown on the partnerships, the first of the two lists.
+        if not field.data and not field.errors and not self.topics.data:
             raise ValidationError(_l("Choose at least one partnership or topic to follow"))
 
     def choices(self) -> Choices:

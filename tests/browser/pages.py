@@ -134,3 +134,121 @@ class SubscribePage(SitePage):
     def app_steps(self, app: str) -> Locator:
         """The "details" summary for one calendar app; its steps show when it is opened."""
         return self.main.locator("summary").filter(has_text=re.compile(f"^\\s*{re.escape(app)}\\s*$"))
+
+
+CONSENT_LABEL = re.compile(r"^I agree that Leeds Local Care Partnerships may keep my email address")
+
+
+class RegisterPage(SitePage):
+    """Registering to follow partnerships and topics: one form, perhaps arrived at with choices ticked."""
+
+    def __init__(self, page: Page, query: str = "") -> None:
+        super().__init__(page)
+        self.path = f"/register{query}"
+        self.email = self.main.get_by_role("textbox", name="Email address", exact=True)
+        self.kind = self.main.get_by_role("group", name="Who are you registering for?", exact=True)
+        self.lcps = self.main.get_by_role("group", name="Local Care Partnerships", exact=True)
+        self.topics = self.main.get_by_role("group", name="Topics", exact=True)
+        self.frequency = self.main.get_by_role("group", name="How often should we email you?", exact=True)
+        self.language = self.main.get_by_role("combobox", name="Language for emails", exact=True)
+        self.consent = self.main.get_by_role("checkbox", name=CONSENT_LABEL)
+        self.register_button = self.main.get_by_role("button", name="Register", exact=True)
+        self.error_summary = page.get_by_role("alert", name="There is a problem")
+
+    def lcp(self, name: str) -> Locator:
+        return self.lcps.get_by_role("checkbox", name=name, exact=True)
+
+    def topic(self, label: str) -> Locator:
+        return self.topics.get_by_role("checkbox", name=label, exact=True)
+
+    def fill(
+        self,
+        email: str,
+        lcps: tuple[str, ...] = (),
+        topics: tuple[str, ...] = (),
+        frequency: str = "Once a week",
+    ) -> None:
+        """Complete the form as a resident registering for themselves; choices already ticked stay ticked."""
+        self.email.fill(email)
+        self.kind.get_by_role("radio", name="Myself, as someone who lives or works in Leeds").check()
+        for name in lcps:
+            self.lcp(name).check()
+        for label in topics:
+            self.topic(label).check()
+        self.frequency.get_by_role("radio", name=frequency, exact=True).check()
+        # Emails are in English unless the person chooses otherwise.
+        expect(self.language).to_have_value("en_GB")
+        self.consent.check()
+
+
+class ConfirmPage(SitePage):
+    """Where the link in the confirmation email leads: one button, so a link checker confirms nothing."""
+
+    def __init__(self, page: Page) -> None:
+        super().__init__(page)
+        self.confirm_button = self.main.get_by_role("button", name="Confirm and start following", exact=True)
+
+
+class PreferencesPage(SitePage):
+    """A person's own page, reached only through a signed link: what they follow, their calendar, their data."""
+
+    def __init__(self, page: Page) -> None:
+        super().__init__(page)
+        self.success = page.get_by_role("alert", name="Success")
+        self.lcps = self.main.get_by_role("group", name="Local Care Partnerships", exact=True)
+        self.topics = self.main.get_by_role("group", name="Topics", exact=True)
+        self.frequency = self.main.get_by_role("group", name="How often should we email you?", exact=True)
+        self.language = self.main.get_by_role("combobox", name="Language for emails", exact=True)
+        self.save_button = self.main.get_by_role("button", name="Save my choices", exact=True)
+        self.subscribe_link = self.main.get_by_role("link", name="Subscribe in your calendar", exact=True)
+        self.calendar_box = self.main.get_by_role("textbox", name="Your calendar link", exact=True)
+        self.json_link = self.main.get_by_role("link", name="Download your data as JSON", exact=True)
+        self.csv_link = self.main.get_by_role("link", name="Download your data as a spreadsheet (CSV)", exact=True)
+        self.delete_link = self.main.get_by_role("link", name="Delete all my data", exact=True)
+
+    def lcp(self, name: str) -> Locator:
+        return self.lcps.get_by_role("checkbox", name=name, exact=True)
+
+    def topic(self, label: str) -> Locator:
+        return self.topics.get_by_role("checkbox", name=label, exact=True)
+
+    def frequency_choice(self, name: str) -> Locator:
+        return self.frequency.get_by_role("radio", name=name, exact=True)
+
+
+class DeletePage(SitePage):
+    def __init__(self, page: Page) -> None:
+        super().__init__(page)
+        self.delete_button = self.main.get_by_role("button", name="Delete all my data", exact=True)
+        self.keep_link = self.main.get_by_role("link", name="Keep my data and go back", exact=True)
+
+
+class PreferencesRequestPage(SitePage):
+    """/preferences: no password, so a lost link is replaced by emailing a new one."""
+
+    path = "/preferences"
+
+    def __init__(self, page: Page) -> None:
+        super().__init__(page)
+        self.email = self.main.get_by_role("textbox", name="Email address", exact=True)
+        self.send_button = self.main.get_by_role("button", name="Email me a link", exact=True)
+
+
+class UnsubscribePage(SitePage):
+    def __init__(self, page: Page) -> None:
+        super().__init__(page)
+        self.stop_button = self.main.get_by_role("button", name="Stop all emails", exact=True)
+
+
+class FollowSlot:
+    """The follow control on an LCP or topic page: a link into registration, or, for someone the site
+    recognises, a toggle that htmx swaps in after the page loads."""
+
+    def __init__(self, page: Page, name: str) -> None:
+        main = page.get_by_role("main")
+        self.name = name
+        self.link = main.get_by_role("link", name=f"Follow {name}", exact=True)
+        self.follow_button = main.get_by_role("button", name=f"Follow {name}", exact=True)
+        # "Stop following" carries the name in visually hidden text, so each button says what it stops.
+        self.stop_button = main.get_by_role("button", name=f"Stop following {name}", exact=True)
+        self.following = main.get_by_text(f"You follow {name}.", exact=True)

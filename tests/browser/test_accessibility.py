@@ -44,6 +44,17 @@ PAGES = [
     "/subscribe",
     "/subscribe?lcp=seacroft",
     "/subscribe?topic=isolation-connection",
+    "/register",
+    "/register?lcp=seacroft&topic=housing&kind=organisation",
+    "/register?lcp=no-such-lcp",
+    "/register/check-your-email",
+    "/register/check-your-email?sent=preferences",
+    "/preferences",
+    "/deleted",
+    "/match",
+    "/match?topic=ageing-well&citywide=y",
+    "/match?topic=mental-health&areas=LS14%2C+Roundhay%2C+Nowhereville",
+    "/dev/outbox",
     NOT_FOUND,
 ]
 KEY_PAGES = [
@@ -54,7 +65,7 @@ KEY_PAGES = [
     "/find?q=qwertyuiop",
     NOT_FOUND,
 ]
-PHONE_PAGES = ["/", "/lcps", "/lcps/ls25-ls26", "/find?q=LS12"]
+PHONE_PAGES = ["/", "/lcps", "/lcps/ls25-ls26", "/find?q=LS12", "/register", "/match?topic=ageing-well&citywide=y"]
 
 
 def open_page(page: Page, live_server: str, path: str) -> None:

@@ -30,6 +30,8 @@ PAGES = [
     "/find?q=WF3+4",
     "/topics/mental-health",
     "/subscribe?lcp=seacroft",
+    "/register?lcp=seacroft&topic=mental-health",
+    "/match?topic=ageing-well&areas=LS14%2C+Roundhay",
 ]
 
 

@@ -48,14 +48,6 @@ def normalise_email(address: str) -> str:
     return checked.normalized.lower()
 
 
-def is_valid_email(address: str) -> bool:
-    try:
-        normalise_email(address)
-    except EmailNotValidError:
-        return False
-    return True
-
-
 @dataclass
 class Choices:
     """What a person chose on the registration or preferences form."""

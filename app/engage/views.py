@@ -178,13 +178,7 @@ def preferences(token: str):
         form.frequency.data = follower.frequency
         form.language.data = follower.language
     elif valid_submission(form):
-        chosen = form.choices()
-        chosen.kind = follower.kind
-        chosen.organisation_name = follower.organisation_name
-        chosen.organisation_type = follower.organisation_type
-        chosen.organisation_reach = follower.organisation_reach
-        chosen.organisation_areas = follower.organisation_areas
-        people.update_preferences(follower, chosen)
+        people.update_preferences(follower, form.choices())
         flash(_("Your choices are saved."), "success")
         return redirect(url_for("engage.preferences", token=token))
     calendar_url = url_for("engage.private_calendar", token=make_token(follower, Purpose.CALENDAR), _external=True)

@@ -82,7 +82,8 @@ def find_by_email(address: str) -> Follower | None:
     return db.session.scalar(select(Follower).where(Follower.email == address))
 
 
-def _apply(follower: Follower, choices: Choices) -> None:
+def _apply_follows(follower: Follower, choices: Choices) -> None:
+    """What is followed and how the person hears about it; the preferences page changes only this."""
     if choices.frequency not in FREQUENCIES:
         raise ValueError(f"unknown frequency {choices.frequency!r}")
     follower.lcps = list(choices.lcps)
@@ -90,14 +91,19 @@ def _apply(follower: Follower, choices: Choices) -> None:
     follower.interest_list = [value for value in choices.interests if value in INTERESTS]
     follower.frequency = choices.frequency
     follower.language = choices.language
+    follower.updated_at = utcnow()
+    _record_contact_consent(follower)
+
+
+def _apply(follower: Follower, choices: Choices) -> None:
+    """Everything chosen on registering: the follows, and who is registering."""
+    _apply_follows(follower, choices)
     follower.kind = choices.kind
     is_organisation = choices.kind == "organisation"
     follower.organisation_name = choices.organisation_name.strip() if is_organisation else ""
     follower.organisation_type = choices.organisation_type if is_organisation else ""
     follower.organisation_reach = choices.organisation_reach if is_organisation else ""
     follower.organisation_areas = choices.organisation_areas.strip() if is_organisation else ""
-    follower.updated_at = utcnow()
-    _record_contact_consent(follower)
 
 
 def _give_consent(follower: Follower, purpose: str) -> None:
@@ -177,7 +183,8 @@ def confirm(follower: Follower) -> bool:
 
 
 def update_preferences(follower: Follower, choices: Choices) -> None:
-    _apply(follower, choices)
+    """Change what is followed; who registered (a resident, or an organisation's details) stays as it was."""
+    _apply_follows(follower, choices)
     db.session.commit()
 
 

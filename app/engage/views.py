@@ -11,6 +11,7 @@ import json
 from functools import wraps
 
 from flask import Response, abort, current_app, flash, make_response, redirect, render_template, request, url_for
+from flask_babel import get_locale
 from flask_babel import gettext as _
 
 from app.engage import engage
@@ -118,8 +119,10 @@ def register():
     form.fill_choices()
     if request.method == "GET":
         _prefill(form)
-        if not form.language.data:
-            form.language.data = current_app.config["BABEL_DEFAULT_LOCALE"]
+        # Emails come in the language the person is reading the site in, unless they choose another.
+        reading = str(get_locale() or "")
+        languages = current_app.config["LANGUAGES"]
+        form.language.data = reading if reading in languages else current_app.config["BABEL_DEFAULT_LOCALE"]
     elif valid_submission(form):
         people.register(form.email.data, form.choices())
         return redirect(url_for("engage.check_email"))

@@ -7,6 +7,7 @@ reflow and the accessibility checks are those an Arabic reader will get.
 
 from __future__ import annotations
 
+import re
 from collections.abc import Iterator
 
 import pytest
@@ -79,3 +80,45 @@ def test_ls12_resident_picks_their_practice_right_to_left(rtl_phone_page: Page) 
     main.get_by_role("link", name="Armley Local Care Partnership", exact=True).click()
     expect(rtl_phone_page.get_by_role("heading", level=1)).to_have_text("Armley Local Care Partnership")
     expect(rtl_phone_page.locator("html")).to_have_attribute("dir", "rtl")
+
+
+def test_resident_follows_and_confirms_right_to_left(rtl_page: Page, app, mailbox, smtp, rtl_server: str) -> None:
+    """Registering, confirming, the preferences page and the follow toggle, mirrored and axe-clean."""
+    from tests.browser.pages import PreferencesPage, RegisterPage
+    from tests.browser.test_follow import confirm, deliver, link_in, only_email
+
+    address = "rtl-resident@example.org"
+    rtl_page.goto("/lcps/hatch")
+    rtl_page.get_by_role("main").get_by_role("link", name="Follow HATCH", exact=True).click()
+    register = RegisterPage(rtl_page)
+    expect(rtl_page.locator("html")).to_have_attribute("dir", "rtl")
+    expect(register.lcps.get_by_role("checkbox", name=re.compile(r"^HATCH "))).to_be_checked()
+    # Someone reading in Arabic gets their emails in Arabic unless they choose otherwise.
+    expect(register.language).to_have_value("ar")
+    register.email.fill(address)
+    register.kind.get_by_role("radio", name="Myself, as someone who lives or works in Leeds").check()
+    register.frequency.get_by_role("radio", name="Once a month", exact=True).check()
+    register.consent.check()
+    violations = axe_violations(rtl_page)
+    assert violations == [], describe(violations)
+    register.register_button.click()
+    expect(register.heading).to_have_text("Check your email")
+
+    deliver(app, smtp)
+    message = only_email(mailbox, address)
+    assert 'dir="rtl"' in mailbox.html(message) and 'lang="ar"' in mailbox.html(message)
+    preferences = confirm(rtl_page, link_in(mailbox, message, rtl_server, "confirm"))
+    expect(rtl_page.locator("html")).to_have_attribute("dir", "rtl")
+    heading = rtl_page.get_by_role("heading", level=1).bounding_box()
+    main = rtl_page.get_by_role("main").bounding_box()
+    assert abs((heading["x"] + heading["width"]) - (main["x"] + main["width"])) < 40
+    assert isinstance(preferences, PreferencesPage)
+    violations = axe_violations(rtl_page)
+    assert violations == [], describe(violations)
+
+    rtl_page.goto("/lcps/armley")
+    main_area = rtl_page.get_by_role("main")
+    main_area.get_by_role("button", name="Follow Armley", exact=True).click()
+    expect(main_area).to_contain_text("You follow Armley.")
+    violations = axe_violations(rtl_page)
+    assert violations == [], describe(violations)

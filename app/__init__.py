@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from flask import Flask, make_response, render_template, request
+from flask import Flask, g, make_response, render_template, request
 from flask_babel import get_locale
 from flask_wtf.csrf import CSRFError
 from jinja2 import ChainableUndefined, ChoiceLoader, FileSystemLoader, PackageLoader
@@ -128,7 +128,14 @@ def setup_error_pages(app: Flask) -> None:
         return render_template("errors/413.html"), 413
 
     @app.errorhandler(429)
-    def too_many_requests(error: Exception) -> tuple[str, int]:
+    def too_many_requests(error: Exception):
+        """A refused form is shown again with what was typed, if its view can do that; otherwise a plain page."""
+        view = app.view_functions.get(request.endpoint or "")
+        if request.method == "POST" and view is not None and getattr(view, "keeps_input_on_limit", False):
+            g.limit_hit = True
+            response = make_response(view(**(request.view_args or {})))
+            response.status_code = 429
+            return response
         return render_template("errors/429.html"), 429
 
     @app.errorhandler(500)

@@ -71,6 +71,9 @@ class Config:
     PREFERENCES_LINK_DAYS = 90
     # How many items one digest lists before it links to the rest.
     DIGEST_LIMIT = 12
+    # Submissions accepted from one network address (only stored ones count). The count is kept by the
+    # rate limiter for the period only, never with a submission.
+    SHARE_LIMIT = os.environ.get("SHARE_LIMIT", "5 per minute; 30 per hour")
 
 
 class DevelopmentConfig(Config):

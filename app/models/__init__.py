@@ -15,6 +15,13 @@ from app.models.lcps import (
 )
 from app.models.maturity import MaturityAssessment, MaturityElement, MaturityLevel, MaturityRating
 from app.models.people import Consent, DigestItem, DigestRun, Follower, FollowerLcp, OutboxMessage
+from app.models.submissions import (
+    PublishedResponse,
+    Routing,
+    Submission,
+    SubmissionContact,
+    SubmissionEvent,
+)
 from app.models.topics import Topic
 
 __all__ = [
@@ -40,6 +47,11 @@ __all__ = [
     "PostcodeDistrict",
     "PostcodeSector",
     "Priority",
+    "PublishedResponse",
+    "Routing",
+    "Submission",
+    "SubmissionContact",
+    "SubmissionEvent",
     "Topic",
     "Update",
 ]

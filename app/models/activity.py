@@ -49,6 +49,9 @@ class AgendaItem(db.Model):
     title: Mapped[str] = mapped_column(String(200))
     description: Mapped[str] = mapped_column(Text, default="")
     position: Mapped[int] = mapped_column(default=0)
+    # What was decided on this item, recorded after the meeting; people who commented on it are told.
+    decision: Mapped[str] = mapped_column(Text, default="")
+    decided_at: Mapped[datetime | None]
 
     meeting: Mapped[Meeting] = relationship(back_populates="agenda_items")
     topics: Mapped[list[Topic]] = relationship(secondary=agenda_item_topic, order_by="Topic.position")

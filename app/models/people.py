@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import secrets
 from datetime import datetime
+from typing import TYPE_CHECKING
 
 from sqlalchemy import ForeignKey, String, Text, UniqueConstraint
 from sqlalchemy.orm import Mapped, mapped_column, relationship
@@ -18,6 +19,9 @@ from app.extensions import db
 from app.formatting import utcnow
 from app.models.lcps import Lcp
 from app.models.topics import Topic, topic_link_table
+
+if TYPE_CHECKING:
+    from app.models.submissions import SubmissionContact
 
 follower_topic = topic_link_table("follower_topic", "follower")
 
@@ -136,6 +140,8 @@ class OutboxMessage(db.Model):
 
     id: Mapped[int] = mapped_column(primary_key=True)
     follower_id: Mapped[int | None] = mapped_column(ForeignKey("follower.id", ondelete="CASCADE"), index=True)
+    # Mail about a submission goes with its contact details when those are deleted.
+    contact_id: Mapped[int | None] = mapped_column(ForeignKey("submission_contact.id", ondelete="CASCADE"), index=True)
     kind: Mapped[str] = mapped_column(String(30))
     to_address: Mapped[str] = mapped_column(String(254))
     subject: Mapped[str] = mapped_column(String(300))
@@ -152,6 +158,8 @@ class OutboxMessage(db.Model):
     last_error: Mapped[str] = mapped_column(Text, default="")
     created_at: Mapped[datetime] = mapped_column(default=utcnow)
     sent_at: Mapped[datetime | None]
+
+    contact: Mapped[SubmissionContact | None] = relationship()
 
     @property
     def header_pairs(self) -> list[tuple[str, str]]:

@@ -23,6 +23,10 @@ SUBJECTS = {
     "already-registered": _l("You are already registered with Leeds Local Care Partnerships"),
     "preferences-link": _l("Your link to change what you get from Leeds Local Care Partnerships"),
     "digest": _l("What is new in the Local Care Partnerships you follow"),
+    "receipt": _l("Your receipt: we have received what you shared"),
+    "status-changed": _l("News about what you shared with a Local Care Partnership"),
+    "reply-published": _l("A Local Care Partnership has replied to what you shared"),
+    "decision-recorded": _l("What was decided on the agenda item you commented on"),
 }
 
 

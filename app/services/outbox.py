@@ -24,7 +24,7 @@ from sqlalchemy import func, select, update
 
 from app.extensions import db
 from app.formatting import as_utc, utcnow
-from app.models import Follower, OutboxMessage
+from app.models import Follower, OutboxMessage, SubmissionContact
 
 log = logging.getLogger(__name__)
 
@@ -79,6 +79,7 @@ def queue(
     html: str = "",
     kind: str,
     follower: Follower | None = None,
+    contact: SubmissionContact | None = None,
     headers: dict[str, str] | None = None,
 ) -> OutboxMessage:
     """Add an email to the session; it goes when the caller commits, with whatever caused it."""
@@ -90,6 +91,7 @@ def queue(
         html_body=html,
         kind=kind,
         follower_id=follower.id if follower else None,
+        contact=contact,
         headers="\n".join(f"{name}: {value}" for name, value in (headers or {}).items()),
         message_id=make_msgid(domain=domain),
         next_attempt_at=utcnow(),

@@ -15,7 +15,7 @@ from flask import current_app
 from itsdangerous import BadSignature, SignatureExpired, URLSafeTimedSerializer
 
 from app.extensions import db
-from app.models import Follower
+from app.models import Follower, SubmissionContact
 
 
 class Purpose(StrEnum):
@@ -68,3 +68,24 @@ def read_token(token: str, purpose: Purpose) -> Follower:
     if purpose is not Purpose.CONFIRM and not follower.confirmed:
         raise LinkProblem("invalid")
     return follower
+
+
+def _contact_serializer() -> URLSafeTimedSerializer:
+    return URLSafeTimedSerializer(current_app.config["SECRET_KEY"], salt="submission-contact")
+
+
+def make_contact_token(contact: SubmissionContact) -> str:
+    """The link in a receipt that lets the person add to what they said, or stop or delete their contact."""
+    return _contact_serializer().dumps([contact.id, contact.link_key])
+
+
+def read_contact_token(token: str) -> SubmissionContact:
+    """The contact a receipt link names; raises `LinkProblem` if it is altered or the contact was deleted."""
+    try:
+        contact_id, key = _contact_serializer().loads(token)
+    except (BadSignature, ValueError, TypeError):
+        raise LinkProblem("invalid") from None
+    contact = db.session.get(SubmissionContact, contact_id) if isinstance(contact_id, int) else None
+    if contact is None or not isinstance(key, str) or key != contact.link_key:
+        raise LinkProblem("invalid")
+    return contact

@@ -35,3 +35,13 @@ for (const field of document.querySelectorAll("[data-app-copy]")) {
     status.textContent = copied ? status.dataset.copied : status.dataset.failed;
   });
 }
+
+// Content that htmx swaps in (such as a re-checked form field) gets the NHS.UK behaviour the page had,
+// and a result marked data-app-focus takes focus, so a keyboard or screen reader user hears it.
+document.body.addEventListener("htmx:load", (event) => {
+  const element = event.detail.elt;
+  if (element === document.body || !(element instanceof Element)) return;
+  initAll({ scope: element });
+  const focus = element.matches("[data-app-focus]") ? element : element.querySelector("[data-app-focus]");
+  if (focus) focus.focus();
+});

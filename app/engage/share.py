@@ -1,0 +1,291 @@
+"""Sharing what is happening locally (/share), the receipt, tracking (/track) and adding to a submission.
+
+Nothing here reads or stores who sent a submission unless they chose to leave an email address: the
+views log no addresses, and the only record tied to the network address is the rate limiter's short-lived
+count, kept apart from submissions. The receipt code reaches the receipt page through the session
+cookie, never the address bar, so it does not land in logs or browser history on its way.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+
+from flask import (
+    Response,
+    abort,
+    current_app,
+    g,
+    get_template_attribute,
+    make_response,
+    redirect,
+    render_template,
+    request,
+    session,
+    url_for,
+)
+from flask_babel import gettext as _
+
+from app.engage import engage
+from app.engage.share_forms import FollowUpForm, ShareForm, TrackForm
+from app.engage.forms import ConfirmForm
+from app.engage.views import csrf_message, csrf_failed, keeps_input, personal, valid_submission
+from app.extensions import db, limiter
+from app.formatting import utcnow
+from app.htmx import wants_fragment
+from app.models import AgendaItem, GpPractice, Lcp
+from app.services import finder, sharing
+from app.services.tokens import LinkProblem, read_contact_token
+
+RECEIPT = "share_receipt"
+
+
+def keeps_input_on_limit(view):
+    """Mark a form view that, when a rate limit refuses a POST, shows the form again with what was typed."""
+    view.keeps_input_on_limit = True
+    return view
+
+
+def share_limit() -> str:
+    return current_app.config["SHARE_LIMIT"]
+
+
+def _stored(response: Response) -> bool:
+    """Only a stored submission (a redirect to its receipt) counts towards the limit."""
+    return response.status_code == 303
+
+
+# Finding a partnership inside the form ---------------------------------------------------------------------------
+
+
+@dataclass
+class LcpHint:
+    """What the inline finder found, worded as firmly as the data allows."""
+
+    query: str
+    # The person's own practice, named in full, with a known partnership: its box is ticked.
+    practice: GpPractice | None = None
+    # Practices that may be theirs, each with its partnership if known.
+    possible: list[GpPractice] = field(default_factory=list)
+    district: str | None = None
+    too_short: bool = False
+
+    @property
+    def found(self) -> bool:
+        return self.practice is not None or bool(self.possible)
+
+
+def find_lcp(form: ShareForm) -> LcpHint:
+    result = finder.find(form.find_lcp.data or "")
+    hint = LcpHint(query=result.query, too_short=result.too_short or not result.query, district=result.district)
+    if result.practice is not None and result.practice.lcp is not None:
+        hint.practice = result.practice
+        chosen = list(form.lcps.data or [])
+        if result.practice.lcp.slug not in chosen:
+            form.lcps.data = [*chosen, result.practice.lcp.slug]
+    else:
+        practices = [result.practice] if result.practice else []
+        hint.possible = (practices + result.named_practices + result.nearby_practices)[:12]
+    return hint
+
+
+# Sharing ---------------------------------------------------------------------------------------------------------
+
+
+def _item_from(value: str | None) -> AgendaItem | None:
+    """The agenda item being commented on: only an item of a meeting that has not finished yet."""
+    if not value or not value.isdigit():
+        return None
+    item = db.session.get(AgendaItem, int(value))
+    if item is None or item.meeting.ends_at < utcnow():
+        return None
+    return item
+
+
+def _prefill(form: ShareForm) -> tuple[AgendaItem | None, bool]:
+    """Choices from the address: `?lcp=`, `?topic=` (from LCP and topic pages) or `?item=` (an agenda item)."""
+    lcp_slugs, topic_slugs = request.args.getlist("lcp"), request.args.getlist("topic")
+    asked_for_item = request.args.get("item")
+    item = _item_from(asked_for_item)
+    if item is not None:
+        form.item.data = str(item.id)
+        lcp_slugs = [item.meeting.lcp.slug]
+        topic_slugs = [topic.slug for topic in item.topics]
+    for chosen, values in ((form.lcps, lcp_slugs), (form.topics, topic_slugs)):
+        known = {choice.value for choice in chosen.choices}
+        chosen.data = [value for value in dict.fromkeys(values) if value in known]
+        unknown = [value for value in values if value not in known]
+        if unknown:
+            chosen.errors = [str(chosen.unknown_message).format(values=", ".join(unknown))]
+    return item, bool(asked_for_item) and item is None
+
+
+def _page(form: ShareForm, item: AgendaItem | None, status: int = 200, **context) -> Response:
+    return make_response(render_template("engage/share.html", form=form, item=item, **context), status)
+
+
+@engage.route("/share", methods=["GET", "POST"])
+@limiter.limit(share_limit, methods=["POST"], deduct_when=_stored)
+@personal
+@keeps_input
+@keeps_input_on_limit
+def share():
+    form = ShareForm() if request.method == "POST" else ShareForm(formdata=None)
+    form.fill_choices()
+    if request.method == "GET":
+        item, item_gone = _prefill(form)
+        return _page(form, item, item_gone=item_gone)
+    item = _item_from(form.item.data)
+    if getattr(g, "limit_hit", False):
+        form.csrf_token.errors = [
+            _(
+                "You have sent several things in a short time, so we did not accept this one yet. "
+                "What you wrote is below: wait a few minutes, then send it again."
+            )
+        ]
+        return _page(form, item, 429)
+    if request.form.get("action") == "find":
+        hint = find_lcp(form)
+        if wants_fragment():
+            return render_template("partials/share_lcps.html", form=form, hint=hint)
+        return _page(form, item, hint=hint)
+    if not valid_submission(form):
+        return _page(form, item, 400 if csrf_failed(form) or form.leave_empty.errors else 200)
+    try:
+        shared = sharing.share(form.share_input(item))
+    except sharing.TooManyFromAddress:
+        form.email.errors = [
+            _(
+                "This email address has sent %(number)s things in the last hour. Wait an hour, or choose to stay "
+                "anonymous and send it now",
+                number=sharing.PER_ADDRESS_PER_HOUR,
+            )
+        ]
+        return _page(form, item, 429)
+    session[RECEIPT] = {
+        "code": shared.submission.receipt_code,
+        "emailed": shared.submission.contact is not None,
+        "repeated": shared.repeated,
+    }
+    return redirect(url_for("engage.share_sent"), 303)
+
+
+# The fields checked as the person leaves them; choices are checked when the form is sent.
+LIVE_FIELDS = {"body", "neighbourhood", "organisation_name", "people_count", "name", "email"}
+
+
+@engage.post("/share/check/<string:name>")
+def share_check(name: str) -> str:
+    """Live validation: the form group for one field, with its message, from the whole form as typed so far."""
+    form = ShareForm()
+    form.fill_choices()
+    if name not in LIVE_FIELDS:
+        abort(404)
+    form.validate()
+    return get_template_attribute("engage/share_fields.html", "field_group")(form, name)
+
+
+@engage.get("/share/sent")
+@personal
+def share_sent():
+    receipt = session.get(RECEIPT)
+    if not receipt:
+        return redirect(url_for("engage.track_lookup"))
+    code = sharing.format_code(receipt["code"])
+    return render_template("engage/share_sent.html", code=code, receipt=receipt)
+
+
+# Tracking --------------------------------------------------------------------------------------------------------
+
+
+# The NHS.UK tag colour for each status.
+STATUS_TAGS = {"received": "grey", "looking": "blue", "shared": "purple", "acted": "green", "closed": "white"}
+
+
+def _missed(response: Response) -> bool:
+    """Only codes that match nothing count towards the limit on guessing."""
+    return response.status_code == 404
+
+
+@engage.get("/track")
+def track_lookup():
+    form = TrackForm(request.args)
+    if "code" in request.args and form.validate():
+        code = sharing.normalise_code(form.code.data)
+        if code is None:
+            form.code.errors.append(
+                _("Enter the code as it appears on your receipt: 8 letters and numbers, like ABCD-2345")
+            )
+        else:
+            return redirect(url_for("engage.track", code=sharing.format_code(code)))
+    return render_template("engage/track_lookup.html", form=form)
+
+
+@engage.get("/track/<string:code>")
+@limiter.limit("10 per minute; 60 per hour", deduct_when=_missed)
+@personal
+def track(code: str):
+    submission = sharing.find_by_code(code)
+    if submission is None:
+        return render_template("engage/track_not_found.html", code=code), 404
+    canonical = sharing.format_code(submission.receipt_code)
+    if code != canonical:
+        return redirect(url_for("engage.track", code=canonical))
+    response = make_response(
+        render_template(
+            "engage/track.html",
+            submission=submission,
+            code=canonical,
+            status_wording=sharing.status_wording,
+            status_label=lambda status: str(sharing.STATUS_WORDING.get(status, status)),
+            status_tag=STATUS_TAGS,
+            unrouted_wording=sharing.UNROUTED_WORDING,
+        )
+    )
+    response.headers["X-Robots-Tag"] = "noindex"
+    return response
+
+
+# Adding to a submission ------------------------------------------------------------------------------------------
+
+
+def _contact_for(code: str, token: str):
+    """The contact a receipt link names, checked against the code in the same address."""
+    try:
+        contact = read_contact_token(token)
+    except LinkProblem as problem:
+        return make_response(render_template("engage/link_problem.html", reason=problem.reason, purpose=None), 400)
+    if sharing.normalise_code(code) != contact.submission.receipt_code:
+        return make_response(render_template("engage/link_problem.html", reason="invalid", purpose=None), 400)
+    return contact
+
+
+@engage.route("/track/<string:code>/more/<string:token>", methods=["GET", "POST"])
+@personal
+@keeps_input
+def follow_up(code: str, token: str):
+    contact = _contact_for(code, token)
+    if isinstance(contact, Response):
+        return contact
+    form = FollowUpForm()
+    code = sharing.format_code(contact.submission.receipt_code)
+    action = request.form.get("action", "add")
+    if request.method == "POST" and action in {"stop", "delete"}:
+        if ConfirmForm().validate_on_submit():
+            if action == "stop":
+                sharing.stop_updates(contact)
+                return redirect(url_for("engage.follow_up", code=code, token=token, done="stopped"), 303)
+            sharing.delete_contact(contact)
+            return redirect(url_for("engage.contact_deleted", code=code), 303)
+        form.csrf_token.errors = [csrf_message()]
+    elif valid_submission(form):
+        sharing.add_follow_up(contact, form.body.data.strip())
+        return redirect(url_for("engage.follow_up", code=code, token=token, done="added"), 303)
+    status = 400 if csrf_failed(form) else 200
+    return render_template(
+        "engage/follow_up.html", form=form, contact=contact, code=code, token=token, done=request.args.get("done")
+    ), status
+
+
+@engage.get("/track/<string:code>/contact-deleted")
+def contact_deleted(code: str) -> str:
+    return render_template("engage/contact_deleted.html", code=code)

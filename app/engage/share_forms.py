@@ -1,0 +1,279 @@
+"""The forms for sharing what is happening, adding to it, and looking up a receipt code."""
+
+from __future__ import annotations
+
+import re
+import secrets
+import unicodedata
+
+from flask_babel import lazy_gettext as _l
+from flask_wtf import FlaskForm
+from wtforms import BooleanField, EmailField, HiddenField, RadioField, StringField, TextAreaField
+from wtforms.validators import DataRequired, InputRequired, Length, ValidationError
+
+from app.engage.forms import CheckboxesField, RegisterForm, options
+from app.services import directory
+from app.services.people import lcps_by_slug, normalise_email, topics_by_slug
+from app.services.sharing import BODY_LIMIT, FOLLOW_UP_LIMIT, ContactInput, ShareInput
+
+AGE_GROUP_CHOICES = options(
+    [
+        ("children", _l("Children (under 11)")),
+        ("young-people", _l("Young people (11 to 25)")),
+        ("adults", _l("Adults (26 to 64)")),
+        ("older-people", _l("Older people (65 and over)")),
+    ]
+)
+GROUP_CHOICES = options(
+    [
+        ("carers", _l("Carers")),
+        ("disability", _l("People with a disability")),
+        ("long-term-conditions", _l("People with a long-term health condition")),
+        ("mental-health", _l("People with mental health needs")),
+        ("asylum-refugees", _l("People seeking asylum and refugees")),
+        ("ethnic-minorities", _l("People from ethnic minority communities")),
+        ("lgbtq", _l("Lesbian, gay, bisexual and trans people")),
+        ("low-income", _l("People on low incomes")),
+        ("homeless", _l("People who are homeless or badly housed")),
+    ]
+)
+SPEAKS_FOR_CHOICES = options(
+    [
+        ("self", _l("Myself")),
+        ("organisation", _l("An organisation or group, on behalf of the people it works with")),
+    ]
+)
+CONTACT_CHOICES = options(
+    [
+        ("no", _l("No, keep it anonymous")),
+        ("yes", _l("Yes, I will leave an email address")),
+    ]
+)
+# Control characters other than tab and line breaks: invisible, and never meant.
+CONTROL = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f\x7f-\x9f\u200b-\u200f\u202a-\u202e\u2066-\u2069\ufeff]")
+# What a browser or the server puts where bytes were not valid UTF-8.
+UNREADABLE = "\ufffd"
+
+
+def clean_text(field) -> None:
+    """Refuse text with invisible control characters or unreadable bytes, saying which, and keep the rest.
+
+    Control characters are removed from what is shown again, so sending again works; unreadable
+    characters stay as � so the person can see where they were.
+    """
+    value = field.data or ""
+    if CONTROL.search(value):
+        field.data = CONTROL.sub("", value)
+        raise ValidationError(
+            _l(
+                "Your text had hidden control characters, which we have removed. Check it reads as you meant, "
+                "then send it again"
+            )
+        )
+    if UNREADABLE in value:
+        raise ValidationError(
+            _l("Some characters could not be read and are shown as �. Retype them or remove them, then send again")
+        )
+
+
+def normalised(value: str | None) -> str:
+    return unicodedata.normalize("NFC", (value or "").strip())
+
+
+class ShareForm(FlaskForm):
+    body_limit = BODY_LIMIT
+    field_order = (
+        "csrf_token",
+        "body",
+        "topics",
+        "lcps",
+        "find_lcp",
+        "neighbourhood",
+        "age_groups",
+        "groups",
+        "speaks_for",
+        "organisation_name",
+        "people_count",
+        "may_publish_words",
+        "contact",
+        "name",
+        "email",
+        "may_contact",
+        "wants_updates",
+        "may_share",
+        "leave_empty",
+    )
+    body = TextAreaField(
+        _l("What is happening?"),
+        validators=[
+            DataRequired(_l("Tell us what is happening")),
+            Length(
+                max=BODY_LIMIT,
+                message=_l("Shorten what you wrote to %(limit)s characters or fewer", limit=f"{BODY_LIMIT:,}"),
+            ),
+        ],
+    )
+    topics = CheckboxesField(
+        _l("Which topics is it about? (optional)"),
+        unknown_message=_l("We do not know a topic called “{values}”. Choose from the list."),
+    )
+    lcps = CheckboxesField(
+        _l("Which Local Care Partnership should hear it?"),
+        unknown_message=_l("We do not know a partnership called “{values}”. Choose from the list."),
+    )
+    lcp_unsure = BooleanField(_l("I am not sure: let the team pass it to the right partnership"))
+    # Only for finding an LCP on the form; never stored.
+    find_lcp = StringField(
+        _l("Find a partnership by GP practice or postcode"),
+        validators=[Length(max=100, message=_l("Enter 100 characters or fewer"))],
+    )
+    neighbourhood = StringField(
+        _l("Which neighbourhood or street is it about? (optional)"),
+        validators=[Length(max=200, message=_l("Enter 200 characters or fewer for the neighbourhood"))],
+    )
+    age_groups = CheckboxesField(_l("Which ages does it affect? (optional)"), choices=AGE_GROUP_CHOICES)
+    groups = CheckboxesField(_l("Does it affect any of these groups in particular? (optional)"), choices=GROUP_CHOICES)
+    speaks_for = RadioField(
+        _l("Who are you speaking for?"),
+        choices=SPEAKS_FOR_CHOICES,
+        validators=[InputRequired(_l("Choose whether you speak for yourself or for an organisation"))],
+    )
+    organisation_name = StringField(
+        _l("Name of the organisation or group"),
+        validators=[Length(max=200, message=_l("Enter an organisation name of 200 characters or fewer"))],
+    )
+    people_count = StringField(_l("About how many people are you speaking for?"))
+    may_publish_words = BooleanField(
+        _l("You may quote my words on this website when you publish what happened, without my name")
+    )
+    contact = RadioField(
+        _l("Can the team contact you about this?"),
+        choices=CONTACT_CHOICES,
+        validators=[InputRequired(_l("Choose whether to leave an email address or stay anonymous"))],
+    )
+    name = StringField(
+        _l("Your name (optional)"), validators=[Length(max=200, message=_l("Enter a name of 200 characters or fewer"))]
+    )
+    email = EmailField(
+        _l("Email address"),
+        validators=[Length(max=254, message=_l("Enter an email address of 254 characters or fewer"))],
+    )
+    may_contact = BooleanField(_l("Staff may email me to ask about what I shared"))
+    wants_updates = BooleanField(_l("Email me when its status changes or the partnership replies"))
+    may_share = BooleanField(
+        _l(
+            "Staff may pass my words and email address to the partner organisations named on the partnership’s "
+            "page, so they can act on it"
+        )
+    )
+    # A box people never see (it is hidden by the style sheet); programs that fill in every box fill it in.
+    leave_empty = StringField(_l("Leave this box empty"))
+    # A random value per form, so that sending the same form twice stores it once.
+    form_key = HiddenField()
+    # The agenda item being commented on, if any.
+    item = HiddenField()
+
+    def fill_choices(self) -> None:
+        self.lcps.choices = options((lcp.slug, lcp.name) for lcp in directory.all_lcps())
+        self.topics.choices = options((topic.slug, topic.label) for topic in directory.all_topics())
+        if not self.form_key.data:
+            self.form_key.data = secrets.token_urlsafe(24)
+
+    def validate_body(self, field) -> None:
+        clean_text(field)
+
+    def validate_neighbourhood(self, field) -> None:
+        clean_text(field)
+
+    def validate_lcps(self, field) -> None:
+        if not field.data and not field.errors and not self.lcp_unsure.data:
+            raise ValidationError(_l("Choose a partnership, or tick “I am not sure”"))
+
+    def validate_organisation_name(self, field) -> None:
+        clean_text(field)
+        if self.speaks_for.data == "organisation" and not (field.data or "").strip():
+            raise ValidationError(_l("Enter the name of the organisation or group"))
+
+    def validate_people_count(self, field) -> None:
+        value = (field.data or "").strip().replace(",", "")
+        if self.speaks_for.data != "organisation":
+            return
+        if not value:
+            raise ValidationError(_l("Enter about how many people you are speaking for, like 40"))
+        if not value.isdigit():
+            raise ValidationError(_l("Enter the number of people as a whole number, like 40"))
+        if not 1 <= int(value) <= 1_000_000:
+            raise ValidationError(_l("Enter a number of people between 1 and 1,000,000"))
+
+    def validate_name(self, field) -> None:
+        clean_text(field)
+
+    def validate_email(self, field) -> None:
+        if self.contact.data != "yes":
+            return
+        if not (field.data or "").strip():
+            raise ValidationError(_l("Enter your email address, or choose to stay anonymous"))
+        RegisterForm.validate_email(self, field)
+
+    def validate_leave_empty(self, field) -> None:
+        if field.data:
+            raise ValidationError(_l("Leave the box called “Leave this box empty” empty, then send again"))
+
+    @property
+    def people_number(self) -> int | None:
+        value = (self.people_count.data or "").strip().replace(",", "")
+        return int(value) if value.isdigit() else None
+
+    def share_input(self, item=None) -> ShareInput:
+        contact = None
+        if self.contact.data == "yes":
+            contact = ContactInput(
+                email=normalise_email(self.email.data),
+                name=normalised(self.name.data),
+                may_contact=bool(self.may_contact.data),
+                may_share=bool(self.may_share.data),
+                wants_updates=bool(self.wants_updates.data),
+            )
+        return ShareInput(
+            body=normalised(self.body.data),
+            lcps=lcps_by_slug(self.lcps.data or []),
+            topics=topics_by_slug(self.topics.data or []),
+            lcp_unsure=bool(self.lcp_unsure.data),
+            neighbourhood=normalised(self.neighbourhood.data),
+            age_groups=list(self.age_groups.data or []),
+            groups=list(self.groups.data or []),
+            speaks_for=self.speaks_for.data,
+            organisation_name=normalised(self.organisation_name.data),
+            people_count=self.people_number,
+            may_publish_words=bool(self.may_publish_words.data),
+            agenda_item=item,
+            contact=contact,
+            form_key=self.form_key.data or None,
+        )
+
+
+class FollowUpForm(FlaskForm):
+    body_limit = FOLLOW_UP_LIMIT
+    body = TextAreaField(
+        _l("What would you like to add?"),
+        validators=[
+            DataRequired(_l("Write what you would like to add")),
+            Length(
+                max=FOLLOW_UP_LIMIT,
+                message=_l("Shorten what you wrote to %(limit)s characters or fewer", limit=f"{FOLLOW_UP_LIMIT:,}"),
+            ),
+        ],
+    )
+
+    def validate_body(self, field) -> None:
+        clean_text(field)
+
+
+class TrackForm(FlaskForm):
+    class Meta:
+        csrf = False
+
+    code = StringField(
+        _l("Receipt code"),
+        validators=[DataRequired(_l("Enter your receipt code, like ABCD-2345"))],
+    )

@@ -1,0 +1,213 @@
+"""What people tell an LCP, where it went, what happened to it, and what was published in reply.
+
+A `Submission` holds only what the person chose to say about a place and the people affected; it is
+anonymous unless a `SubmissionContact` row exists. Nothing else ties a submission to a person: no IP
+address, user agent or session is stored. Deleting the contact row (the person can, from their link)
+leaves the submission anonymous. Each LCP it concerns has its own `Routing`, with its own status, so
+one report about two areas is filed once and each partnership handles its part.
+
+Staff enter phone, paper and event submissions on someone's behalf: `source` says which, and
+`entered_by_id` will name the staff member once staff accounts exist.
+"""
+
+from __future__ import annotations
+
+import secrets
+from datetime import datetime
+
+from sqlalchemy import ForeignKey, String, Text, UniqueConstraint
+from sqlalchemy.orm import Mapped, mapped_column, relationship
+
+from app.extensions import db
+from app.formatting import utcnow
+from app.models.activity import AgendaItem
+from app.models.lcps import Lcp
+from app.models.topics import Topic, topic_link_table
+
+submission_topic = topic_link_table("submission_topic", "submission")
+
+SOURCES = ("web", "phone", "paper", "event")
+SPEAKS_FOR = ("self", "organisation")
+AGE_GROUPS = ("children", "young-people", "adults", "older-people")
+GROUPS = (
+    "carers",
+    "disability",
+    "long-term-conditions",
+    "mental-health",
+    "asylum-refugees",
+    "ethnic-minorities",
+    "lgbtq",
+    "low-income",
+    "homeless",
+)
+# The states of one partnership's handling, in order; each has a resident-facing wording on /track.
+STATUSES = ("received", "looking", "shared", "acted", "closed")
+
+
+def _words(values: str, allowed: tuple[str, ...]) -> list[str]:
+    return [value for value in values.split() if value in allowed]
+
+
+def _join(values: list[str], allowed: tuple[str, ...]) -> str:
+    return " ".join(value for value in allowed if value in values)
+
+
+class Submission(db.Model):
+    __tablename__ = "submission"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    # Eight characters from an alphabet without look-alikes, chosen at random: see services.sharing.
+    receipt_code: Mapped[str] = mapped_column(String(12), unique=True)
+    body: Mapped[str] = mapped_column(Text)
+    neighbourhood: Mapped[str] = mapped_column(String(200), default="")
+    # Space-separated values from AGE_GROUPS and GROUPS.
+    age_groups: Mapped[str] = mapped_column(String(200), default="")
+    groups: Mapped[str] = mapped_column(String(300), default="")
+    speaks_for: Mapped[str] = mapped_column(String(20), default="self")
+    organisation_name: Mapped[str] = mapped_column(String(200), default="")
+    # How many people an organisation speaks for.
+    people_count: Mapped[int | None]
+    # The person did not know their LCP: staff route it.
+    lcp_unsure: Mapped[bool] = mapped_column(default=False)
+    # The person agreed that their words may be quoted on the site, without their name.
+    may_publish_words: Mapped[bool] = mapped_column(default=False)
+    agenda_item_id: Mapped[int | None] = mapped_column(ForeignKey("agenda_item.id", ondelete="SET NULL"), index=True)
+    source: Mapped[str] = mapped_column(String(20), default="web")
+    entered_by_id: Mapped[int | None]
+    language: Mapped[str] = mapped_column(String(10), default="en_GB")
+    # A random value from the form, so a form sent twice is stored once.
+    form_key: Mapped[str | None] = mapped_column(String(64), unique=True)
+    created_at: Mapped[datetime] = mapped_column(default=utcnow, index=True)
+    is_demo: Mapped[bool] = mapped_column(default=False, index=True)
+
+    topics: Mapped[list[Topic]] = relationship(secondary=submission_topic, order_by="Topic.position")
+    agenda_item: Mapped[AgendaItem | None] = relationship()
+    contact: Mapped[SubmissionContact | None] = relationship(
+        back_populates="submission", cascade="all, delete-orphan", passive_deletes=True
+    )
+    routings: Mapped[list[Routing]] = relationship(
+        back_populates="submission", cascade="all, delete-orphan", passive_deletes=True, order_by="Routing.id"
+    )
+    events: Mapped[list[SubmissionEvent]] = relationship(
+        back_populates="submission",
+        cascade="all, delete-orphan",
+        passive_deletes=True,
+        order_by="(SubmissionEvent.created_at, SubmissionEvent.id)",
+    )
+    responses: Mapped[list[PublishedResponse]] = relationship(
+        back_populates="submission", cascade="all, delete-orphan", passive_deletes=True, order_by="PublishedResponse.id"
+    )
+
+    @property
+    def age_group_list(self) -> list[str]:
+        return _words(self.age_groups, AGE_GROUPS)
+
+    @age_group_list.setter
+    def age_group_list(self, values: list[str]) -> None:
+        self.age_groups = _join(values, AGE_GROUPS)
+
+    @property
+    def group_list(self) -> list[str]:
+        return _words(self.groups, GROUPS)
+
+    @group_list.setter
+    def group_list(self, values: list[str]) -> None:
+        self.groups = _join(values, GROUPS)
+
+    @property
+    def anonymous(self) -> bool:
+        return self.contact is None
+
+    def __repr__(self) -> str:
+        return f"<Submission {self.id}>"
+
+
+class SubmissionContact(db.Model):
+    """The only personal data a submission can have, and only when the person chose to leave it."""
+
+    __tablename__ = "submission_contact"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    submission_id: Mapped[int] = mapped_column(ForeignKey("submission.id", ondelete="CASCADE"), unique=True)
+    name: Mapped[str] = mapped_column(String(200), default="")
+    email: Mapped[str] = mapped_column(String(254), index=True)
+    # Staff may get in touch about it.
+    may_contact: Mapped[bool] = mapped_column(default=False)
+    # Staff may pass the person's words to the partner organisations named on the LCP's page.
+    may_share: Mapped[bool] = mapped_column(default=False)
+    # Email the person when a status changes, a reply is published or a decision is recorded.
+    wants_updates: Mapped[bool] = mapped_column(default=False)
+    # Which wording of the choices the person saw (services.sharing.CONTACT_WORDING_VERSION).
+    wording_version: Mapped[str] = mapped_column(String(20), default="")
+    link_key: Mapped[str] = mapped_column(String(40), default=lambda: secrets.token_urlsafe(16))
+    created_at: Mapped[datetime] = mapped_column(default=utcnow)
+
+    submission: Mapped[Submission] = relationship(back_populates="contact")
+
+
+class Routing(db.Model):
+    """One submission in the hands of one LCP, with that partnership's status."""
+
+    __tablename__ = "routing"
+    __table_args__ = (UniqueConstraint("submission_id", "lcp_id"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    submission_id: Mapped[int] = mapped_column(ForeignKey("submission.id", ondelete="CASCADE"), index=True)
+    lcp_id: Mapped[int] = mapped_column(ForeignKey("lcp.id", ondelete="CASCADE"), index=True)
+    status: Mapped[str] = mapped_column(String(20), default="received", index=True)
+    # Why it was closed, or anything else the person should read beside the status.
+    status_reason: Mapped[str] = mapped_column(Text, default="")
+    # The person added something that staff have not looked at yet.
+    has_new_follow_up: Mapped[bool] = mapped_column(default=False)
+    created_at: Mapped[datetime] = mapped_column(default=utcnow, index=True)
+    updated_at: Mapped[datetime] = mapped_column(default=utcnow)
+
+    submission: Mapped[Submission] = relationship(back_populates="routings")
+    lcp: Mapped[Lcp] = relationship()
+
+
+class SubmissionEvent(db.Model):
+    """One entry in a submission's history: received, a follow-up, a status change, a reply, a decision.
+
+    `public` events are shown on /track; the others (such as a follow-up's words) only to staff.
+    """
+
+    __tablename__ = "submission_event"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    submission_id: Mapped[int] = mapped_column(ForeignKey("submission.id", ondelete="CASCADE"), index=True)
+    routing_id: Mapped[int | None] = mapped_column(ForeignKey("routing.id", ondelete="CASCADE"), index=True)
+    kind: Mapped[str] = mapped_column(String(20))
+    status: Mapped[str] = mapped_column(String(20), default="")
+    body: Mapped[str] = mapped_column(Text, default="")
+    # person, staff or system.
+    actor: Mapped[str] = mapped_column(String(20), default="system")
+    public: Mapped[bool] = mapped_column(default=False)
+    created_at: Mapped[datetime] = mapped_column(default=utcnow)
+
+    submission: Mapped[Submission] = relationship(back_populates="events")
+    routing: Mapped[Routing | None] = relationship()
+
+
+class PublishedResponse(db.Model):
+    """A "you said, we did" reply, published on the LCP's page and feed. Staff choose what to publish;
+    the person's own words are shown only when `quote_words` is set and they agreed to it."""
+
+    __tablename__ = "published_response"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    submission_id: Mapped[int] = mapped_column(ForeignKey("submission.id", ondelete="CASCADE"), index=True)
+    lcp_id: Mapped[int] = mapped_column(ForeignKey("lcp.id", ondelete="CASCADE"), index=True)
+    you_said: Mapped[str] = mapped_column(Text)
+    we_did: Mapped[str] = mapped_column(Text)
+    quote_words: Mapped[bool] = mapped_column(default=False)
+    published_at: Mapped[datetime] = mapped_column(default=utcnow, index=True)
+    is_demo: Mapped[bool] = mapped_column(default=False, index=True)
+
+    submission: Mapped[Submission] = relationship(back_populates="responses")
+    lcp: Mapped[Lcp] = relationship()
+
+    @property
+    def quote(self) -> str:
+        """The person's words, only when they agreed and staff chose to show them."""
+        return self.submission.body if self.quote_words and self.submission.may_publish_words else ""

@@ -1,0 +1,358 @@
+"""Sharing what is happening locally: storing a submission whole, its receipt, tracking, follow-ups and replies.
+
+A submission, its routings, its first history entry, its contact (if any) and its receipt email are
+written in one transaction: all of them or none. A form sent twice carries the same `form_key`, so the
+second send finds the first submission instead of storing another.
+
+Receipt codes are eight characters drawn at random (`secrets`) from 29 letters and digits that cannot
+be mistaken for one another (no 0/O, 1/I/L or U/V): about 5 × 10¹¹ codes, so with /track's
+limit on misses nobody can find a submission by guessing. They are shown as two groups of four.
+"""
+
+from __future__ import annotations
+
+import logging
+import re
+import secrets
+from dataclasses import dataclass, field
+from datetime import timedelta
+
+from flask import url_for
+from flask_babel import get_locale
+from flask_babel import lazy_gettext as _l
+from sqlalchemy import func, select
+from sqlalchemy.exc import IntegrityError
+from sqlalchemy.orm import selectinload
+
+from app.extensions import db
+from app.formatting import utcnow
+from app.models import (
+    AgendaItem,
+    Lcp,
+    PublishedResponse,
+    Routing,
+    Submission,
+    SubmissionContact,
+    SubmissionEvent,
+    Topic,
+)
+from app.models.submissions import STATUSES
+from app.services import outbox
+from app.services.mail import render_email
+from app.services.tokens import make_contact_token
+
+log = logging.getLogger(__name__)
+
+ALPHABET = "23456789ABCDEFGHJKMNPQRSTWXYZ"
+CODE_LENGTH = 8
+# Submissions that one email address may send in an hour.
+PER_ADDRESS_PER_HOUR = 5
+BODY_LIMIT = 5000
+FOLLOW_UP_LIMIT = 3000
+# Bumped whenever the wording of the contact choices changes, so each contact row says which it saw.
+CONTACT_WORDING_VERSION = "2026-11"
+
+# How each status reads to the person on /track and in emails: what is happening, never a brush-off.
+STATUS_WORDING = {
+    "received": _l("Received: waiting to be read by the partnership’s team"),
+    "looking": _l("Being looked at by the partnership’s team"),
+    "shared": _l("Shared with a partner organisation that can act on it"),
+    "acted": _l("Acted on"),
+    "closed": _l("Closed"),
+}
+UNROUTED_WORDING = _l("Received: the team is working out which partnership should handle it")
+
+
+class TooManyFromAddress(Exception):
+    """The email address has sent `PER_ADDRESS_PER_HOUR` submissions in the last hour."""
+
+
+@dataclass
+class ContactInput:
+    email: str
+    name: str = ""
+    may_contact: bool = False
+    may_share: bool = False
+    wants_updates: bool = False
+
+
+@dataclass
+class ShareInput:
+    body: str
+    lcps: list[Lcp] = field(default_factory=list)
+    topics: list[Topic] = field(default_factory=list)
+    lcp_unsure: bool = False
+    neighbourhood: str = ""
+    age_groups: list[str] = field(default_factory=list)
+    groups: list[str] = field(default_factory=list)
+    speaks_for: str = "self"
+    organisation_name: str = ""
+    people_count: int | None = None
+    may_publish_words: bool = False
+    agenda_item: AgendaItem | None = None
+    contact: ContactInput | None = None
+    form_key: str | None = None
+    source: str = "web"
+    language: str = ""
+
+
+@dataclass
+class Shared:
+    submission: Submission
+    # True when this form had been sent before, and the earlier submission was found instead.
+    repeated: bool = False
+
+
+# Receipt codes ---------------------------------------------------------------------------------------------------
+
+
+def new_code() -> str:
+    return "".join(secrets.choice(ALPHABET) for _ in range(CODE_LENGTH))
+
+
+def normalise_code(typed: str) -> str | None:
+    """The stored form of a code as a person might type it ("abcd 2345", "ABCD-2345"), or None if it cannot be one."""
+    code = re.sub(r"[\s\-]", "", typed or "").upper()
+    if len(code) != CODE_LENGTH or any(character not in ALPHABET for character in code):
+        return None
+    return code
+
+
+def format_code(code: str) -> str:
+    return f"{code[:4]}-{code[4:]}"
+
+
+def find_by_code(typed: str) -> Submission | None:
+    code = normalise_code(typed)
+    if code is None:
+        return None
+    return db.session.scalar(
+        select(Submission)
+        .where(Submission.receipt_code == code)
+        .options(
+            selectinload(Submission.routings).selectinload(Routing.lcp),
+            selectinload(Submission.topics),
+            selectinload(Submission.events),
+            selectinload(Submission.responses),
+        )
+    )
+
+
+# Sharing ---------------------------------------------------------------------------------------------------------
+
+
+def _existing(form_key: str | None) -> Submission | None:
+    if not form_key:
+        return None
+    return db.session.scalar(select(Submission).where(Submission.form_key == form_key))
+
+
+def _too_many_from(address: str) -> bool:
+    since = utcnow() - timedelta(hours=1)
+    sent = db.session.scalar(
+        select(func.count(SubmissionContact.id)).where(
+            func.lower(SubmissionContact.email) == address.lower(), SubmissionContact.created_at >= since
+        )
+    )
+    return sent >= PER_ADDRESS_PER_HOUR
+
+
+def _build(data: ShareInput) -> Submission:
+    submission = Submission(
+        receipt_code=new_code(),
+        body=data.body,
+        neighbourhood=data.neighbourhood,
+        speaks_for=data.speaks_for,
+        organisation_name=data.organisation_name if data.speaks_for == "organisation" else "",
+        people_count=data.people_count if data.speaks_for == "organisation" else None,
+        lcp_unsure=data.lcp_unsure and not data.lcps,
+        may_publish_words=data.may_publish_words,
+        agenda_item=data.agenda_item,
+        source=data.source,
+        language=data.language or str(get_locale() or "en_GB"),
+        form_key=data.form_key,
+    )
+    submission.age_group_list = data.age_groups
+    submission.group_list = data.groups
+    submission.topics = list(data.topics)
+    submission.routings = [Routing(lcp=lcp) for lcp in dict.fromkeys(data.lcps)]
+    submission.events = [SubmissionEvent(kind="received", status="received", actor="person", public=True)]
+    if data.contact:
+        submission.contact = SubmissionContact(
+            email=data.contact.email,
+            name=data.contact.name,
+            may_contact=data.contact.may_contact,
+            may_share=data.contact.may_share,
+            wants_updates=data.contact.wants_updates,
+            wording_version=CONTACT_WORDING_VERSION,
+        )
+    return submission
+
+
+def share(data: ShareInput) -> Shared:
+    """Store a submission with everything that belongs to it, in one transaction, and queue its receipt."""
+    earlier = _existing(data.form_key)
+    if earlier is not None:
+        return Shared(earlier, repeated=True)
+    if data.contact and _too_many_from(data.contact.email):
+        raise TooManyFromAddress
+    for _attempt in range(3):
+        submission = _build(data)
+        db.session.add(submission)
+        try:
+            db.session.flush()
+            if submission.contact:
+                _send_receipt(submission)
+            db.session.commit()
+        except IntegrityError:
+            db.session.rollback()
+            # The same form sent twice at once: the other request stored it.
+            earlier = _existing(data.form_key)
+            if earlier is not None:
+                return Shared(earlier, repeated=True)
+            # Otherwise two codes collided, which is rare enough that trying again settles it.
+            continue
+        log.info("submission %s stored", submission.id)
+        return Shared(submission)
+    raise RuntimeError("could not store a submission after three attempts")
+
+
+# Emails about a submission ---------------------------------------------------------------------------------------
+
+
+def contact_links(submission: Submission) -> dict[str, str]:
+    links = {"track": url_for("engage.track", code=format_code(submission.receipt_code), _external=True)}
+    if submission.contact:
+        links["manage"] = url_for(
+            "engage.follow_up",
+            code=format_code(submission.receipt_code),
+            token=make_contact_token(submission.contact),
+            _external=True,
+        )
+    return links
+
+
+def _email_contact(submission: Submission, name: str, **context) -> None:
+    contact = submission.contact
+    if contact is None:
+        return
+    subject, text, html = render_email(
+        name,
+        submission.language,
+        submission=submission,
+        code=format_code(submission.receipt_code),
+        links=None,
+        contact_links=contact_links(submission),
+        **context,
+    )
+    outbox.queue(to=contact.email, subject=subject, text=text, html=html, kind=name, contact=contact)
+
+
+def _send_receipt(submission: Submission) -> None:
+    _email_contact(submission, "receipt")
+
+
+# After sending ---------------------------------------------------------------------------------------------------
+
+
+def add_follow_up(contact: SubmissionContact, text: str) -> SubmissionEvent:
+    """The person adds to what they said; every partnership handling it sees it is new."""
+    submission = contact.submission
+    event = SubmissionEvent(submission=submission, kind="follow-up", body=text, actor="person")
+    db.session.add(event)
+    for routing in submission.routings:
+        routing.has_new_follow_up = True
+        routing.updated_at = utcnow()
+    db.session.commit()
+    return event
+
+
+def stop_updates(contact: SubmissionContact) -> None:
+    contact.wants_updates = False
+    db.session.commit()
+
+
+def delete_contact(contact: SubmissionContact) -> None:
+    """Remove the person's details; the submission stays, anonymous, and any mail still waiting for them goes."""
+    db.session.delete(contact)
+    db.session.commit()
+
+
+def set_status(routing: Routing, status: str, reason: str = "", actor: str = "staff") -> None:
+    if status not in STATUSES:
+        raise ValueError(f"status must be one of {', '.join(STATUSES)}, not {status!r}")
+    routing.status = status
+    routing.status_reason = reason
+    routing.updated_at = utcnow()
+    submission = routing.submission
+    db.session.add(
+        SubmissionEvent(
+            submission=submission, routing=routing, kind="status", status=status, body=reason, actor=actor, public=True
+        )
+    )
+    if submission.contact and submission.contact.wants_updates:
+        _email_contact(submission, "status-changed", routing=routing, wording=STATUS_WORDING[status], reason=reason)
+    db.session.commit()
+
+
+def publish_response(routing: Routing, you_said: str, we_did: str, quote_words: bool = False) -> PublishedResponse:
+    """Publish a "you said, we did" reply on the LCP's page and feed, and tell the person if they asked."""
+    submission = routing.submission
+    response = PublishedResponse(
+        submission=submission,
+        lcp=routing.lcp,
+        you_said=you_said,
+        we_did=we_did,
+        quote_words=quote_words and submission.may_publish_words,
+    )
+    db.session.add(response)
+    db.session.add(
+        SubmissionEvent(submission=submission, routing=routing, kind="response", body=we_did, actor="staff", public=True)
+    )
+    if submission.contact and submission.contact.wants_updates:
+        _email_contact(submission, "reply-published", routing=routing, response=response)
+    db.session.commit()
+    return response
+
+
+def record_decision(item: AgendaItem, decision: str) -> int:
+    """Record what was decided on an agenda item and tell everyone who commented on it and left an email.
+
+    Returns how many people were told; someone who commented twice is told once.
+    """
+    item.decision = decision
+    item.decided_at = utcnow()
+    commented = db.session.scalars(
+        select(Submission)
+        .join(SubmissionContact)
+        .where(Submission.agenda_item_id == item.id)
+        .order_by(Submission.id)
+        .options(selectinload(Submission.contact))
+    ).all()
+    told: set[str] = set()
+    for submission in commented:
+        db.session.add(
+            SubmissionEvent(submission=submission, kind="decision", body=decision, actor="staff", public=True)
+        )
+        address = submission.contact.email.lower()
+        if address not in told:
+            told.add(address)
+            _email_contact(submission, "decision-recorded", item=item, decision=decision)
+    db.session.commit()
+    return len(told)
+
+
+def responses_for(lcp: Lcp, limit: int = 5) -> list[PublishedResponse]:
+    return list(
+        db.session.scalars(
+            select(PublishedResponse)
+            .where(PublishedResponse.lcp_id == lcp.id, PublishedResponse.published_at <= utcnow())
+            .options(selectinload(PublishedResponse.submission).selectinload(Submission.topics))
+            .order_by(PublishedResponse.published_at.desc(), PublishedResponse.id.desc())
+            .limit(limit)
+        )
+    )
+
+
+def status_wording(routing: Routing) -> str:
+    return str(STATUS_WORDING[routing.status])

@@ -26,13 +26,13 @@ from flask import (
 from flask_babel import gettext as _
 
 from app.engage import engage
-from app.engage.share_forms import FollowUpForm, ShareForm, TrackForm
 from app.engage.forms import ConfirmForm
-from app.engage.views import csrf_message, csrf_failed, keeps_input, personal, valid_submission
+from app.engage.share_forms import FollowUpForm, ShareForm, TrackForm
+from app.engage.views import csrf_failed, csrf_message, keeps_input, personal, valid_submission
 from app.extensions import db, limiter
 from app.formatting import utcnow
 from app.htmx import wants_fragment
-from app.models import AgendaItem, GpPractice, Lcp
+from app.models import AgendaItem, GpPractice
 from app.services import finder, sharing
 from app.services.tokens import LinkProblem, read_contact_token
 

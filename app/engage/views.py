@@ -57,7 +57,7 @@ def valid_submission(form) -> bool:
     return valid
 
 
-def csrf_message() -> str:  # noqa: N802 - reads as the constant it stands for
+def csrf_message() -> str:
     return _(
         "We could not accept the form because it was open for a long time or came from another website. "
         "Check your answers and send it again."

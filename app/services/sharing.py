@@ -307,7 +307,9 @@ def publish_response(routing: Routing, you_said: str, we_did: str, quote_words: 
     )
     db.session.add(response)
     db.session.add(
-        SubmissionEvent(submission=submission, routing=routing, kind="response", body=we_did, actor="staff", public=True)
+        SubmissionEvent(
+            submission=submission, routing=routing, kind="response", body=we_did, actor="staff", public=True
+        )
     )
     if submission.contact and submission.contact.wants_updates:
         _email_contact(submission, "reply-published", routing=routing, response=response)

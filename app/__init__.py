@@ -133,7 +133,8 @@ def setup_error_pages(app: Flask) -> None:
         view = app.view_functions.get(request.endpoint or "")
         if request.method == "POST" and view is not None and getattr(view, "keeps_input_on_limit", False):
             g.limit_hit = True
-            response = make_response(view(**(request.view_args or {})))
+            # The view beneath the rate limiter's own wrapper, which would refuse it again.
+            response = make_response(view.__wrapped__(**(request.view_args or {})))
             response.status_code = 429
             return response
         return render_template("errors/429.html"), 429

@@ -136,7 +136,9 @@ def share():
         return _page(form, item, item_gone=item_gone)
     item = _item_from(form.item.data)
     if getattr(g, "limit_hit", False):
-        form.csrf_token.errors = [
+        # Shown at the top of the form, where a refused form's message goes.
+        top = form.csrf_token if hasattr(form, "csrf_token") else form.body
+        top.errors = [
             _(
                 "You have sent several things in a short time, so we did not accept this one yet. "
                 "What you wrote is below: wait a few minutes, then send it again."

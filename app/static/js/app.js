@@ -45,3 +45,18 @@ document.body.addEventListener("htmx:load", (event) => {
   const focus = element.matches("[data-app-focus]") ? element : element.querySelector("[data-app-focus]");
   if (focus) focus.focus();
 });
+
+// In a form whose first button is a secondary one (the share form's "Find"), Enter in any other text box
+// sends the form with its main button, as people expect. Without this script Enter runs the secondary
+// button, which only shows the form again with everything kept.
+for (const form of document.querySelectorAll("form[data-app-default-button]")) {
+  const main = form.querySelector(`#${form.dataset.appDefaultButton}`);
+  if (!main) continue;
+  form.addEventListener("keydown", (event) => {
+    const target = event.target;
+    if (event.key !== "Enter" || !(target instanceof HTMLInputElement)) return;
+    if (target.closest("[data-app-own-enter]") || !["text", "email", "number", "tel"].includes(target.type)) return;
+    event.preventDefault();
+    form.requestSubmit(main);
+  });
+}

@@ -22,11 +22,13 @@ LCP_SLUGS = [lcp["slug"] for lcp in load_json(SOURCE_FILE)["lcps"]]
 CONTENTS = [
     ("Next meeting", "#next-meeting"),
     ("Contact and updates", "#contact"),
+    ("Tell this partnership what is happening", "#tell-us"),
     ("What it works on", "#priorities"),
     ("Where it works", "#where"),
     ("GP practices", "#gp-practices"),
     ("More meetings", "#meetings"),
     ("Latest updates", "#updates"),
+    ("You said, we did", "#you-said"),
     ("Who is in the partnership", "#partners"),
     ("How the partnership rates itself", "#maturity"),
     ("About this information", "#sources"),

@@ -22,10 +22,14 @@ def test_home_explains_lcps_and_offers_the_finder(get_page) -> None:
     assert "Ways to take part" in page.text()
     cards = [" ".join(card.get_text(" ").split()) for card in page.soup.select("main .nhsuk-card")]
     assert cards[0] == (
+        "Tell your LCP what is happening Something you have noticed where you live or work. No account needed, you "
+        "can stay anonymous, and a receipt code shows you what comes of it."
+    )
+    assert cards[1] == (
         "Get news by email Follow the partnerships and topics you care about and get one short email, weekly or "
         "monthly, with only those. Stop it in one click."
     )
-    assert page.soup.select("main .nhsuk-card a")[0]["href"] == "/register"
+    assert [a["href"] for a in page.soup.select("main .nhsuk-card a")][:2] == ["/share", "/register"]
     coming_up = page.soup.find("h2", string="Coming up").find_next("ul").select("li")
     assert len(coming_up) == 5
     assert all(li.a["href"].startswith("/lcps/") and "#meeting-" in li.a["href"] for li in coming_up)

@@ -2,6 +2,9 @@
 
 Browsers show a feed as raw text, so each one says in plain words what it is and where the subscribe
 page explains how to use it: an Atom `<subtitle>`, a calendar `X-WR-CALDESC`.
+
+An LCP's own news feed also carries its published "you said, we did" replies, each pointing at its card
+on the LCP's page; the city-wide feeds carry updates only.
 """
 
 from __future__ import annotations
@@ -12,13 +15,18 @@ from feedgen.feed import FeedGenerator
 from flask import Response, current_app, request, url_for
 from flask_babel import gettext as _
 from icalendar import Calendar, Event
+from markupsafe import Markup
 
 from app.formatting import as_utc, render_markdown, utcnow
-from app.models import Lcp, Meeting, Update
+from app.models import Lcp, Meeting, PublishedResponse, Update
 from app.public import public
 from app.public.subscribe import Subscription, feed_subscription
 from app.services.directory import get_lcp_or_404, get_meeting_or_404
-from app.services.feeds import FeedFilter, calendar_meetings, feed_updates
+from app.services.feeds import FEED_LIMIT, FeedFilter, calendar_meetings, feed_updates
+from app.services.sharing import responses_for
+
+# How many words of "you said" name a reply in a feed reader's list.
+TITLE_WORDS = 10
 
 
 def _requested() -> Subscription:
@@ -55,7 +63,60 @@ def cacheable(response: Response) -> Response:
     return response
 
 
-def atom_response(title: str, subtitle: str, page_url: str, updates: list[Update]) -> Response:
+def first_words(text: str, count: int = TITLE_WORDS) -> str:
+    words = text.split()
+    return " ".join(words[:count]) + ("…" if len(words) > count else "")
+
+
+def _paragraphs(text: str) -> Markup:
+    return Markup("").join(Markup("<p>{}</p>").format(line) for line in text.splitlines() if line.strip())
+
+
+def response_content(response: PublishedResponse) -> str:
+    """A reply as HTML for a feed reader: what was said, what was done, and the person's words if they agreed."""
+    parts = [
+        Markup("<p><strong>{}</strong> {}</p>").format(_("You said:"), response.you_said),
+        Markup("<p><strong>{}</strong> {}</p>").format(_("We did:"), response.we_did),
+    ]
+    if response.quote:
+        parts.append(Markup("<p><strong>{}</strong></p>").format(_("In their own words")))
+        parts.append(Markup("<blockquote>{}</blockquote>").format(_paragraphs(response.quote)))
+    return str(Markup("").join(parts))
+
+
+def _add_update(feed: FeedGenerator, update: Update) -> None:
+    entry = feed.add_entry()
+    link = url_for("public.lcp_page", slug=update.lcp.slug, _external=True, _anchor=f"update-{update.id}")
+    entry.id(link)
+    entry.title(update.title)
+    entry.link(href=link)
+    entry.published(as_utc(update.published_at))
+    entry.updated(as_utc(update.published_at))
+    entry.author({"name": update.lcp.name})
+    entry.content(str(render_markdown(update.body)), type="html")
+    for topic in update.topics:
+        entry.category(term=topic.slug, label=topic.label)
+
+
+def _add_response(feed: FeedGenerator, response: PublishedResponse) -> None:
+    entry = feed.add_entry()
+    link = url_for("public.lcp_page", slug=response.lcp.slug, _external=True, _anchor=f"response-{response.id}")
+    entry.id(link)
+    entry.title(_("You said, we did: %(words)s", words=first_words(response.you_said)))
+    entry.link(href=link)
+    entry.published(as_utc(response.published_at))
+    entry.updated(as_utc(response.published_at))
+    entry.author({"name": response.lcp.name})
+    entry.content(response_content(response), type="html")
+    for topic in response.submission.topics:
+        entry.category(term=topic.slug, label=topic.label)
+
+
+def atom_response(
+    title: str, subtitle: str, page_url: str, updates: list[Update], responses: list[PublishedResponse] | None = None
+) -> Response:
+    """An Atom feed of updates (newest first), and of published replies among them by date when given."""
+    responses = responses or []
     feed = FeedGenerator()
     feed.id(request.url)
     feed.title(title)
@@ -64,19 +125,18 @@ def atom_response(title: str, subtitle: str, page_url: str, updates: list[Update
     feed.link(href=page_url, rel="alternate")
     feed.link(href=request.url, rel="self")
     feed.language("en-GB")
-    feed.updated(as_utc(updates[0].published_at) if updates else as_utc(utcnow()))
-    for update in reversed(updates):
-        entry = feed.add_entry()
-        link = url_for("public.lcp_page", slug=update.lcp.slug, _external=True, _anchor=f"update-{update.id}")
-        entry.id(link)
-        entry.title(update.title)
-        entry.link(href=link)
-        entry.published(as_utc(update.published_at))
-        entry.updated(as_utc(update.published_at))
-        entry.author({"name": update.lcp.name})
-        entry.content(str(render_markdown(update.body)), type="html")
-        for topic in update.topics:
-            entry.category(term=topic.slug, label=topic.label)
+    newest = [item.published_at for item in (*updates[:1], *responses[:1])]
+    feed.updated(as_utc(max(newest)) if newest else as_utc(utcnow()))
+    # feedgen puts each entry it is given first, so entries go in oldest first. Both lists come newest first;
+    # a stable sort of them reversed keeps the updates' own order and slots each reply in by its date.
+    entries: list[Update | PublishedResponse] = sorted(
+        [*reversed(updates), *reversed(responses)], key=lambda item: item.published_at
+    )
+    for item in entries:
+        if isinstance(item, PublishedResponse):
+            _add_response(feed, item)
+        else:
+            _add_update(feed, item)
     return cacheable(Response(feed.atom_str(pretty=True), mimetype="application/atom+xml"))
 
 
@@ -114,6 +174,7 @@ def lcp_updates_feed(slug: str) -> Response:
         updates_subtitle(_one_lcp(lcp)),
         url_for("public.lcp_page", slug=slug, _external=True),
         feed_updates([lcp], None),
+        responses_for(lcp, limit=FEED_LIMIT),
     )
 
 

@@ -10,7 +10,7 @@ from app.extensions import db, limiter
 from app.htmx import page_or_fragment
 from app.public import public
 from app.public.forms import DirectoryFilterForm, FindForm
-from app.services import directory, finder
+from app.services import directory, finder, sharing
 from app.services.coverage import coverage
 from app.services.maturity import maturity_summary
 from app.services.topics import topic_matches
@@ -48,7 +48,16 @@ def lcp_page(slug: str) -> str:
         activity=directory.activity(lcp),
         now=directory.utcnow(),
         maturity=maturity_summary(lcp),
+        responses=sharing.responses_for(lcp),
     )
+
+
+@public.get("/lcps/<string:slug>/meetings/<int:meeting_id>")
+def meeting_page(slug: str, meeting_id: int) -> str:
+    """One meeting with its agenda: comment on an item before it, read what was decided after it."""
+    lcp = directory.get_lcp_or_404(slug)
+    meeting = directory.get_meeting_or_404(lcp, meeting_id)
+    return render_template("public/meeting.html", lcp=lcp, meeting=meeting, now=directory.utcnow())
 
 
 @public.get("/find")

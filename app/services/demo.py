@@ -1,16 +1,22 @@
-"""Fictional demo content so a new installation looks alive: meetings with agenda items, updates, maturity ratings.
+"""Fictional demo content so a new installation looks alive: meetings with agenda items (a past one with a
+recorded decision), updates, maturity ratings, and a few things people "shared" with "you said, we did" replies.
 
 Every row made here has `is_demo` set, and a run first deletes the demo rows it made before, so it
 can be run again and never touches the reference data. Dates are relative to today, so there are
 always upcoming and past meetings.
+
+Example submissions are anonymous (no contact row, so nobody is ever emailed about them), their words start
+"Example:", and they and their replies are for display only: like all example content, they never count
+towards a conclusion such as which partnerships match a topic.
 """
 
 from __future__ import annotations
 
 import random
+from dataclasses import dataclass, field
 from datetime import date, datetime, time, timedelta
 
-from sqlalchemy import delete, select
+from sqlalchemy import delete, or_, select
 
 from app.extensions import db
 from app.formatting import utcnow
@@ -22,9 +28,16 @@ from app.models import (
     MaturityLevel,
     MaturityRating,
     Meeting,
+    PublishedResponse,
+    Routing,
+    Submission,
+    SubmissionContact,
+    SubmissionEvent,
     Topic,
     Update,
 )
+from app.models.submissions import submission_topic
+from app.services.sharing import new_code
 
 VENUES = [
     "Example Community Centre, Room 2",
@@ -79,9 +92,116 @@ UPDATES = [
     ),
 ]
 UPDATES_PER_LCP = 3
+# What was decided on the first item of each partnership's earliest past meeting; the later past meeting has
+# none recorded, so both ways a past agenda item reads are shown.
+DECISION = "Example decision: partners agreed to look into this and report back at the next meeting."
+
+
+@dataclass(frozen=True)
+class DemoRouting:
+    lcp: str
+    status: str
+    reason: str = ""
+
+
+@dataclass(frozen=True)
+class DemoReply:
+    lcp: str
+    you_said: str
+    we_did: str
+    quote_words: bool = False
+
+
+@dataclass(frozen=True)
+class DemoSubmission:
+    body: str
+    topics: list[str]
+    days_ago: int
+    routings: list[DemoRouting]
+    replies: list[DemoReply] = field(default_factory=list)
+    source: str = "web"
+    may_publish_words: bool = False
+    speaks_for: str = "self"
+    organisation_name: str = ""
+    people_count: int | None = None
+
+
+# Anonymous, made up, and sent to partnerships whose pages show them; Armley keeps a feed of updates only.
+SUBMISSIONS = [
+    DemoSubmission(
+        body="Example: the last bus from Seacroft to the health centre leaves before the evening appointments "
+        "finish, so people without a car miss them or walk back in the dark.",
+        topics=["transport", "access-to-services"],
+        days_ago=45,
+        may_publish_words=True,
+        routings=[
+            DemoRouting("seacroft", "acted"),
+            DemoRouting("cross-gates", "shared", "Example: passed to the council's transport team."),
+        ],
+        replies=[
+            DemoReply(
+                "seacroft",
+                "Example: the last bus leaves before evening appointments end, so people without a car miss them.",
+                "Example: the practices now offer their latest appointments first to people who come by bus, and we "
+                "asked the bus company to look at the timetable.",
+                quote_words=True,
+            )
+        ],
+    ),
+    DemoSubmission(
+        body="Example: older people at our lunch club say the winter is lonely and they do not know where the "
+        "warm spaces are.",
+        topics=["isolation-connection", "ageing-well", "money-cost-of-living"],
+        days_ago=30,
+        source="event",
+        speaks_for="organisation",
+        organisation_name="Example Lunch Club",
+        people_count=30,
+        routings=[DemoRouting("hatch", "acted")],
+        replies=[
+            DemoReply(
+                "hatch",
+                "Example: older people did not know where the warm spaces were over winter.",
+                "Example: we printed a list of warm spaces with opening times and gave it to lunch clubs, GP "
+                "practices and the library.",
+            )
+        ],
+    ),
+    DemoSubmission(
+        body="Example: the path by the beck floods after rain, so the walking group has to turn back.",
+        topics=["green-public-spaces-environment", "healthy-living"],
+        days_ago=20,
+        source="phone",
+        routings=[DemoRouting("hatch", "closed", "Example: the council has cleared the drain and the path is dry.")],
+        replies=[
+            DemoReply(
+                "hatch",
+                "Example: the path by the beck floods, so the walking group cannot use it.",
+                "Example: we reported it to the council, who cleared the drain. The path has stayed dry since.",
+            )
+        ],
+    ),
+    DemoSubmission(
+        body="Example: damp in the flats on our street is making children's asthma worse.",
+        topics=["housing", "long-term-conditions", "children-young-people-families"],
+        days_ago=6,
+        routings=[DemoRouting("seacroft", "looking")],
+    ),
+]
 
 
 def clear_demo() -> None:
+    demo_submissions = select(Submission.id).where(Submission.is_demo)
+    db.session.execute(
+        delete(PublishedResponse).where(
+            or_(PublishedResponse.is_demo, PublishedResponse.submission_id.in_(demo_submissions))
+        )
+    )
+    db.session.execute(delete(SubmissionEvent).where(SubmissionEvent.submission_id.in_(demo_submissions)))
+    db.session.execute(delete(Routing).where(Routing.submission_id.in_(demo_submissions)))
+    db.session.execute(delete(SubmissionContact).where(SubmissionContact.submission_id.in_(demo_submissions)))
+    db.session.execute(delete(submission_topic).where(submission_topic.c.submission_id.in_(demo_submissions)))
+    db.session.execute(delete(Submission).where(Submission.is_demo))
     demo_meetings = select(Meeting.id).where(Meeting.is_demo)
     db.session.execute(delete(AgendaItem).where(AgendaItem.meeting_id.in_(demo_meetings)))
     db.session.execute(delete(Meeting).where(Meeting.is_demo))
@@ -108,6 +228,7 @@ def load_demo(today: date | None = None) -> int:
         made += _meetings(lcp, chooser, topics, today)
         made += _updates(lcp, chooser, topics, today)
         made += _assessments(lcp, chooser, elements, levels, today)
+    made += _submissions(topics, today)
     db.session.commit()
     return made
 
@@ -135,8 +256,15 @@ def _meetings(lcp: Lcp, chooser: random.Random, topics: dict[str, Topic], today:
             is_demo=True,
         )
         for position, (title, slugs) in enumerate(chooser.sample(AGENDA, AGENDA_ITEMS_PER_MEETING)):
+            decided = weeks == -9 and position == 0
             meeting.agenda_items.append(
-                AgendaItem(title=title, position=position, topics=[topics[s] for s in slugs if s in topics])
+                AgendaItem(
+                    title=title,
+                    position=position,
+                    topics=[topics[s] for s in slugs if s in topics],
+                    decision=DECISION if decided else "",
+                    decided_at=starts + timedelta(days=2) if decided else None,
+                )
             )
             made += 1
         db.session.add(meeting)
@@ -176,4 +304,80 @@ def _assessments(
         assessment.ratings = [MaturityRating(element=element, level=chooser.choice(levels)) for element in elements]
         db.session.add(assessment)
         made += 1 + len(elements)
+    return made
+
+
+def _submissions(topics: dict[str, Topic], today: date) -> int:
+    """Example submissions with their history and replies; anonymous, so nobody is emailed about them."""
+    lcps = {lcp.slug: lcp for lcp in db.session.scalars(select(Lcp))}
+    made = 0
+    for example in SUBMISSIONS:
+        routings = [routing for routing in example.routings if routing.lcp in lcps]
+        if not routings:
+            continue
+        sent = datetime.combine(today - timedelta(days=example.days_ago), time(10, 15))
+        submission = Submission(
+            receipt_code=new_code(),
+            body=example.body,
+            speaks_for=example.speaks_for,
+            organisation_name=example.organisation_name,
+            people_count=example.people_count,
+            may_publish_words=example.may_publish_words,
+            source=example.source,
+            language="en_GB",
+            created_at=sent,
+            is_demo=True,
+            topics=[topics[slug] for slug in example.topics if slug in topics],
+        )
+        submission.events.append(
+            SubmissionEvent(kind="received", status="received", actor="person", public=True, created_at=sent)
+        )
+        for step, wanted in enumerate(routings, start=1):
+            changed = sent + timedelta(days=2 * step)
+            routing = Routing(
+                lcp=lcps[wanted.lcp],
+                status=wanted.status,
+                status_reason=wanted.reason,
+                created_at=sent,
+                updated_at=changed,
+            )
+            submission.routings.append(routing)
+            submission.events.append(
+                SubmissionEvent(
+                    routing=routing,
+                    kind="status",
+                    status=wanted.status,
+                    body=wanted.reason,
+                    actor="staff",
+                    public=True,
+                    created_at=changed,
+                )
+            )
+        by_lcp = {routing.lcp.slug: routing for routing in submission.routings}
+        for reply in example.replies:
+            if reply.lcp not in by_lcp:
+                continue
+            published = sent + timedelta(days=min(example.days_ago - 1, 10))
+            submission.responses.append(
+                PublishedResponse(
+                    lcp=lcps[reply.lcp],
+                    you_said=reply.you_said,
+                    we_did=reply.we_did,
+                    quote_words=reply.quote_words and example.may_publish_words,
+                    published_at=published,
+                    is_demo=True,
+                )
+            )
+            submission.events.append(
+                SubmissionEvent(
+                    routing=by_lcp[reply.lcp],
+                    kind="response",
+                    body=reply.we_did,
+                    actor="staff",
+                    public=True,
+                    created_at=published,
+                )
+            )
+        db.session.add(submission)
+        made += 1 + len(submission.routings) + len(submission.events) + len(submission.responses)
     return made

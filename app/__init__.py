@@ -2,12 +2,15 @@
 
 from __future__ import annotations
 
+from urllib.parse import parse_qsl
+
 from flask import Flask, g, make_response, render_template, request
 from flask_babel import get_locale
 from flask_wtf.csrf import CSRFError
 from jinja2 import ChainableUndefined, ChoiceLoader, FileSystemLoader, PackageLoader
 from sqlalchemy import event
 from sqlalchemy.engine import Engine
+from werkzeug.formparser import FormDataParser
 
 from app.config import Config, config_from_environment
 from app.extensions import babel, csrf, db, htmx, limiter, migrate
@@ -27,11 +30,24 @@ SECURITY_HEADERS = {
 }
 
 
+class FormParser(FormDataParser):
+    """Reads URL-encoded forms as multipart ones are read: bytes that are not UTF-8 become "�".
+
+    Werkzeug otherwise keeps them as "%FF" text, indistinguishable from what a person typed; as "�"
+    the forms can refuse them with a message and show where they were.
+    """
+
+    def _parse_urlencoded(self, stream, mimetype, content_length, options):
+        items = parse_qsl(stream.read().decode("latin-1"), keep_blank_values=True, errors="replace")
+        return stream, self.cls(items), self.cls()
+
+
 def create_app(config: Config | None = None) -> Flask:
     app = Flask(__name__)
     app.config.from_object(config or config_from_environment())
     setup_templates(app)
     setup_extensions(app)
+    setup_request(app)
     setup_blueprints(app)
     setup_error_pages(app)
     setup_security_headers(app)
@@ -81,6 +97,11 @@ def setup_extensions(app: Flask) -> None:
     htmx.init_app(app)
     limiter.init_app(app)
     import app.models
+
+
+def setup_request(app: Flask) -> None:
+    """Every request parses its form with `FormParser`, on top of the request class htmx-flask installs."""
+    app.request_class = type("Request", (app.request_class,), {"form_data_parser_class": FormParser})
 
 
 @event.listens_for(Engine, "connect")

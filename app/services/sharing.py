@@ -318,15 +318,14 @@ def publish_response(routing: Routing, you_said: str, we_did: str, quote_words: 
 
 
 def record_decision(item: AgendaItem, decision: str) -> int:
-    """Record what was decided on an agenda item and tell everyone who commented on it and left an email.
-
-    Returns how many people were told; someone who commented twice is told once.
+    """Record what was decided on an agenda item, in the history of every comment on it, and email everyone
+    who commented and left an email address. Returns how many were told; someone who commented twice is
+    told once.
     """
     item.decision = decision
     item.decided_at = utcnow()
     commented = db.session.scalars(
         select(Submission)
-        .join(SubmissionContact)
         .where(Submission.agenda_item_id == item.id)
         .order_by(Submission.id)
         .options(selectinload(Submission.contact))
@@ -336,8 +335,8 @@ def record_decision(item: AgendaItem, decision: str) -> int:
         db.session.add(
             SubmissionEvent(submission=submission, kind="decision", body=decision, actor="staff", public=True)
         )
-        address = submission.contact.email.lower()
-        if address not in told:
+        address = submission.contact.email.lower() if submission.contact else None
+        if address and address not in told:
             told.add(address)
             _email_contact(submission, "decision-recorded", item=item, decision=decision)
     db.session.commit()

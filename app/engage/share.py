@@ -84,7 +84,8 @@ def find_lcp(form: ShareForm) -> LcpHint:
             form.lcps.data = [*chosen, result.practice.lcp.slug]
     else:
         practices = [result.practice] if result.practice else []
-        hint.possible = (practices + result.named_practices + result.nearby_practices)[:12]
+        # A practice can match by name and by postcode district: list it once.
+        hint.possible = list(dict.fromkeys(practices + result.named_practices + result.nearby_practices))[:12]
     return hint
 
 

@@ -252,3 +252,126 @@ class FollowSlot:
         # "Stop following" carries the name in visually hidden text, so each button says what it stops.
         self.stop_button = main.get_by_role("button", name=f"Stop following {name}", exact=True)
         self.following = main.get_by_text(f"You follow {name}.", exact=True)
+
+
+SHARE_HEADING = "Tell a Local Care Partnership what is happening"
+
+
+class SharePage(SitePage):
+    """/share: what is happening, which partnership should hear it (with a finder inside the form), who it
+    affects, who is speaking, and whether to leave an email address."""
+
+    def __init__(self, page: Page, query: str = "") -> None:
+        super().__init__(page)
+        self.path = f"/share{query}"
+        main = self.main
+        self.error_summary = page.get_by_role("alert", name="There is a problem")
+        self.body = main.get_by_role("textbox", name="What is happening?", exact=True)
+        # The NHS.UK character count has two messages without a role: one people see (hidden from screen
+        # readers) and one screen readers hear (a polite live region, visually hidden), updated after a pause.
+        self.count_shown = main.locator(".nhsuk-character-count__status")
+        self.count_announced = main.locator(".nhsuk-character-count__sr-status")
+        # Without scripts the hint under the box states the limit instead.
+        self.count_limit = main.get_by_text("You can enter up to 5,000 characters", exact=True)
+        self.topics = main.get_by_role("group", name="Which topics is it about? (optional)", exact=True)
+        self.lcps = main.get_by_role("group", name="Which Local Care Partnership should hear it?", exact=True)
+        self.lcp_unsure = main.get_by_role(
+            "checkbox", name="I am not sure: let the team pass it to the right partnership", exact=True
+        )
+        self.find_box = main.get_by_role("textbox", name="Find a partnership by GP practice or postcode", exact=True)
+        self.find_button = main.get_by_role("button", name="Find", exact=True)
+        # What the finder found: a box that takes focus when it arrives, headed "What we found for …".
+        self.found = main.locator("#lcp-hint")
+        self.found_heading = self.found.get_by_role("heading", level=3)
+        self.neighbourhood = main.get_by_role(
+            "textbox", name="Which neighbourhood or street is it about? (optional)", exact=True
+        )
+        self.speaks_for = main.get_by_role("group", name="Who are you speaking for?", exact=True)
+        self.myself = self.speaks_for.get_by_role("radio", name="Myself", exact=True)
+        self.organisation = self.speaks_for.get_by_role(
+            "radio", name="An organisation or group, on behalf of the people it works with", exact=True
+        )
+        self.organisation_name = main.get_by_role("textbox", name="Name of the organisation or group", exact=True)
+        self.people_count = main.get_by_role("textbox", name="About how many people are you speaking for?", exact=True)
+        self.may_publish_words = main.get_by_role(
+            "checkbox", name=re.compile(r"^You may quote my words on this website")
+        )
+        self.contact = main.get_by_role("group", name="Can the team contact you about this?", exact=True)
+        self.anonymous = self.contact.get_by_role("radio", name="No, keep it anonymous", exact=True)
+        self.leave_email = self.contact.get_by_role("radio", name="Yes, I will leave an email address", exact=True)
+        self.name = main.get_by_role("textbox", name="Your name (optional)", exact=True)
+        self.email = main.get_by_role("textbox", name="Email address", exact=True)
+        self.may_contact = main.get_by_role(
+            "checkbox", name="Staff may email me to ask about what I shared", exact=True
+        )
+        self.wants_updates = main.get_by_role(
+            "checkbox", name="Email me when its status changes or the partnership replies", exact=True
+        )
+        self.may_share = main.get_by_role("checkbox", name=re.compile(r"^Staff may pass my words and email address"))
+        self.send_button = main.get_by_role("button", name="Send", exact=True)
+
+    def lcp(self, name: str) -> Locator:
+        return self.lcps.get_by_role("checkbox", name=name, exact=True)
+
+    def topic(self, label: str) -> Locator:
+        return self.topics.get_by_role("checkbox", name=label, exact=True)
+
+    def find(self, query: str) -> None:
+        """Type into the inline finder and press its button (htmx swaps the section, or the page comes back)."""
+        self.find_box.fill(query)
+        self.find_button.click()
+        expect(self.found_heading).to_have_text(f"What we found for “{query}”")
+
+
+class SentPage(SitePage):
+    """/share/sent: the receipt, with the code that is the only way back to what was shared."""
+
+    def __init__(self, page: Page) -> None:
+        super().__init__(page)
+        self.code = self.main.locator("#receipt-code")
+        self.emailed = self.main.get_by_text(
+            "We have also emailed you a receipt, with a link to add more to what you said.", exact=True
+        )
+        self.track_link = self.main.get_by_role("link", name="See what happens to it", exact=True)
+        self.share_again_link = self.main.get_by_role("link", name="Share something else", exact=True)
+
+
+class TrackLookupPage(SitePage):
+    path = "/track"
+
+    def __init__(self, page: Page) -> None:
+        super().__init__(page)
+        self.code = self.main.get_by_role("textbox", name="Receipt code", exact=True)
+        self.look_up_button = self.main.get_by_role("button", name="Look it up", exact=True)
+        self.error_summary = page.get_by_role("alert", name="There is a problem")
+
+
+class TrackPage(SitePage):
+    """/track/<code>: where a submission is with each partnership, and its history, never its words."""
+
+    def __init__(self, page: Page, code: str = "") -> None:
+        super().__init__(page)
+        self.path = f"/track/{code}"
+        # The history is the list under the "History" heading, oldest first.
+        self.history = self.main.locator("ol.app-history > li")
+
+    def detail(self, key: str) -> Locator:
+        """The value beside a key in the page's summary lists: "Receipt code", "Topics", or a partnership's name."""
+        row = self.main.locator(".nhsuk-summary-list__row").filter(
+            has=self.page.get_by_role("term").filter(has_text=re.compile(f"^{re.escape(key)}$"))
+        )
+        return row.get_by_role("definition")
+
+
+class FollowUpPage(SitePage):
+    """/track/<code>/more/<token>, from the receipt email: add to what was shared, stop emails, delete contact."""
+
+    def __init__(self, page: Page) -> None:
+        super().__init__(page)
+        self.error_summary = page.get_by_role("alert", name="There is a problem")
+        self.success = page.get_by_role("alert", name="Success")
+        self.body = self.main.get_by_role("textbox", name="What would you like to add?", exact=True)
+        self.add_button = self.main.get_by_role("button", name="Add it", exact=True)
+        self.track_link = self.main.get_by_role("link", name="See what has happened to it", exact=True)
+        self.stop_button = self.main.get_by_role("button", name="Stop emails about this", exact=True)
+        self.delete_button = self.main.get_by_role("button", name="Delete my contact details", exact=True)

@@ -23,6 +23,9 @@ REFERENCE = load_json(SOURCE_FILE)
 LCP_SLUGS = [lcp["slug"] for lcp in REFERENCE["lcps"]]
 TOPIC_SLUGS = [topic["id"] for topic in REFERENCE["topics"]]
 NOT_FOUND = "/lcps/no-such-lcp"
+# A well-formed receipt code that no submission has: its tracking page is a 404 that helps.
+UNKNOWN_CODE = "/track/ABCD-2345"
+NOT_FOUND_PAGES = {NOT_FOUND, UNKNOWN_CODE}
 
 PAGES = [
     "/",
@@ -55,6 +58,15 @@ PAGES = [
     "/match?topic=ageing-well&citywide=y",
     "/match?topic=mental-health&areas=LS14%2C+Roundhay%2C+Nowhereville",
     "/dev/outbox",
+    "/share",
+    "/share?lcp=armley&topic=housing",
+    "/share?lcp=no-such-lcp&topic=nope",
+    "/share?item=999999",
+    "/share/sent",
+    "/track",
+    "/track?code=",
+    "/track?code=nonsense",
+    UNKNOWN_CODE,
     NOT_FOUND,
 ]
 KEY_PAGES = [
@@ -63,13 +75,27 @@ KEY_PAGES = [
     "/lcps/ls25-ls26",
     "/find?q=LS12",
     "/find?q=qwertyuiop",
+    "/share",
+    "/track?code=nonsense",
+    UNKNOWN_CODE,
     NOT_FOUND,
 ]
-PHONE_PAGES = ["/", "/lcps", "/lcps/ls25-ls26", "/find?q=LS12", "/register", "/match?topic=ageing-well&citywide=y"]
+PHONE_PAGES = [
+    "/",
+    "/lcps",
+    "/lcps/ls25-ls26",
+    "/find?q=LS12",
+    "/register",
+    "/match?topic=ageing-well&citywide=y",
+    "/share",
+    "/share?lcp=no-such-lcp",
+    "/track?code=nonsense",
+    UNKNOWN_CODE,
+]
 
 
 def open_page(page: Page, live_server: str, path: str) -> None:
-    status = 404 if path == NOT_FOUND else 200
+    status = 404 if path in NOT_FOUND_PAGES else 200
     if status == 404:
         page.watch.allow_error_status(f"{live_server}{path}", 404)  # type: ignore[attr-defined]
     response = page.goto(path)

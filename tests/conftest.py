@@ -11,7 +11,7 @@ from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
-from bs4 import BeautifulSoup
+from bs4 import BeautifulSoup, Tag
 from flask import Flask
 from flask.testing import FlaskClient
 from flask_migrate import upgrade
@@ -83,6 +83,18 @@ class Page:
 
     def links(self, selector: str = "main") -> dict[str, str]:
         return {" ".join(a.get_text(" ").split()): a["href"] for a in self.soup.select(f"{selector} a[href]")}
+
+
+def section(page: Page, ident: str) -> list[Tag]:
+    """The h2 with this id and everything after it up to the next h2."""
+    heading = page.soup.find("h2", id=ident)
+    assert heading is not None, f"no section #{ident}"
+    parts = [heading]
+    for sibling in heading.find_next_siblings():
+        if sibling.name == "h2":
+            break
+        parts.append(sibling)
+    return parts
 
 
 @pytest.fixture

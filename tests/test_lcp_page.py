@@ -17,6 +17,7 @@ from app.formatting import uk_date
 from app.models import Lcp
 from app.services import directory
 from app.services.reference_data import SOURCE_FILE, load_json
+from tests.conftest import section
 
 LCP_SLUGS = [lcp["slug"] for lcp in load_json(SOURCE_FILE)["lcps"]]
 CONTENTS = [
@@ -50,18 +51,6 @@ def words(element: Tag) -> str:
 def position(page, element: Tag) -> int:
     """Where an element comes in the page, in reading order."""
     return next(index for index, candidate in enumerate(page.soup.find_all(True)) if candidate is element)
-
-
-def section(page, ident: str) -> list[Tag]:
-    """The h2 with this id and everything after it up to the next h2."""
-    heading = page.soup.find("h2", id=ident)
-    assert heading is not None, f"no section #{ident}"
-    parts = [heading]
-    for sibling in heading.find_next_siblings():
-        if sibling.name == "h2":
-            break
-        parts.append(sibling)
-    return parts
 
 
 def section_text(page, ident: str) -> str:

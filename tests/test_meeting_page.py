@@ -19,6 +19,7 @@ from app.formatting import uk_date, utcnow
 from app.models import AgendaItem, Lcp, Meeting, OutboxMessage, PublishedResponse, Routing, Submission, Topic
 from app.services import sharing
 from app.services.sharing import ContactInput, ShareInput
+from tests.conftest import section
 
 MEETING_LCP = "otley-aireborough"
 REPLY_LCP = "york-road"
@@ -221,17 +222,6 @@ def test_meeting_cards_on_the_lcp_page_lead_to_the_meeting_page(app: Flask, get_
 
 
 # The LCP page: telling the partnership, and "you said, we did" ------------------------------------------------------
-
-
-def section(page, ident: str) -> list[Tag]:
-    heading = page.soup.find("h2", id=ident)
-    assert heading is not None, f"no section #{ident}"
-    parts = [heading]
-    for sibling in heading.find_next_siblings():
-        if sibling.name == "h2":
-            break
-        parts.append(sibling)
-    return parts
 
 
 def test_the_lcp_page_invites_people_to_tell_the_partnership(get_page) -> None:

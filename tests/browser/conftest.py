@@ -158,3 +158,14 @@ def _empty_scripts(route: Route) -> None:
 def phone_page(browser: Browser, live_server: str) -> Iterator[Page]:
     # Not is_mobile: mobile emulation zooms out to fit a page that is too wide, which would hide the overflow.
     yield from _guarded_page(browser, live_server, viewport=PHONE)
+
+
+@pytest.fixture
+def rtl_page(browser: Browser, rtl_server: str) -> Iterator[Page]:
+    """A page on the right-to-left server, read in Arabic."""
+    yield from _guarded_page(browser, rtl_server, locale="ar", extra_http_headers={"Accept-Language": "ar"})
+
+
+@pytest.fixture
+def rtl_phone_page(browser: Browser, rtl_server: str) -> Iterator[Page]:
+    yield from _guarded_page(browser, rtl_server, viewport=PHONE, extra_http_headers={"Accept-Language": "ar"})

@@ -8,14 +8,11 @@ reflow and the accessibility checks are those an Arabic reader will get.
 from __future__ import annotations
 
 import re
-from collections.abc import Iterator
 
 import pytest
-from playwright.sync_api import Browser, Page, expect
+from playwright.sync_api import Page, expect
 
 from tests.browser.checks import axe_violations, describe, sideways_problems
-from tests.browser.conftest import _guarded_page
-from tests.browser.pages import PHONE
 
 pytestmark = pytest.mark.browser
 
@@ -34,16 +31,6 @@ PAGES = [
     "/register?lcp=seacroft&topic=mental-health",
     "/match?topic=ageing-well&areas=LS14%2C+Roundhay",
 ]
-
-
-@pytest.fixture
-def rtl_page(browser: Browser, rtl_server: str) -> Iterator[Page]:
-    yield from _guarded_page(browser, rtl_server, locale="ar", extra_http_headers={"Accept-Language": "ar"})
-
-
-@pytest.fixture
-def rtl_phone_page(browser: Browser, rtl_server: str) -> Iterator[Page]:
-    yield from _guarded_page(browser, rtl_server, viewport=PHONE, extra_http_headers={"Accept-Language": "ar"})
 
 
 @pytest.mark.parametrize("path", PAGES)

@@ -9,13 +9,12 @@ checks every page in every state, at desktop and phone width and right to left.
 from __future__ import annotations
 
 import re
-from collections.abc import Iterator
 from dataclasses import dataclass
 from uuid import uuid4
 
 import pytest
 from flask import Flask
-from playwright.sync_api import Browser, Locator, Page, expect
+from playwright.sync_api import Locator, Page, expect
 from sqlalchemy import select
 
 from app.extensions import db
@@ -23,7 +22,6 @@ from app.formatting import utcnow
 from app.models import AgendaItem, Meeting, Submission
 from app.services.outbox import SmtpSettings
 from tests.browser.checks import axe_violations, describe, phone_problems
-from tests.browser.conftest import _guarded_page
 from tests.browser.pages import (
     PHONE,
     SHARE_HEADING,
@@ -703,16 +701,6 @@ def test_share_pages_are_accessible_without_scripts(scriptless_page: Page) -> No
 
 
 # 9. Right to left -------------------------------------------------------------------------------------------------
-
-
-@pytest.fixture
-def rtl_page(browser: Browser, rtl_server: str) -> Iterator[Page]:
-    yield from _guarded_page(browser, rtl_server, locale="ar", extra_http_headers={"Accept-Language": "ar"})
-
-
-@pytest.fixture
-def rtl_phone_page(browser: Browser, rtl_server: str) -> Iterator[Page]:
-    yield from _guarded_page(browser, rtl_server, viewport=PHONE, extra_http_headers={"Accept-Language": "ar"})
 
 
 def expect_mirrored(page: Page) -> None:

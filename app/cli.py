@@ -325,6 +325,20 @@ def register_submission_commands(app: Flask) -> None:
             ]
         click.echo("\n".join(lines))
 
+    @submissions_group.command("route")
+    @click.argument("code")
+    @click.option("--lcp", "lcp_slug", required=True, metavar="SLUG", help="The partnership that should handle it.")
+    def submissions_route(code: str, lcp_slug: str) -> None:
+        """Pass a submission to a partnership: one whose sender was not sure, or one it also concerns."""
+        submission = find_submission(code)
+        lcp = find_lcp(lcp_slug)
+        already = any(routing.lcp_id == lcp.id for routing in submission.routings)
+        sharing.route(submission, lcp)
+        click.echo(
+            f"{sharing.format_code(submission.receipt_code)} "
+            + (f"was already with {lcp_slug}." if already else f"is now with {lcp_slug}: received.")
+        )
+
     @submissions_group.command(
         "status",
         help=f"Set one partnership's STATUS ({', '.join(STATUSES)}) for a submission; the person is emailed if "

@@ -635,3 +635,28 @@ def test_the_privacy_notice_says_what_sharing_keeps(get_page) -> None:
     ):
         assert sentence in text, sentence
     assert "this notice will say what that collects before it goes live" not in page.text()
+
+
+def test_a_submission_nobody_could_place_is_routed_and_its_sender_sees_where_it_went(app: Flask, client) -> None:
+    with app.test_request_context():
+        shared = sharing.share(ShareInput(body="Route test: the pharmacy hours changed", lcp_unsure=True))
+        code = sharing.format_code(shared.submission.receipt_code)
+    before = client.get(f"/track/{code}").get_data(as_text=True)
+    assert "working out which partnership should handle it" in before
+
+    result = run(app, "submissions", "route", code, "--lcp", "seacroft")
+    assert result.exit_code == 0, result.output
+    assert result.output.strip() == f"{code} is now with seacroft: received."
+    again = run(app, "submissions", "route", code, "--lcp", "seacroft")
+    assert again.output.strip() == f"{code} was already with seacroft."
+
+    page = " ".join(client.get(f"/track/{code}").get_data(as_text=True).split())
+    assert "working out which partnership" not in page
+    assert "Seacroft Local Care Partnership" in page and "Received: waiting to be read" in page
+    assert "It was passed to Seacroft Local Care Partnership." in page
+    with app.app_context():
+        submission = sharing.find_by_code(code)
+        assert [routing.lcp.slug for routing in submission.routings] == ["seacroft"]
+        assert [event.kind for event in submission.events] == ["received", "routed"]
+        db.session.delete(submission)
+        db.session.commit()

@@ -167,7 +167,7 @@ class Routing(db.Model):
 
 
 class SubmissionEvent(db.Model):
-    """One entry in a submission's history: received, a follow-up, a status change, a reply, a decision.
+    """One entry in a submission's history: received, routed, a follow-up, a status change, a reply, a decision.
 
     `public` events are shown on /track; the others (such as a follow-up's words) only to staff.
     """

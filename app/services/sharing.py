@@ -278,6 +278,25 @@ def delete_contact(contact: SubmissionContact) -> None:
     db.session.commit()
 
 
+def route(submission: Submission, lcp: Lcp, actor: str = "staff") -> Routing:
+    """Pass a submission to another LCP (one whose sender was not sure, or one that concerns a second area).
+
+    The new routing starts as received; the ones already there keep their own status.
+    """
+    routing = next((routing for routing in submission.routings if routing.lcp_id == lcp.id), None)
+    if routing is not None:
+        return routing
+    routing = Routing(submission=submission, lcp=lcp)
+    db.session.add(routing)
+    db.session.add(
+        SubmissionEvent(
+            submission=submission, routing=routing, kind="routed", status="received", actor=actor, public=True
+        )
+    )
+    db.session.commit()
+    return routing
+
+
 def set_status(routing: Routing, status: str, reason: str = "", actor: str = "staff") -> None:
     if status not in STATUSES:
         raise ValueError(f"status must be one of {', '.join(STATUSES)}, not {status!r}")

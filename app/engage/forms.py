@@ -79,6 +79,14 @@ class CheckboxesField(SelectMultipleField):
         super().__init__(*args, **kwargs)
         self.unknown_message = unknown_message
 
+    def preselect(self, values: list[str]) -> None:
+        """Tick the choices named in a link (`?lcp=…`); a name that matches none is shown as this field's error."""
+        known = {choice.value for choice in self.choices}
+        self.data = [value for value in dict.fromkeys(values) if value in known]
+        unknown = [value for value in values if value not in known]
+        if unknown:
+            self.errors = [str(self.unknown_message).format(values=", ".join(unknown))]
+
     def pre_validate(self, form) -> None:
         known = {choice.value for choice in self.choices}
         unknown = [value for value in self.data or [] if value not in known]

@@ -111,12 +111,8 @@ def _prefill(form: ShareForm) -> tuple[AgendaItem | None, bool]:
         form.item.data = str(item.id)
         lcp_slugs = [item.meeting.lcp.slug]
         topic_slugs = [topic.slug for topic in item.topics]
-    for chosen, values in ((form.lcps, lcp_slugs), (form.topics, topic_slugs)):
-        known = {choice.value for choice in chosen.choices}
-        chosen.data = [value for value in dict.fromkeys(values) if value in known]
-        unknown = [value for value in values if value not in known]
-        if unknown:
-            chosen.errors = [str(chosen.unknown_message).format(values=", ".join(unknown))]
+    form.lcps.preselect(lcp_slugs)
+    form.topics.preselect(topic_slugs)
     return item, bool(asked_for_item) and item is None
 
 

@@ -103,12 +103,8 @@ def follower_from(token: str, purpose: Purpose) -> Follower | Response:
 
 def _prefill(form: RegisterForm) -> None:
     """Choices arriving in the query string (`?lcp=…&topic=…&kind=organisation`), from follow links and /match."""
-    for field, values in ((form.lcps, request.args.getlist("lcp")), (form.topics, request.args.getlist("topic"))):
-        known = {choice.value for choice in field.choices}
-        field.data = [value for value in dict.fromkeys(values) if value in known]
-        unknown = [value for value in values if value not in known]
-        if unknown:
-            field.errors = [str(field.unknown_message).format(values=", ".join(unknown))]
+    form.lcps.preselect(request.args.getlist("lcp"))
+    form.topics.preselect(request.args.getlist("topic"))
     if request.args.get("kind") in {"resident", "organisation"}:
         form.kind.data = request.args["kind"]
 

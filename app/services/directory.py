@@ -43,8 +43,12 @@ def get_lcp_for_page_or_404(slug: str) -> Lcp:
 
 def get_meeting_or_404(lcp: Lcp, meeting_id: int) -> Meeting:
     """A meeting of this LCP; another LCP's meeting id is a 404 here, as an unknown one is."""
-    meeting = db.session.get(Meeting, meeting_id)
-    if meeting is None or meeting.lcp_id != lcp.id:
+    meeting = db.session.scalar(
+        select(Meeting)
+        .where(Meeting.id == meeting_id, Meeting.lcp_id == lcp.id)
+        .options(selectinload(Meeting.agenda_items).selectinload(AgendaItem.topics))
+    )
+    if meeting is None:
         abort(404)
     return meeting
 

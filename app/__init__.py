@@ -96,7 +96,10 @@ def setup_extensions(app: Flask) -> None:
     babel.init_app(app, locale_selector=select_locale)
     htmx.init_app(app)
     limiter.init_app(app)
-    import app.models
+    from app import models  # noqa: F401 - registers every model
+    from app.admin.access import init_login
+
+    init_login(app)
 
 
 def setup_request(app: Flask) -> None:
@@ -130,6 +133,10 @@ def setup_blueprints(app: Flask) -> None:
 
 
 def setup_error_pages(app: Flask) -> None:
+    @app.errorhandler(403)
+    def forbidden(error: Exception) -> tuple[str, int]:
+        return render_template("errors/403.html"), 403
+
     @app.errorhandler(404)
     def not_found(error: Exception) -> tuple[str, int]:
         return render_template("errors/404.html"), 404

@@ -74,6 +74,16 @@ class Config:
     # Submissions accepted from one network address (only stored ones count). The count is kept by the
     # rate limiter for the period only, never with a submission.
     SHARE_LIMIT = os.environ.get("SHARE_LIMIT", "5 per minute; 30 per hour")
+    # Staff sign-in: failed attempts (password or code) before an account locks until an admin unlocks it;
+    # sign-in attempts per network address; how long a signed-in session lasts idle and in all; how long
+    # the second step may wait after the password.
+    STAFF_MAX_FAILURES = 10
+    STAFF_LOGIN_LIMIT = os.environ.get("STAFF_LOGIN_LIMIT", "10 per minute; 60 per hour")
+    STAFF_IDLE_MINUTES = 30
+    STAFF_ABSOLUTE_HOURS = 12
+    STAFF_PENDING_MINUTES = 10
+    # `flask demo` also makes a demo admin and LCP worker and prints how to sign in; never in production.
+    DEMO_STAFF = True
 
 
 class DevelopmentConfig(Config):
@@ -85,6 +95,7 @@ class ProductionConfig(Config):
     SESSION_COOKIE_SECURE = True
     PREFERRED_URL_SCHEME = "https"
     DEV_OUTBOX = False
+    DEMO_STAFF = False
 
     def __init__(self) -> None:
         if not os.environ.get("SECRET_KEY"):

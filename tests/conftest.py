@@ -120,3 +120,72 @@ def post_form(client: FlaskClient):
         return client.post(url, data={"csrf_token": token["value"], **data}, **kwargs)
 
     return post
+
+
+STAFF_PASSWORD = "correct horse battery staple"
+
+
+@pytest.fixture
+def make_staff(app: Flask):
+    """Makes a staff account (enrolled in TOTP unless told otherwise) with a unique address; returns it."""
+    from itertools import count
+
+    from app.formatting import utcnow
+    from app.models import Lcp, StaffUser
+    from app.services import auth
+
+    numbers = count(1)
+    made: list[int] = []
+
+    def make(role: str = "staff", lcps: tuple[str, ...] = (), enrolled: bool = True, name: str = "") -> StaffUser:
+        with app.app_context():
+            email = f"{role}-{os.getpid()}-{id(made)}-{next(numbers)}@staff.example.org"
+            rows = [db.session.scalar(db.select(Lcp).where(Lcp.slug == slug)) for slug in lcps]
+            user = auth.create_staff(email, name or f"Test {role}", role, STAFF_PASSWORD, rows)
+            if enrolled:
+                user.totp_enrolled_at = utcnow()
+            db.session.commit()
+            made.append(user.id)
+            db.session.expunge(user)
+            return user
+
+    yield make
+    with app.app_context():
+        for user_id in made:
+            user = db.session.get(StaffUser, user_id)
+            if user is not None:
+                db.session.delete(user)
+        db.session.commit()
+
+
+@pytest.fixture
+def staff_client(app: Flask, make_staff):
+    """A test client signed in as a new account of this role and these LCPs (the sign-in pages are tested on their own)."""
+    from app.admin.access import SESSION_KEY
+    from app.models import StaffUser
+    from app.services import auth
+
+    def signed_in(role: str = "staff", lcps: tuple[str, ...] = ()) -> FlaskClient:
+        user = make_staff(role, lcps)
+        client = app.test_client()
+        with app.app_context():
+            token = auth.start_session(db.session.get(StaffUser, user.id), "test")
+        with client.session_transaction() as session:
+            session[SESSION_KEY] = token
+        client.user = user  # type: ignore[attr-defined]
+        return client
+
+    return signed_in
+
+
+@pytest.fixture
+def staff_post(app: Flask):
+    """Posts a staff form as a browser does: with the CSRF token from the page that holds it."""
+
+    def post(client: FlaskClient, url: str, data: dict, *, form_page: str | None = None, **kwargs):
+        page = Page(client.get(form_page or url))
+        token = page.soup.select_one("input[name=csrf_token]")
+        assert token is not None, f"{form_page or url} has no form with a CSRF token"
+        return client.post(url, data={"csrf_token": token["value"], **data}, **kwargs)
+
+    return post

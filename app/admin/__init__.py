@@ -1,10 +1,30 @@
-"""The `admin` blueprint: staff sign-in, triage and content.
+"""The `admin` blueprint: the staff area under /admin.
 
-Every route here will carry a permission decorator; its pages arrive with the staff issues.
+Every route carries a permission decorator from `access.py`. Every response is `no-store` (nothing
+from the staff area stays in a browser's or proxy's cache) and asks search engines to leave it out.
+Views live in one module per part: sign-in (`auth_views`), the dashboard (`views`), a partnership's
+page and practices (`lcp_views`), meetings, updates and maturity (`activity_views`), and what only
+citywide admins manage: staff, topics, partnerships and the audit log (`manage_views`).
 """
 
 from flask import Blueprint
 
 admin = Blueprint("admin", __name__, url_prefix="/admin")
 
-from app.admin import views  # noqa: E402, F401
+
+@admin.app_context_processor
+def role_labels():
+    from flask_babel import lazy_gettext as _l
+
+    labels = {"admin": _l("Citywide admin"), "staff": _l("LCP staff"), "viewer": _l("Viewer (read only)")}
+    return {"role_label": lambda role: labels.get(role, role), "role_labels": labels}
+
+
+@admin.after_request
+def staff_headers(response):
+    response.headers["Cache-Control"] = "no-store"
+    response.headers["X-Robots-Tag"] = "noindex, nofollow"
+    return response
+
+
+from app.admin import activity_views, auth_views, lcp_views, manage_views, views  # noqa: E402, F401

@@ -15,6 +15,7 @@ from app.models.lcps import (
 )
 from app.models.maturity import MaturityAssessment, MaturityElement, MaturityLevel, MaturityRating
 from app.models.people import Consent, DigestItem, DigestRun, Follower, FollowerLcp, OutboxMessage
+from app.models.staff import AuditEvent, LcpRedirect, RecoveryCode, StaffSession, StaffUser
 from app.models.submissions import (
     PublishedResponse,
     Routing,
@@ -27,6 +28,7 @@ from app.models.topics import Topic
 __all__ = [
     "AgendaItem",
     "Area",
+    "AuditEvent",
     "Consent",
     "CoverageGap",
     "DigestItem",
@@ -36,6 +38,7 @@ __all__ = [
     "GpPractice",
     "Lcp",
     "LcpPostcodeDistrict",
+    "LcpRedirect",
     "MaturityAssessment",
     "MaturityElement",
     "MaturityLevel",
@@ -48,7 +51,10 @@ __all__ = [
     "PostcodeSector",
     "Priority",
     "PublishedResponse",
+    "RecoveryCode",
     "Routing",
+    "StaffSession",
+    "StaffUser",
     "Submission",
     "SubmissionContact",
     "SubmissionEvent",

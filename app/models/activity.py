@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from datetime import datetime
 
-from sqlalchemy import ForeignKey, String, Text
+from sqlalchemy import ForeignKey, String, Text, true
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from app.extensions import db
@@ -33,6 +33,8 @@ class Meeting(db.Model):
     summary: Mapped[str] = mapped_column(Text, default="")
     # What was decided, written after the meeting.
     outcome: Mapped[str] = mapped_column(Text, default="")
+    # A draft (False) is seen only by staff; publishing shows it at once on the public pages and feeds.
+    published: Mapped[bool] = mapped_column(default=True, server_default=true(), index=True)
     is_demo: Mapped[bool] = mapped_column(default=False, index=True)
 
     lcp: Mapped[Lcp] = relationship(back_populates="meetings")
@@ -49,12 +51,25 @@ class AgendaItem(db.Model):
     title: Mapped[str] = mapped_column(String(200))
     description: Mapped[str] = mapped_column(Text, default="")
     position: Mapped[int] = mapped_column(default=0)
+    # Links to the papers for this item, one a line: "Title | https://…" or just the address.
+    papers: Mapped[str] = mapped_column(Text, default="", server_default="")
     # What was decided on this item, recorded after the meeting; people who commented on it are told.
     decision: Mapped[str] = mapped_column(Text, default="")
     decided_at: Mapped[datetime | None]
 
     meeting: Mapped[Meeting] = relationship(back_populates="agenda_items")
     topics: Mapped[list[Topic]] = relationship(secondary=agenda_item_topic, order_by="Topic.position")
+
+    @property
+    def paper_links(self) -> list[tuple[str, str]]:
+        """(title, address) for each line of `papers`; a line without a title uses its address."""
+        links = []
+        for line in self.papers.splitlines():
+            title, _, url = line.rpartition("|")
+            url = url.strip()
+            if url:
+                links.append((title.strip() or url, url))
+        return links
 
 
 class Update(db.Model):
@@ -67,6 +82,8 @@ class Update(db.Model):
     title: Mapped[str] = mapped_column(String(200))
     body: Mapped[str] = mapped_column(Text, default="")
     published_at: Mapped[datetime] = mapped_column(index=True)
+    # A draft (False) is seen only by staff; `published_at` is set again when it is published.
+    published: Mapped[bool] = mapped_column(default=True, server_default=true(), index=True)
     is_demo: Mapped[bool] = mapped_column(default=False, index=True)
 
     lcp: Mapped[Lcp] = relationship(back_populates="updates")

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from datetime import date
+from datetime import date, datetime
 from typing import TYPE_CHECKING
 
 from sqlalchemy import ForeignKey, String, Text, UniqueConstraint
@@ -41,6 +41,8 @@ class Lcp(db.Model):
     areas_note: Mapped[str] = mapped_column(Text, default="")
     sources: Mapped[str] = mapped_column(Text, default="")  # one URL a line
     contact_email: Mapped[str | None] = mapped_column(String(200))
+    # Set when staff first change this partnership or its lists; `flask seed` then leaves it alone.
+    edited_at: Mapped[datetime | None]
 
     areas: Mapped[list[Area]] = relationship(
         back_populates="lcp", order_by="Area.position", cascade="all, delete-orphan"
@@ -112,6 +114,11 @@ class GpPractice(db.Model):
     # Shown beside the link, e.g. the name the partnership's own list uses.
     lcp_note: Mapped[str] = mapped_column(Text, default="")
     aliases: Mapped[str] = mapped_column(Text, default="")
+    # Where the link to `lcp` comes from, e.g. "The LCP's practice list, 2024" or "Confirmed by the LCP".
+    lcp_source: Mapped[str] = mapped_column(Text, default="", server_default="")
+    # Set when staff link or unlink the practice; `flask seed` never changes its LCP after that.
+    lcp_linked_at: Mapped[datetime | None]
+    lcp_linked_by_id: Mapped[int | None] = mapped_column(ForeignKey("staff_user.id", ondelete="SET NULL"))
 
     lcp: Mapped[Lcp | None] = relationship(back_populates="gp_practices")
 

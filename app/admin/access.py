@@ -1,0 +1,124 @@
+"""Who may do what in the staff area: the permission decorators and the one scoped lookup.
+
+Every admin view carries exactly one of `@requires("view")` (any signed-in staff member, viewers
+included), `@requires("edit")` (admins and LCP staff), `@requires("admin")` (citywide admins) or
+`@signed_out_allowed` (the sign-in steps). `tests/test_admin_access.py` walks `app.url_map` and fails
+if a route has none.
+
+A person's LCPs bound what they see: `lcp_or_404` and `scoped_or_404` answer 404, exactly as for an
+id that does not exist, for anything belonging to an LCP outside them, so nothing about another
+partnership's content leaks, not even that it exists.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from functools import wraps
+from typing import Any, TypeVar
+
+from flask import abort, redirect, request, session, url_for
+from flask_login import current_user
+from sqlalchemy import select
+
+from app.extensions import db, login
+from app.models import Lcp, StaffUser
+from app.services import auth
+
+PERMISSIONS: dict[str, tuple[str, ...]] = {
+    "view": ("admin", "staff", "viewer"),
+    "edit": ("admin", "staff"),
+    "admin": ("admin",),
+}
+SESSION_KEY = "staff_token"
+
+F = TypeVar("F", bound=Callable[..., Any])
+M = TypeVar("M")
+
+
+def requires(permission: str) -> Callable[[F], F]:
+    if permission not in PERMISSIONS:
+        raise ValueError(permission)
+
+    def decorate(view: F) -> F:
+        @wraps(view)
+        def guarded(*args: Any, **kwargs: Any) -> Any:
+            if not current_user.is_authenticated:
+                return redirect(url_for("admin.login", next=request.full_path.rstrip("?")))
+            if current_user.role not in PERMISSIONS[permission]:
+                abort(403)
+            return view(*args, **kwargs)
+
+        guarded.permission = permission  # type: ignore[attr-defined]
+        return guarded  # type: ignore[return-value]
+
+    return decorate
+
+
+def signed_out_allowed(view: F) -> F:
+    """Marks a sign-in step: reachable without a session, and listed as such in the permission test."""
+    view.permission = "anyone"  # type: ignore[attr-defined]
+    return view
+
+
+def me() -> StaffUser:
+    return current_user._get_current_object()
+
+
+def can_edit_lcp(lcp_id: int | None) -> bool:
+    user = me()
+    return user.can_edit and user.sees(lcp_id)
+
+
+def lcp_or_404(slug: str, edit: bool = False) -> Lcp:
+    """An LCP the signed-in person may see (or, with `edit`, change); 404 for any other, as for none."""
+    lcp = db.session.scalar(select(Lcp).where(Lcp.slug == slug))
+    if lcp is None or not me().sees(lcp.id):
+        abort(404)
+    if edit and not me().can_edit:
+        abort(403)
+    return lcp
+
+
+def scoped_or_404(model: type[M], ident: int, lcp_of: Callable[[M], int | None] | None = None, edit: bool = False) -> M:
+    """A row by id, if it belongs to one of the person's LCPs; 404 otherwise, as for an id that does not exist."""
+    row = db.session.get(model, ident)
+    if row is None:
+        abort(404)
+    lcp_id = lcp_of(row) if lcp_of else row.lcp_id  # type: ignore[attr-defined]
+    if not me().sees(lcp_id):
+        abort(404)
+    if edit and not me().can_edit:
+        abort(403)
+    return row
+
+
+def visible_lcps() -> list[Lcp]:
+    user = me()
+    if user.is_admin:
+        return list(db.session.scalars(select(Lcp).order_by(Lcp.name)))
+    return list(user.lcps)
+
+
+def safe_next(target: str | None) -> str:
+    """Where to go after signing in: only a path inside the staff area, never another site."""
+    if target and target.startswith("/admin") and not target.startswith("//") and "\\" not in target:
+        return target
+    return url_for("admin.dashboard")
+
+
+@login.request_loader
+def load_staff(_request: Any) -> StaffUser | None:
+    """The signed-in staff member for this request, from the session's token; None when it has expired."""
+    check = auth.check_session(session.get(SESSION_KEY))
+    if check.user is None and SESSION_KEY in session:
+        session.pop(SESSION_KEY, None)
+        session["staff_ended"] = check.reason
+    return check.user
+
+
+def init_login(app: Any) -> None:
+    login.init_app(app)
+    login.login_view = "admin.login"
+    # Sessions are rows checked on every request (see auth.check_session); Flask-Login's own cookie
+    # protection and "remember me" are not used.
+    login.session_protection = None

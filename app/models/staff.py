@@ -1,0 +1,147 @@
+"""Staff accounts, their sign-in sessions and recovery codes, and the audit log.
+
+A `StaffUser` has one role: `admin` (everything, including staff accounts, topics and partnerships),
+`staff` (edits and triages only the LCPs in `lcps`) or `viewer` (reads only the LCPs in `lcps`).
+Every account has two factors: an Argon2id password hash and a TOTP secret, enrolled at first
+sign-in. `totp_last_step` holds the time step of the last code accepted, so a code works once even
+with several workers. `failed_attempts` and `locked_at` live here, not in a process, so a lockout
+holds across workers and hosts.
+
+A `StaffSession` is one signed-in browser. The cookie holds a random token; the table holds only its
+SHA-256, with when it began, when it was last used and when it was revoked, so sign-out, idle and
+absolute expiry are decided by the database.
+"""
+
+from __future__ import annotations
+
+import hashlib
+from datetime import datetime
+
+from flask_login import UserMixin
+from sqlalchemy import Column, ForeignKey, String, Table, Text
+from sqlalchemy.orm import Mapped, mapped_column, relationship
+
+from app.extensions import db
+from app.formatting import utcnow
+from app.models.lcps import Lcp
+
+ROLES = ("admin", "staff", "viewer")
+
+staff_lcp = Table(
+    "staff_lcp",
+    db.metadata,
+    Column("staff_user_id", ForeignKey("staff_user.id", ondelete="CASCADE"), primary_key=True),
+    Column("lcp_id", ForeignKey("lcp.id", ondelete="CASCADE"), primary_key=True, index=True),
+)
+
+
+def token_digest(token: str) -> str:
+    return hashlib.sha256(token.encode()).hexdigest()
+
+
+class StaffUser(UserMixin, db.Model):
+    __tablename__ = "staff_user"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    email: Mapped[str] = mapped_column(String(254), unique=True)
+    name: Mapped[str] = mapped_column(String(200))
+    role: Mapped[str] = mapped_column(String(20), default="staff")
+    password_hash: Mapped[str] = mapped_column(String(200))
+    # Set at creation; `totp_enrolled_at` stays empty until the person has proved their authenticator.
+    totp_secret: Mapped[str | None] = mapped_column(String(64))
+    totp_enrolled_at: Mapped[datetime | None]
+    totp_last_step: Mapped[int | None]
+    failed_attempts: Mapped[int] = mapped_column(default=0)
+    locked_at: Mapped[datetime | None]
+    disabled_at: Mapped[datetime | None]
+    created_at: Mapped[datetime] = mapped_column(default=utcnow)
+    last_sign_in_at: Mapped[datetime | None]
+
+    lcps: Mapped[list[Lcp]] = relationship(secondary=staff_lcp, order_by="Lcp.name")
+    recovery_codes: Mapped[list[RecoveryCode]] = relationship(
+        back_populates="user", cascade="all, delete-orphan", passive_deletes=True
+    )
+
+    @property
+    def is_admin(self) -> bool:
+        return self.role == "admin"
+
+    @property
+    def can_edit(self) -> bool:
+        return self.role in ("admin", "staff")
+
+    @property
+    def lcp_ids(self) -> set[int]:
+        return {lcp.id for lcp in self.lcps}
+
+    def sees(self, lcp_id: int | None) -> bool:
+        """Whether this person may read an LCP's staff data: admins see every LCP, others their own."""
+        return self.is_admin or (lcp_id is not None and lcp_id in self.lcp_ids)
+
+    def __repr__(self) -> str:
+        return f"<StaffUser {self.email} {self.role}>"
+
+
+class StaffSession(db.Model):
+    __tablename__ = "staff_session"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    token_hash: Mapped[str] = mapped_column(String(64), unique=True)
+    user_id: Mapped[int] = mapped_column(ForeignKey("staff_user.id", ondelete="CASCADE"), index=True)
+    started_at: Mapped[datetime] = mapped_column(default=utcnow)
+    last_seen_at: Mapped[datetime] = mapped_column(default=utcnow)
+    revoked_at: Mapped[datetime | None]
+
+    user: Mapped[StaffUser] = relationship()
+
+
+class RecoveryCode(db.Model):
+    """A single-use code for when the authenticator is lost; only its SHA-256 is kept."""
+
+    __tablename__ = "recovery_code"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    user_id: Mapped[int] = mapped_column(ForeignKey("staff_user.id", ondelete="CASCADE"), index=True)
+    code_hash: Mapped[str] = mapped_column(String(64))
+    used_at: Mapped[datetime | None]
+
+    user: Mapped[StaffUser] = relationship(back_populates="recovery_codes")
+
+
+class AuditEvent(db.Model):
+    """Who did what and when: sign-ins, failures, lockouts, permission and content changes, exports, deletions.
+
+    `actor_label` keeps the email address, so the record reads the same after an account is deleted.
+    `before` and `after` are JSON of the fields that changed.
+    """
+
+    __tablename__ = "audit_event"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    at: Mapped[datetime] = mapped_column(default=utcnow, index=True)
+    actor_id: Mapped[int | None] = mapped_column(ForeignKey("staff_user.id", ondelete="SET NULL"), index=True)
+    actor_label: Mapped[str] = mapped_column(String(254), default="")
+    action: Mapped[str] = mapped_column(String(60), index=True)
+    object_type: Mapped[str] = mapped_column(String(60), default="")
+    object_id: Mapped[str] = mapped_column(String(60), default="")
+    lcp_id: Mapped[int | None] = mapped_column(ForeignKey("lcp.id", ondelete="SET NULL"), index=True)
+    summary: Mapped[str] = mapped_column(Text, default="")
+    before: Mapped[str] = mapped_column(Text, default="")
+    after: Mapped[str] = mapped_column(Text, default="")
+    address: Mapped[str] = mapped_column(String(64), default="")
+
+    actor: Mapped[StaffUser | None] = relationship()
+    lcp: Mapped[Lcp | None] = relationship()
+
+
+class LcpRedirect(db.Model):
+    """An LCP's former slug, kept when it is renamed or merged, so old links and feeds still arrive."""
+
+    __tablename__ = "lcp_redirect"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    old_slug: Mapped[str] = mapped_column(String(80), unique=True)
+    lcp_id: Mapped[int] = mapped_column(ForeignKey("lcp.id", ondelete="CASCADE"), index=True)
+    created_at: Mapped[datetime] = mapped_column(default=utcnow)
+
+    lcp: Mapped[Lcp] = relationship()

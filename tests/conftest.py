@@ -160,7 +160,7 @@ def make_staff(app: Flask):
 
 @pytest.fixture
 def staff_client(app: Flask, make_staff):
-    """A test client signed in as a new account of this role and these LCPs (the sign-in pages are tested on their own)."""
+    """A client signed in as a new account of this role and LCPs (the sign-in pages have tests of their own)."""
     from app.admin.access import SESSION_KEY
     from app.models import StaffUser
     from app.services import auth

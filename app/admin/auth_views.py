@@ -1,4 +1,4 @@
-"""Signing in (password, then a TOTP code or a recovery code; enrolment at first sign-in), signing out, the account page.
+"""Signing in (a password, then a TOTP or recovery code; enrolment at first sign-in), signing out, the account page.
 
 Whatever goes wrong with an email address or password, the page says the same thing, so it tells
 nobody which addresses have accounts or which are locked. Between the two steps the session holds

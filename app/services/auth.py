@@ -9,6 +9,7 @@ session is a row that sign-out revokes and that expires after `STAFF_IDLE_MINUTE
 
 from __future__ import annotations
 
+import contextlib
 import gzip
 import hmac
 import re
@@ -153,10 +154,8 @@ def check_password(email: str, password: str) -> StaffUser | None:
     """
     user = find_staff(email) if email else None
     if user is None:
-        try:
+        with contextlib.suppress(VerificationError):
             hasher.verify(_dummy_hash(), password)
-        except VerificationError:
-            pass
         audit.record("sign-in.failed", actor_label=normalise_email(email)[:254], summary="unknown address")
         db.session.commit()
         return None

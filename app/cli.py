@@ -39,6 +39,10 @@ def register(app: Flask) -> None:
         from app.services.demo import load_demo
 
         click.echo(f"{load_demo()} demo rows made")
+        if app.config.get("DEMO_STAFF"):
+            from app.services.demo_staff import load_demo_staff, sign_in_instructions
+
+            click.echo(sign_in_instructions(load_demo_staff(), app.config["SITE_URL"]))
 
     @app.cli.group("translate")
     def translate() -> None:

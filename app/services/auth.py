@@ -187,7 +187,8 @@ def provisioning_uri(user: StaffUser) -> str:
 def qr_svg(user: StaffUser, title: str) -> str:
     """The enrolment QR code as inline SVG, with a title for screen readers; no scripts or styles."""
     qr = segno.make(provisioning_uri(user), error="m")
-    return qr.svg_inline(scale=5, title=title, svgclass="app-qr", lineclass=None, omitsize=False)
+    svg = qr.svg_inline(scale=5, title=title, svgclass="app-qr", lineclass=None, omitsize=True)
+    return svg.replace("<svg ", '<svg role="img" ', 1)
 
 
 def grouped_secret(user: StaffUser) -> str:

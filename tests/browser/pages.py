@@ -375,3 +375,35 @@ class FollowUpPage(SitePage):
         self.track_link = self.main.get_by_role("link", name="See what has happened to it", exact=True)
         self.stop_button = self.main.get_by_role("button", name="Stop emails about this", exact=True)
         self.delete_button = self.main.get_by_role("button", name="Delete my contact details", exact=True)
+
+
+class StaffSignIn(SitePage):
+    """The staff sign-in: email and password, then the authenticator code (or setting the app up)."""
+
+    path = "/admin/login"
+
+    def __init__(self, page: Page) -> None:
+        super().__init__(page)
+        self.email = page.get_by_label("Email address")
+        self.password = page.get_by_label("Password", exact=True)
+        self.continue_button = page.get_by_role("button", name="Continue")
+        self.code = page.get_by_label("Code from your authenticator app")
+        self.sign_in_button = page.get_by_role("button", name="Sign in")
+        self.secret = page.locator("#totp-secret")
+        self.qr = page.get_by_role("img", name="QR code to add this account to an authenticator app")
+        self.recovery_codes = page.locator("#recovery-codes li")
+        self.saved_codes = page.get_by_role("link", name="I have saved my codes: continue")
+
+    def password_step(self, email: str, password: str) -> None:
+        self.email.fill(email)
+        self.password.fill(password)
+        self.continue_button.click()
+
+
+class StaffPage(SitePage):
+    """Any page of the staff area: its own header, menu and account bar."""
+
+    def __init__(self, page: Page) -> None:
+        super().__init__(page)
+        self.menu = page.get_by_role("navigation", name="Staff menu")
+        self.sign_out = self.banner.get_by_role("button", name="Sign out")

@@ -1,0 +1,173 @@
+"""The staff area in Chromium: enrolling an authenticator and signing in with real TOTP codes, the content
+journeys a development worker and a citywide admin make, and axe on every staff page.
+
+Codes come from pyotp, computed from the key the enrolment page shows, exactly as an authenticator app
+computes them. Each code is accepted once, so a journey that signs in twice waits for the next one.
+"""
+
+from __future__ import annotations
+
+import time
+from collections.abc import Iterator
+
+import pyotp
+import pytest
+from flask import Flask
+from playwright.sync_api import Page, expect
+
+from app.extensions import db
+from app.models import StaffUser
+from tests.browser.checks import axe_violations, describe
+from tests.browser.pages import StaffPage, StaffSignIn, tab_to
+from tests.conftest import STAFF_PASSWORD
+from tests.test_admin_access import guarded, url_for_rule
+
+pytestmark = pytest.mark.browser
+
+
+def next_code(secret: str, used: set[str]) -> str:
+    """The authenticator's current code; if it was used already, the next one (each code works once)."""
+    totp = pyotp.TOTP(secret)
+    code = totp.now()
+    while code in used:
+        time.sleep(1)
+        code = totp.now()
+    used.add(code)
+    return code
+
+
+def secret_of(app: Flask, user: StaffUser) -> str:
+    with app.app_context():
+        return db.session.get(StaffUser, user.id).totp_secret
+
+
+def sign_in(page: Page, email: str, secret: str, used: set[str]) -> StaffPage:
+    login = StaffSignIn(page)
+    login.open()
+    login.password_step(email, STAFF_PASSWORD)
+    login.code.fill(next_code(secret, used))
+    login.sign_in_button.click()
+    staff = StaffPage(page)
+    expect(staff.heading).to_contain_text("Staff dashboard")
+    return staff
+
+
+def test_a_new_worker_sets_up_the_authenticator_by_keyboard_and_signs_in(page: Page, app: Flask, make_staff) -> None:
+    user = make_staff("staff", ("armley",), enrolled=False, name="Asha Worker")
+    login = StaffSignIn(page)
+    login.open()
+    expect(login.heading).to_have_text("Sign in to the staff area")
+    tab_to(page, login.email)
+    page.keyboard.type(user.email)
+    page.keyboard.press("Tab")
+    page.keyboard.type(STAFF_PASSWORD)
+    page.keyboard.press("Enter")
+
+    expect(login.heading).to_have_text("Set up your authenticator app")
+    expect(login.qr).to_be_visible()
+    assert_accessible(page)
+    secret = login.secret.inner_text().replace(" ", "")
+    assert secret == secret_of(app, user)
+    used: set[str] = set()
+    login.code.fill(next_code(secret, used))
+    login.continue_button.click()
+
+    expect(login.heading).to_have_text("Save your recovery codes")
+    expect(login.recovery_codes).to_have_count(10)
+    assert_accessible(page)
+    login.saved_codes.click()
+    staff = StaffPage(page)
+    expect(staff.heading).to_contain_text("Staff dashboard")
+    expect(staff.main.get_by_role("link", name="Armley Local Care Partnership")).to_be_visible()
+    assert_accessible(page)
+
+    staff.sign_out.click()
+    expect(login.heading).to_have_text("Sign in to the staff area")
+    expect(page.get_by_text("You have signed out.")).to_be_visible()
+    # Signed out means signed out: the dashboard asks for a sign-in again.
+    page.goto("/admin/")
+    expect(login.heading).to_have_text("Sign in to the staff area")
+    # And the code from the app signs in next time (a new code: each works once).
+    sign_in(page, user.email, secret, used)
+
+
+def test_a_wrong_password_gets_one_message_and_keeps_the_address(page: Page, make_staff) -> None:
+    user = make_staff()
+    login = StaffSignIn(page)
+    login.open()
+    login.password_step(user.email, "not my password at all")
+    summary = page.get_by_role("alert")
+    expect(summary).to_contain_text("The email address or password is not right")
+    expect(login.email).to_have_value(user.email)
+    expect(login.password).to_have_value("")
+    assert page.title().startswith("Error:")
+    assert_accessible(page)
+
+
+def assert_accessible(page: Page) -> None:
+    violations = axe_violations(page)
+    assert not violations, f"axe violations on {page.url}:\n{describe(violations)}"
+
+
+@pytest.fixture
+def admin_page(page: Page, app: Flask, make_staff) -> Iterator[Page]:
+    user = make_staff("admin", name="Axe Admin")
+    sign_in(page, user.email, secret_of(app, user), set())
+    yield page
+
+
+@pytest.fixture
+def worker_page(page: Page, app: Flask, make_staff) -> Iterator[Page]:
+    user = make_staff("staff", ("cross-gates",), name="Axe Worker")
+    sign_in(page, user.email, secret_of(app, user), set())
+    yield page
+
+
+def staff_urls(app: Flask, slug: str) -> list[str]:
+    return [url_for_rule(app, rule, slug) for rule in guarded(app) if "GET" in rule.methods]
+
+
+def sweep(page: Page, urls: list[str]) -> list[str]:
+    problems = []
+    for url in urls:
+        response = page.goto(url)
+        assert response is not None and response.status in (200,), f"{url} gave {response and response.status}"
+        violations = axe_violations(page)
+        if violations:
+            problems.append(f"{url}:\n{describe(violations)}")
+    return problems
+
+
+def test_every_staff_page_passes_axe_for_an_admin(admin_page: Page, app: Flask) -> None:
+    urls = staff_urls(app, "cross-gates")
+    assert len(urls) > 15
+    problems = sweep(admin_page, urls)
+    assert not problems, "\n".join(problems)
+
+
+def test_every_staff_page_a_worker_may_open_passes_axe(worker_page: Page, app: Flask) -> None:
+    urls = [
+        url_for_rule(app, rule, "cross-gates")
+        for rule in guarded(app)
+        if "GET" in rule.methods and app.view_functions[rule.endpoint].permission in ("view", "edit")
+    ]
+    problems = sweep(worker_page, urls)
+    assert not problems, "\n".join(problems)
+
+
+def test_the_sign_in_pages_pass_axe_with_errors_shown(page: Page, make_staff) -> None:
+    user = make_staff()
+    login = StaffSignIn(page)
+    login.open()
+    login.continue_button.click()
+    expect(page.get_by_role("alert")).to_contain_text("Enter your email address")
+    assert_accessible(page)
+    login.password_step(user.email, STAFF_PASSWORD)
+    expect(login.heading).to_have_text("Enter the code from your authenticator app")
+    login.code.fill("12")
+    login.sign_in_button.click()
+    expect(page.get_by_role("alert")).to_contain_text("Each code works once")
+    assert_accessible(page)
+    page.get_by_role("link", name="I cannot use my authenticator app: use a recovery code").click()
+    expect(login.heading).to_have_text("Use a recovery code")
+    assert_accessible(page)

@@ -1,7 +1,10 @@
 """Loading the Leeds reference data (LCPs, areas, practices, districts, priorities, topics, maturity framework).
 
 The seed only adds what is missing, matching rows by their natural keys (slugs, names, codes), so
-running it twice gives the same rows and it never overwrites a row that staff have since edited.
+running it twice gives the same rows and it never overwrites a row that staff have since edited. Staff
+changes are kept in three more ways: an LCP staff have edited (`edited_at`) gets none of its lists
+filled in again; an LCP whose slug an admin renamed or merged away (an `LcpRedirect`) is not made
+again; and a practice's LCP is set only when the practice row is first added, never afterwards.
 """
 
 from __future__ import annotations
@@ -22,6 +25,7 @@ from app.models import (
     GpPractice,
     Lcp,
     LcpPostcodeDistrict,
+    LcpRedirect,
     MaturityElement,
     MaturityLevel,
     Partner,
@@ -108,11 +112,14 @@ class Seeder:
         curation = load_json(CURATION_FILE)
         topics = self.seed_topics(source["topics"])
         self.seed_districts(curation["leeds_postcode_districts"]["codes"])
+        retired = set(db.session.scalars(select(LcpRedirect.old_slug)))
         for lcp_data in source["lcps"]:
-            self.seed_lcp(lcp_data, curation["lcps"].get(lcp_data["slug"], {}), topics)
+            if lcp_data["slug"] not in retired:
+                self.seed_lcp(lcp_data, curation["lcps"].get(lcp_data["slug"], {}), topics)
         for link in curation["extra_district_links"]["links"]:
             lcp = db.session.scalar(select(Lcp).where(Lcp.slug == link["lcp"]))
-            self.link_district(lcp, link["district"], derived=True, note=link["note"])
+            if lcp is not None and lcp.edited_at is None:
+                self.link_district(lcp, link["district"], derived=True, note=link["note"])
         self.seed_practices(load_json(PRACTICES_FILE)["practices"], curation["gp_practices"])
         self.seed_places(curation["places"]["places"])
         self.seed_boundaries(curation["postcode_boundaries"])
@@ -157,6 +164,8 @@ class Seeder:
             },
             slug=data["slug"],
         )
+        if lcp.edited_at is not None:
+            return
         for position, name in enumerate(data["areas"]):
             self.get_or_add(Area, {"position": position}, lcp_id=lcp.id, name=name)
         for code in data["postcode_districts"]:
@@ -177,8 +186,13 @@ class Seeder:
             lcp.resident_topics = [topics[slug] for slug in extra["resident_topics"]]
 
     def seed_practices(self, rows: list[dict[str, Any]], curated: dict[str, Any]) -> None:
-        """Every practice in the NHS list; an LCP only where that LCP's own list names the practice."""
+        """Every practice in the NHS list; an LCP only where that LCP's own list names the practice.
+
+        Only missing practices are added, so a practice already held keeps the LCP staff gave it or
+        took from it (`lcp_linked_at`). A former slug leads to the partnership it became.
+        """
         lcp_ids = {slug: lcp_id for slug, lcp_id in db.session.execute(select(Lcp.slug, Lcp.id))}
+        lcp_ids.update(dict(db.session.execute(select(LcpRedirect.old_slug, LcpRedirect.lcp_id)).all()))
         links = {link["ods"]: link for link in curated["lcp_links"]}
         for row in rows:
             name, aliases = practice_names(row, curated["names"])
@@ -196,7 +210,7 @@ class Seeder:
                     "district": row["postcode"].split()[0],
                     "is_open": row["status"] == "open",
                     "closed_on": date.fromisoformat(row["closed_on"]) if row["closed_on"] else None,
-                    "lcp_id": lcp_ids[link["lcp"]] if link else None,
+                    "lcp_id": lcp_ids.get(link["lcp"]) if link else None,
                     "aliases": "\n".join(dict.fromkeys(alias for alias in aliases if alias != name)),
                 },
                 ods_code=row["ods_code"],
@@ -204,7 +218,11 @@ class Seeder:
         for extra in curated["extra_practices"]:
             self.get_or_add(
                 GpPractice,
-                {"lcp_id": lcp_ids[extra["lcp"]], "lcp_note": extra["note"], "aliases": "\n".join(extra["aliases"])},
+                {
+                    "lcp_id": lcp_ids.get(extra["lcp"]),
+                    "lcp_note": extra["note"],
+                    "aliases": "\n".join(extra["aliases"]),
+                },
                 name=extra["name"],
                 ods_code=None,
             )

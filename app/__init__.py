@@ -122,7 +122,9 @@ def setup_blueprints(app: Flask) -> None:
     from app.admin import admin
     from app.engage import engage
     from app.public import public
+    from app.services.lcp_admin import redirect_old_lcp_slug
 
+    app.before_request(redirect_old_lcp_slug)
     app.register_blueprint(public)
     app.register_blueprint(engage)
     app.register_blueprint(admin)

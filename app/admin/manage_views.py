@@ -1,26 +1,278 @@
-"""What citywide admins manage: staff accounts and their scope, topics, partnerships themselves, and the audit log."""
+"""What citywide admins manage: staff accounts and their scope, topics, partnerships themselves, and the audit log.
+
+The rules live in `services/staff_admin.py` and `services/lcp_admin.py`; these views read a form, call
+them, commit, and say what happened. A generated password is shown once, on the page that answers the
+POST, and never stored anywhere it could be read again.
+"""
 
 from __future__ import annotations
 
-from flask import render_template
+from flask import abort, flash, redirect, render_template, request, url_for
+from flask_babel import gettext as _
+from sqlalchemy import select
 
 from app.admin import admin
-from app.admin.access import requires
+from app.admin.access import lcp_or_404, me, requires
+from app.admin.manage_forms import (
+    AccessForm,
+    AuditSearchForm,
+    LcpMergeForm,
+    LcpNewForm,
+    LcpRenameForm,
+    StaffNewForm,
+    TopicForm,
+)
+from app.engage.forms import options
+from app.engage.views import keeps_input, valid_submission
+from app.extensions import db
+from app.models import Lcp, StaffUser, Topic
+from app.services import audit as audit_log
+from app.services import directory, lcp_admin, staff_admin
+
+AUDIT_PAGE = 50
+
+# Staff accounts -------------------------------------------------------------------------------------------------
+
+
+def staff_or_404(user_id: int) -> StaffUser:
+    user = db.session.get(StaffUser, user_id)
+    if user is None:
+        abort(404)
+    return user
 
 
 @admin.route("/staff")
 @requires("admin")
 def staff_list():
-    return render_template("admin/placeholder.html")
+    return render_template("admin/manage/staff_list.html", people=staff_admin.all_staff(), status=staff_admin.status)
+
+
+@admin.route("/staff/new", methods=["GET", "POST"])
+@requires("admin")
+@keeps_input
+def staff_new():
+    form = StaffNewForm().fill_choices()
+    if valid_submission(form):
+        lcps = staff_admin.lcps_by_slug(form.lcps.data)
+        try:
+            user, password = staff_admin.create_account(form.email.data, form.name.data, form.role.data, lcps)
+        except ValueError as problem:
+            db.session.rollback()
+            form.email.errors = [str(problem)]
+        else:
+            db.session.commit()
+            return render_template("admin/manage/staff_password.html", user=user, password=password, new=True)
+    return render_template("admin/manage/staff_new.html", form=form)
+
+
+def _edit_page(user: StaffUser, form: AccessForm | None = None, refused: str = ""):
+    if form is None:
+        form = AccessForm(data={"role": user.role, "lcps": [lcp.slug for lcp in user.lcps]}).fill_choices()
+    return render_template(
+        "admin/manage/staff_edit.html",
+        user=user,
+        form=form,
+        status=staff_admin.status(user),
+        is_me=user.id == me().id,
+        refused=refused,
+    )
+
+
+@admin.route("/staff/<int:user_id>", methods=["GET", "POST"])
+@requires("admin")
+@keeps_input
+def staff_edit(user_id: int):
+    user = staff_or_404(user_id)
+    if request.method == "GET":
+        return _edit_page(user)
+    try:
+        staff_admin.refuse_self(me(), user)
+    except staff_admin.SelfChangeRefused as problem:
+        return _edit_page(user, refused=str(problem))
+    form = AccessForm().fill_choices()
+    if valid_submission(form):
+        changed = staff_admin.change_access(user, form.role.data, staff_admin.lcps_by_slug(form.lcps.data), me())
+        db.session.commit()
+        flash(_("%(name)s’s access has been changed.", name=user.name) if changed else _("Nothing was changed."))
+        return redirect(url_for("admin.staff_edit", user_id=user.id))
+    return _edit_page(user, form)
+
+
+def _staff_change(user_id: int, change, message):
+    """Applies one button's change to a person's account; an admin's own account is refused with a message."""
+    user = staff_or_404(user_id)
+    try:
+        change(user, me())
+    except staff_admin.SelfChangeRefused as problem:
+        db.session.rollback()
+        return _edit_page(user, refused=str(problem))
+    db.session.commit()
+    flash(message(user.name))
+    return redirect(url_for("admin.staff_edit", user_id=user.id))
+
+
+@admin.route("/staff/<int:user_id>/disable", methods=["POST"])
+@requires("admin")
+def staff_disable(user_id: int):
+    return _staff_change(
+        user_id,
+        staff_admin.disable,
+        lambda name: _("%(name)s’s account is disabled and they have been signed out everywhere.", name=name),
+    )
+
+
+@admin.route("/staff/<int:user_id>/enable", methods=["POST"])
+@requires("admin")
+def staff_enable(user_id: int):
+    return _staff_change(user_id, staff_admin.enable, lambda name: _("%(name)s’s account is enabled again.", name=name))
+
+
+@admin.route("/staff/<int:user_id>/unlock", methods=["POST"])
+@requires("admin")
+def staff_unlock(user_id: int):
+    return _staff_change(user_id, staff_admin.unlock, lambda name: _("%(name)s’s account is unlocked.", name=name))
+
+
+@admin.route("/staff/<int:user_id>/reset-2fa", methods=["POST"])
+@requires("admin")
+def staff_reset_2fa(user_id: int):
+    return _staff_change(
+        user_id,
+        staff_admin.reset_second_factor,
+        lambda name: _("%(name)s will set up their authenticator app again the next time they sign in.", name=name),
+    )
+
+
+@admin.route("/staff/<int:user_id>/reset-password", methods=["POST"])
+@requires("admin")
+def staff_reset_password(user_id: int):
+    """A new generated password, shown once on the page that answers this POST."""
+    user = staff_or_404(user_id)
+    try:
+        password = staff_admin.reset_password(user, me())
+    except staff_admin.SelfChangeRefused as problem:
+        db.session.rollback()
+        return _edit_page(user, refused=str(problem))
+    db.session.commit()
+    return render_template("admin/manage/staff_password.html", user=user, password=password, new=False)
+
+
+# Topics ---------------------------------------------------------------------------------------------------------
 
 
 @admin.route("/topics")
 @requires("admin")
 def topics():
-    return render_template("admin/placeholder.html")
+    return render_template("admin/manage/topics.html", topics=directory.all_topics())
+
+
+def _save_topic(form: TopicForm, topic: Topic | None):
+    try:
+        if topic is None:
+            topic = lcp_admin.create_topic(form.label.data, form.summary.data or "")
+        else:
+            lcp_admin.edit_topic(topic, form.label.data, form.summary.data or "")
+    except ValueError as problem:
+        db.session.rollback()
+        form.label.errors = [str(problem)]
+        return None
+    db.session.commit()
+    flash(_("The topic “%(label)s” has been saved.", label=topic.label))
+    return redirect(url_for("admin.topics"))
+
+
+@admin.route("/topics/new", methods=["GET", "POST"])
+@requires("admin")
+@keeps_input
+def topic_new():
+    form = TopicForm()
+    if valid_submission(form) and (done := _save_topic(form, None)):
+        return done
+    return render_template("admin/manage/topic_form.html", form=form, topic=None)
+
+
+@admin.route("/topics/<int:topic_id>", methods=["GET", "POST"])
+@requires("admin")
+@keeps_input
+def topic_edit(topic_id: int):
+    topic = db.session.get(Topic, topic_id) or abort(404)
+    form = TopicForm(obj=topic)
+    if valid_submission(form) and (done := _save_topic(form, topic)):
+        return done
+    return render_template("admin/manage/topic_form.html", form=form, topic=topic)
+
+
+# Partnerships ---------------------------------------------------------------------------------------------------
+
+
+@admin.route("/lcps/new", methods=["GET", "POST"])
+@requires("admin")
+@keeps_input
+def lcp_new():
+    form = LcpNewForm()
+    if valid_submission(form):
+        lcp = lcp_admin.create_lcp(form.name.data, form.short_name.data, form.summary.data or "")
+        db.session.commit()
+        flash(_("%(name)s has been added. Add its areas and GP practices next.", name=lcp.name))
+        return redirect(url_for("admin.lcp_overview", slug=lcp.slug))
+    return render_template("admin/manage/lcp_new.html", form=form)
+
+
+@admin.route("/lcps/<string:slug>/rename", methods=["GET", "POST"])
+@requires("admin")
+@keeps_input
+def lcp_rename(slug: str):
+    lcp = lcp_or_404(slug)
+    form = LcpRenameForm(obj=lcp)
+    if valid_submission(form):
+        try:
+            lcp_admin.rename_lcp(lcp, form.name.data, form.short_name.data, form.slug.data)
+        except ValueError as problem:
+            db.session.rollback()
+            form.slug.errors = [str(problem)]
+        else:
+            db.session.commit()
+            flash(_("%(name)s has been renamed. Its old address still leads to it.", name=lcp.name))
+            return redirect(url_for("admin.lcp_overview", slug=lcp.slug))
+    return render_template("admin/manage/lcp_rename.html", form=form, lcp=lcp)
+
+
+@admin.route("/lcps/<string:slug>/merge", methods=["GET", "POST"])
+@requires("admin")
+@keeps_input
+def lcp_merge(slug: str):
+    source = lcp_or_404(slug)
+    form = LcpMergeForm()
+    others = db.session.scalars(select(Lcp).where(Lcp.id != source.id).order_by(Lcp.name))
+    form.target.choices = options([("", _("Choose a partnership")), *((lcp.slug, lcp.name) for lcp in others)])
+    if valid_submission(form):
+        target = lcp_or_404(form.target.data)
+        name = source.name
+        summary = lcp_admin.merge_lcps(source, target)
+        db.session.commit()
+        flash(_("%(source)s has been merged into %(target)s.", source=name, target=target.name))
+        return render_template("admin/manage/lcp_merged.html", source_name=name, target=target, summary=summary)
+    return render_template("admin/manage/lcp_merge.html", form=form, lcp=source)
+
+
+# The audit log --------------------------------------------------------------------------------------------------
 
 
 @admin.route("/audit")
 @requires("admin")
 def audit():
-    return render_template("admin/placeholder.html")
+    form = AuditSearchForm(request.args)
+    prefixes = staff_admin.action_prefixes()
+    form.action.choices = options([("", _("All kinds")), *((prefix, prefix) for prefix in prefixes)])
+    action = form.action.data if form.action.data in prefixes else ""
+    text = (form.q.data or "").strip()[:200]
+    events = audit_log.search(text, action, request.args.get("before", type=int), limit=AUDIT_PAGE + 1)
+    older = events[AUDIT_PAGE - 1].id if len(events) > AUDIT_PAGE else None
+    staff_admin.load_lcps_of(events)
+    return render_template(
+        "admin/manage/audit.html",
+        form=form,
+        events=events[:AUDIT_PAGE],
+        changes=staff_admin.changes,
+        older_url=url_for("admin.audit", q=text or None, action=action or None, before=older) if older else None,
+    )

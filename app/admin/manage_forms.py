@@ -1,0 +1,112 @@
+"""Forms of the pages only citywide admins use: staff accounts, topics, partnerships and the audit log search."""
+
+from __future__ import annotations
+
+from flask_babel import lazy_gettext as _l
+from flask_wtf import FlaskForm
+from wtforms import BooleanField, EmailField, RadioField, SearchField, SelectField, StringField, TextAreaField
+from wtforms.validators import DataRequired, InputRequired, Length, Optional, ValidationError
+
+from app.engage.forms import CheckboxesField, options
+from app.services import directory
+
+ROLE_CHOICES = options(
+    [
+        ("staff", _l("LCP staff: edits and triages their partnerships")),
+        ("viewer", _l("Viewer: reads their partnerships, changes nothing")),
+        ("admin", _l("Citywide admin: everything, including staff accounts")),
+    ]
+)
+
+
+class AccessForm(FlaskForm):
+    """A role and, except for admins, at least one partnership."""
+
+    field_order = ("role", "lcps")
+
+    role = RadioField(_l("Role"), choices=ROLE_CHOICES, validators=[InputRequired(_l("Choose a role"))])
+    lcps = CheckboxesField(
+        _l("Partnerships"), unknown_message=_l("We do not know a partnership called “{values}”. Choose from the list.")
+    )
+
+    def fill_choices(self) -> AccessForm:
+        self.lcps.choices = options((lcp.slug, lcp.name) for lcp in directory.all_lcps())
+        return self
+
+    def validate_lcps(self, field) -> None:
+        if self.role.data in ("staff", "viewer") and not field.data and not field.errors:
+            raise ValidationError(_l("Choose at least one partnership for LCP staff and viewers"))
+
+
+class StaffNewForm(AccessForm):
+    field_order = ("name", "email", "role", "lcps")
+
+    name = StringField(_l("Full name"), validators=[InputRequired(_l("Enter the person’s name")), Length(max=200)])
+    email = EmailField(
+        _l("Work email address"),
+        validators=[InputRequired(_l("Enter the person’s work email address")), Length(max=254)],
+    )
+
+
+class TopicForm(FlaskForm):
+    field_order = ("label", "summary")
+
+    label = StringField(
+        _l("Name of the topic"),
+        validators=[
+            InputRequired(_l("Enter the name of the topic")),
+            Length(max=120, message=_l("Enter a name of 120 characters or fewer")),
+        ],
+    )
+    summary = TextAreaField(_l("Summary (optional)"), validators=[Optional(), Length(max=2000)])
+
+
+class LcpNewForm(FlaskForm):
+    field_order = ("name", "short_name", "summary")
+
+    name = StringField(
+        _l("Full name of the partnership"),
+        validators=[InputRequired(_l("Enter the partnership’s full name")), Length(max=200)],
+    )
+    short_name = StringField(
+        _l("Short name"),
+        validators=[InputRequired(_l("Enter the short name used inside a sentence")), Length(max=120)],
+    )
+    summary = TextAreaField(_l("Summary (optional)"), validators=[Optional(), Length(max=5000)])
+
+
+class LcpRenameForm(FlaskForm):
+    field_order = ("name", "short_name", "slug")
+
+    name = LcpNewForm.name
+    short_name = LcpNewForm.short_name
+    slug = StringField(
+        _l("Web address name"),
+        validators=[InputRequired(_l("Enter the web address name")), Length(max=80)],
+    )
+
+
+class LcpMergeForm(FlaskForm):
+    field_order = ("target", "confirm")
+
+    target = SelectField(
+        _l("Merge into"),
+        validators=[InputRequired(_l("Choose the partnership to merge into"))],
+        validate_choice=False,
+    )
+    confirm = BooleanField(
+        _l("I understand that this partnership will be removed and everything it holds moved. It cannot be undone."),
+        validators=[DataRequired(_l("Tick the box to confirm the merge"))],
+    )
+
+    def validate_target(self, field) -> None:
+        if field.data not in {choice.value for choice in field.choices}:
+            raise ValidationError(_l("Choose the partnership to merge into"))
+
+
+class AuditSearchForm(FlaskForm):
+    class Meta:
+        csrf = False
+
+    q = SearchField(_l("Search"), validators=[Optional(), Length(max=200)])
+    action = SelectField(_l("Kind of action"), choices=[], validate_choice=False)

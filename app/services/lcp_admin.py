@@ -1,0 +1,333 @@
+"""What citywide admins change about partnerships and topics themselves: add, rename, merge, and old addresses.
+
+A partnership's slug is its address on the site and in every feed people subscribed to, so a former
+slug is kept as an `LcpRedirect` when a partnership is renamed or merged into another, and
+`redirect_old_lcp_slug` (run before every request) sends the old address on with a 301. A merge moves
+everything that belongs to one partnership to another in one transaction, skipping what the target
+already has, and says what it skipped. Every change is audited; the caller commits.
+"""
+
+from __future__ import annotations
+
+import re
+import unicodedata
+from dataclasses import dataclass, field
+from typing import Any
+
+from flask import redirect, request, url_for
+from flask_babel import gettext as _
+from sqlalchemy import Table, delete, func, insert, select, update
+
+from app.extensions import db
+from app.formatting import utcnow
+from app.models import (
+    Area,
+    AuditEvent,
+    FollowerLcp,
+    GpPractice,
+    Lcp,
+    LcpPostcodeDistrict,
+    LcpRedirect,
+    MaturityAssessment,
+    Meeting,
+    Partner,
+    Priority,
+    PublishedResponse,
+    Routing,
+    SubmissionEvent,
+    Topic,
+    Update,
+)
+from app.models.lcps import lcp_resident_topic
+from app.models.staff import staff_lcp
+from app.services import audit
+
+SLUG_PATTERN = re.compile(r"^[a-z0-9]+(?:-[a-z0-9]+)*$")
+SLUG_MAX = 80
+# Words the staff area's own addresses use after /admin/lcps/ and /admin/topics/.
+RESERVED_SLUGS = {"new"}
+LCP_FIELDS = ("slug", "name", "short_name", "summary", "confidence")
+TOPIC_FIELDS = ("slug", "label", "summary")
+
+
+def kebab(text: str) -> str:
+    """Lower-case ASCII words joined by hyphens: "Chapeltown & Harehills" becomes "chapeltown-and-harehills"."""
+    text = unicodedata.normalize("NFKD", text.replace("&", " and ")).encode("ascii", "ignore").decode()
+    return re.sub(r"[^a-z0-9]+", "-", text.lower()).strip("-")[:SLUG_MAX].strip("-")
+
+
+def lcp_slug_taken(slug: str, lcp: Lcp | None = None) -> bool:
+    """Whether another partnership uses this slug now or used it before (its old links still point there)."""
+    if slug in RESERVED_SLUGS:
+        return True
+    other = db.session.scalar(select(Lcp.id).where(Lcp.slug == slug))
+    former = db.session.scalar(select(LcpRedirect.lcp_id).where(LcpRedirect.old_slug == slug))
+    mine = lcp.id if lcp is not None else None
+    return (other is not None and other != mine) or (former is not None and former != mine)
+
+
+def unique_slug(text: str, taken) -> str:
+    base = kebab(text) or "item"
+    slug, number = base, 2
+    while taken(slug):
+        suffix = f"-{number}"
+        slug, number = base[: SLUG_MAX - len(suffix)] + suffix, number + 1
+    return slug
+
+
+def slug_for(name: str) -> str:
+    """A free slug for a new partnership, made from its name."""
+    return unique_slug(name, lcp_slug_taken)
+
+
+def slug_problem(slug: str, lcp: Lcp) -> str | None:
+    if not SLUG_PATTERN.match(slug) or len(slug) > SLUG_MAX:
+        return _(
+            "Enter a web address name of lower-case letters and numbers joined by hyphens, such as %(example)s",
+            example="leeds-west",
+        )
+    if lcp_slug_taken(slug, lcp):
+        return _("Another partnership uses or used this web address name: choose another")
+    return None
+
+
+# Partnerships ---------------------------------------------------------------------------------------------------
+
+
+def create_lcp(name: str, short_name: str, summary: str = "") -> Lcp:
+    """A new partnership with medium confidence in its sources, marked as edited so `flask seed` leaves it alone."""
+    lcp = Lcp(
+        slug=slug_for(name),
+        name=name.strip(),
+        short_name=short_name.strip(),
+        summary=summary.strip(),
+        confidence="medium",
+        edited_at=utcnow(),
+    )
+    db.session.add(lcp)
+    db.session.flush()
+    audit.record(
+        "lcp.create", obj=lcp, lcp_id=lcp.id, summary=f"{lcp.name} added", after=audit.snapshot(lcp, LCP_FIELDS)
+    )
+    return lcp
+
+
+def rename_lcp(lcp: Lcp, name: str, short_name: str, slug: str) -> bool:
+    """New names and perhaps a new slug; the old slug becomes a redirect. Raises ValueError for a bad slug."""
+    slug = slug.strip()
+    if slug != lcp.slug:
+        problem = slug_problem(slug, lcp)
+        if problem:
+            raise ValueError(problem)
+        db.session.execute(delete(LcpRedirect).where(LcpRedirect.old_slug == slug))
+        db.session.add(LcpRedirect(old_slug=lcp.slug, lcp_id=lcp.id))
+    before = audit.snapshot(lcp, LCP_FIELDS)
+    lcp.name, lcp.short_name, lcp.slug = name.strip(), short_name.strip(), slug
+    changed = audit.record_change("lcp.rename", lcp, before, LCP_FIELDS, lcp_id=lcp.id, summary=f"renamed {lcp.name}")
+    if changed:
+        lcp.edited_at = utcnow()
+    return changed
+
+
+@dataclass
+class MergeSummary:
+    moved: dict[str, int] = field(default_factory=dict)
+    skipped: dict[str, list[str]] = field(default_factory=dict)
+
+    def text(self) -> str:
+        parts = [f"{what}: {count}" for what, count in self.moved.items() if count]
+        parts += [f"skipped {what} the target already had: {', '.join(items)}" for what, items in self.skipped.items()]
+        return "; ".join(parts) or "nothing to move"
+
+
+def _move(model: Any, source: Lcp, target: Lcp, **values: Any) -> int:
+    result = db.session.execute(
+        update(model).where(model.lcp_id == source.id).values(lcp_id=target.id, **values),
+        execution_options={"synchronize_session": False},
+    )
+    return result.rowcount or 0
+
+
+def _move_unless(model: Any, key: Any, source: Lcp, target: Lcp, **values: Any) -> tuple[int, list[str]]:
+    """Moves rows whose `key` the target does not have yet; the others stay to be deleted with the source."""
+    held = select(key).where(model.lcp_id == target.id)
+    skipped = [str(value) for value in db.session.scalars(select(key).where(model.lcp_id == source.id, key.in_(held)))]
+    result = db.session.execute(
+        update(model).where(model.lcp_id == source.id, key.not_in(held)).values(lcp_id=target.id, **values),
+        execution_options={"synchronize_session": False},
+    )
+    return result.rowcount or 0, skipped
+
+
+def _move_links(table: Table, other: str, source: Lcp, target: Lcp) -> int:
+    """Moves rows of a link table (one per LCP and something else); where both are linked, one row stays."""
+    other_column, lcp_column = table.c[other], table.c["lcp_id"]
+    held = select(other_column).where(lcp_column == target.id)
+    rows = db.session.execute(select(table).where(lcp_column == source.id, other_column.not_in(held))).mappings()
+    moving = [{**row, "lcp_id": target.id} for row in rows]
+    if moving:
+        db.session.execute(insert(table), moving)
+    db.session.execute(delete(table).where(lcp_column == source.id))
+    return len(moving)
+
+
+def _next_position(model: Any, target: Lcp) -> int:
+    return (db.session.scalar(select(func.max(model.position)).where(model.lcp_id == target.id)) or 0) + 1
+
+
+def _move_routings(source: Lcp, target: Lcp) -> int:
+    """A submission sent to both keeps the target's routing, which takes over the source's history."""
+    for source_routing in db.session.scalars(
+        select(Routing).where(
+            Routing.lcp_id == source.id,
+            Routing.submission_id.in_(select(Routing.submission_id).where(Routing.lcp_id == target.id)),
+        )
+    ):
+        kept = db.session.scalar(
+            select(Routing.id).where(Routing.lcp_id == target.id, Routing.submission_id == source_routing.submission_id)
+        )
+        db.session.execute(
+            update(SubmissionEvent).where(SubmissionEvent.routing_id == source_routing.id).values(routing_id=kept)
+        )
+        db.session.delete(source_routing)
+    db.session.flush()
+    return _move(Routing, source, target)
+
+
+def _move_everything(source: Lcp, target: Lcp) -> MergeSummary:
+    summary = MergeSummary()
+    moved, skipped = summary.moved, summary.skipped
+    moved["areas"], skipped_areas = _move_unless(
+        Area, Area.name, source, target, position=Area.position + _next_position(Area, target)
+    )
+    moved["GP practices"] = _move(GpPractice, source, target)
+    moved["postcode districts"] = _move_links(LcpPostcodeDistrict.__table__, "district_id", source, target)
+    moved["partners"] = _move(Partner, source, target, position=Partner.position + _next_position(Partner, target))
+    moved["priorities"], skipped_priorities = _move_unless(
+        Priority, Priority.title, source, target, position=Priority.position + _next_position(Priority, target)
+    )
+    moved["resident topics"] = _move_links(lcp_resident_topic, "topic_id", source, target)
+    moved["meetings"] = _move(Meeting, source, target)
+    moved["updates"] = _move(Update, source, target)
+    moved["maturity assessments"], skipped_dates = _move_unless(
+        MaturityAssessment, MaturityAssessment.assessed_on, source, target
+    )
+    moved["followers"] = _move_links(FollowerLcp.__table__, "follower_id", source, target)
+    moved["routings"] = _move_routings(source, target)
+    moved["published responses"] = _move(PublishedResponse, source, target)
+    moved["staff scopes"] = _move_links(staff_lcp, "staff_user_id", source, target)
+    moved["audit events"] = _move(AuditEvent, source, target)
+    for what, items in (("areas", skipped_areas), ("priorities", skipped_priorities), ("assessments", skipped_dates)):
+        if items:
+            skipped[what] = items
+    return summary
+
+
+def merge_lcps(source: Lcp, target: Lcp) -> MergeSummary:
+    """Moves everything of `source` into `target`, deletes `source` and sends its addresses to `target`."""
+    if source.id == target.id:
+        raise ValueError(_("Choose a different partnership to merge into"))
+    db.session.flush()
+    before = {"source": audit.snapshot(source, LCP_FIELDS), "target": target.slug}
+    summary = _move_everything(source, target)
+    old_slug, source_id = source.slug, source.id
+    db.session.execute(update(LcpRedirect).where(LcpRedirect.lcp_id == source_id).values(lcp_id=target.id))
+    db.session.expunge(source)
+    db.session.execute(delete(Lcp).where(Lcp.id == source_id))
+    db.session.add(LcpRedirect(old_slug=old_slug, lcp_id=target.id))
+    target.edited_at = utcnow()
+    db.session.flush()
+    db.session.expire_all()
+    audit.record(
+        "lcp.merge",
+        obj=target,
+        lcp_id=target.id,
+        summary=f"{old_slug} merged into {target.slug}: {summary.text()}",
+        before=before,
+        after={"target": target.slug, "moved": summary.moved, "skipped": summary.skipped},
+    )
+    return summary
+
+
+# Old addresses --------------------------------------------------------------------------------------------------
+
+
+def _lcp_slug_in_path() -> str | None:
+    """The partnership slug in this request's address, if its route has one."""
+    args = request.view_args or {}
+    rule = request.url_rule.rule if request.url_rule else ""
+    if "slug" in args and "/lcps/<" in rule:
+        return args["slug"]
+    if request.endpoint in ("engage.follow_button", "engage.follow") and args.get("kind") == "lcp":
+        return args.get("slug")
+    return None
+
+
+def _new_slugs(old: list[str]) -> dict[str, str]:
+    rows = db.session.execute(
+        select(LcpRedirect.old_slug, Lcp.slug)
+        .join(Lcp, LcpRedirect.lcp_id == Lcp.id)
+        .where(LcpRedirect.old_slug.in_(old))
+    )
+    return dict(rows.all())
+
+
+def redirect_old_lcp_slug():
+    """Sends a request for a former partnership slug, in the path or in `?lcp=`, to the same page with the new one."""
+    if request.method not in ("GET", "HEAD") or request.blueprint not in ("public", "engage", "admin"):
+        return None
+    path_slug = _lcp_slug_in_path()
+    query_slugs = request.args.getlist("lcp")
+    wanted = [slug for slug in [path_slug, *query_slugs] if slug]
+    if not wanted:
+        return None
+    new = _new_slugs(wanted)
+    if not new:
+        return None
+    view_args = dict(request.view_args or {})
+    if path_slug in new:
+        view_args["slug"] = new[path_slug]
+    query = request.args.to_dict(flat=False)
+    if query_slugs:
+        query["lcp"] = list(dict.fromkeys(new.get(slug, slug) for slug in query_slugs))
+    values = {key: value for key, value in query.items() if not key.startswith("_")}
+    return redirect(url_for(request.endpoint, **{**values, **view_args}), 301)
+
+
+# Topics ---------------------------------------------------------------------------------------------------------
+
+
+def topic_label_taken(label: str, topic: Topic | None = None) -> bool:
+    query = select(Topic.id).where(func.lower(Topic.label) == label.strip().lower())
+    if topic is not None:
+        query = query.where(Topic.id != topic.id)
+    return db.session.scalar(query) is not None
+
+
+def topic_slug_taken(slug: str) -> bool:
+    return slug in RESERVED_SLUGS or db.session.scalar(select(Topic.id).where(Topic.slug == slug)) is not None
+
+
+def create_topic(label: str, summary: str = "") -> Topic:
+    """A new topic at the end of the list; its slug, made from the label now, never changes. Raises ValueError."""
+    if topic_label_taken(label):
+        raise ValueError(_("There is already a topic called “%(label)s”", label=label.strip()))
+    position = (db.session.scalar(select(func.max(Topic.position))) or 0) + 1
+    topic = Topic(
+        slug=unique_slug(label, topic_slug_taken), label=label.strip(), summary=summary.strip(), position=position
+    )
+    db.session.add(topic)
+    db.session.flush()
+    audit.record(
+        "topic.create", obj=topic, summary=f"topic {topic.label} added", after=audit.snapshot(topic, TOPIC_FIELDS)
+    )
+    return topic
+
+
+def edit_topic(topic: Topic, label: str, summary: str) -> bool:
+    """New wording for a topic; its slug stays, because addresses use it. Raises ValueError for a label in use."""
+    if topic_label_taken(label, topic):
+        raise ValueError(_("There is already a topic called “%(label)s”", label=label.strip()))
+    before = audit.snapshot(topic, TOPIC_FIELDS)
+    topic.label, topic.summary = label.strip(), summary.strip()
+    return audit.record_change("topic.edit", topic, before, TOPIC_FIELDS, summary=f"topic {topic.label} changed")

@@ -18,10 +18,29 @@ def test_seed_command_is_idempotent(app: Flask) -> None:
     assert result.output.strip() == "0 reference rows added"
 
 
-def test_demo_command_reports_what_it_made(app: Flask) -> None:
+def test_demo_command_reports_what_it_made_and_how_to_sign_in(app: Flask) -> None:
     result = app.test_cli_runner().invoke(args=["demo"])
     assert result.exit_code == 0
-    assert result.output.strip().endswith("demo rows made")
+    lines = result.output.strip().splitlines()
+    assert lines[0].endswith("demo rows made")
+    assert "Staff area (development only): http://127.0.0.1:5000/admin/login" in lines
+    keys = [line.split(": ")[1] for line in lines if "TOTP key" in line]
+    assert len(keys) == 2
+    # The accounts and their keys survive another run, so an authenticator set up once keeps working.
+    again = app.test_cli_runner().invoke(args=["demo"]).output
+    assert all(key in again for key in keys)
+    with app.app_context():
+        from app.services.auth import find_staff
+
+        worker = find_staff("demo-worker@example.org")
+        assert worker.role == "staff" and [lcp.slug for lcp in worker.lcps] == ["armley"]
+        assert find_staff("demo-admin@example.org").role == "admin"
+
+
+def test_production_never_has_demo_staff() -> None:
+    from app.config import ProductionConfig
+
+    assert ProductionConfig.DEMO_STAFF is False
 
 
 def test_demo_command_refuses_production(app: Flask) -> None:

@@ -18,6 +18,7 @@ from app.extensions import db
 from app.formatting import render_markdown
 from app.models import GpPractice, Lcp, Priority
 from app.services import lcp_content
+from app.services.coverage import coverage
 from app.services.lcp_content import ContentProblem, MoveRefused
 
 # The partnerships and one partnership ---------------------------------------------------------------------------
@@ -32,7 +33,7 @@ def lcps():
             select(GpPractice.lcp_id, func.count()).where(GpPractice.lcp_id.is_not(None)).group_by(GpPractice.lcp_id)
         ).all()
     )
-    return render_template("admin/lcp/list.html", lcps=visible_lcps(), counts=counts)
+    return render_template("admin/lcp/list.html", lcps=visible_lcps(), counts=counts, coverage=coverage())
 
 
 @admin.route("/lcps/<string:slug>")

@@ -7,6 +7,7 @@ computes them. Each code is accepted once, so a journey that signs in twice wait
 
 from __future__ import annotations
 
+import re
 import time
 from collections.abc import Iterator
 
@@ -171,3 +172,67 @@ def test_the_sign_in_pages_pass_axe_with_errors_shown(page: Page, make_staff) ->
     page.get_by_role("link", name="I cannot use my authenticator app: use a recovery code").click()
     expect(login.heading).to_have_text("Use a recovery code")
     assert_accessible(page)
+
+
+PUDSEY_PRACTICES = {
+    "B86011": "Hillfoot Surgery",
+    "B86014": "Robin Lane Health and Wellbeing Centre",
+    "B86094": "The Gables Surgery",
+}
+
+
+@pytest.fixture
+def restore_pudsey(app: Flask) -> Iterator[None]:
+    """Puts the three practices back as the seed left them and removes the partnership the journey adds."""
+    from sqlalchemy import delete, select
+
+    from app.models import AuditEvent, GpPractice, Lcp, LcpRedirect
+
+    fields = ("lcp_id", "lcp_source", "lcp_note", "lcp_linked_at", "lcp_linked_by_id")
+    with app.app_context():
+        rows = db.session.scalars(select(GpPractice).where(GpPractice.ods_code.in_(PUDSEY_PRACTICES)))
+        saved = {row.ods_code: {name: getattr(row, name) for name in fields} for row in rows}
+    assert len(saved) == 3 and all(values["lcp_id"] is None for values in saved.values())
+    yield
+    with app.app_context():
+        for row in db.session.scalars(select(GpPractice).where(GpPractice.ods_code.in_(PUDSEY_PRACTICES))):
+            for name, value in saved[row.ods_code].items():
+                setattr(row, name, value)
+        lcp = db.session.scalar(select(Lcp).where(Lcp.slug == "pudsey"))
+        if lcp is not None:
+            db.session.execute(delete(LcpRedirect).where(LcpRedirect.lcp_id == lcp.id))
+            db.session.execute(delete(AuditEvent).where(AuditEvent.lcp_id == lcp.id))
+            db.session.delete(lcp)
+        db.session.commit()
+
+
+def test_an_admin_adds_a_missing_partnership_links_three_practices_and_the_finder_answers(
+    page: Page, app: Flask, make_staff, restore_pudsey
+) -> None:
+    from tests.browser.pages import FindPage
+
+    user = make_staff("admin", name="City Lead")
+    staff = sign_in(page, user.email, secret_of(app, user), set())
+    staff.menu_link("Partnerships").click()
+    page.get_by_role("link", name="Add a partnership").click()
+    page.get_by_label("Full name of the partnership").fill("Pudsey Local Care Partnership")
+    page.get_by_label("Short name").fill("Pudsey")
+    page.get_by_role("button", name="Add partnership").click()
+    expect(staff.heading).to_contain_text("Pudsey Local Care Partnership")
+    assert_accessible(page)
+
+    page.get_by_role("link", name=re.compile("GP practices")).first.click()
+    for ods, name in PUDSEY_PRACTICES.items():
+        page.get_by_label("ODS code of the practice").fill(ods.lower())
+        page.get_by_label("Where the link comes from").fill("Confirmed by the partnership, November 2026")
+        page.get_by_role("button", name="Link the practice").click()
+        expect(page.get_by_role("table").first).to_contain_text(name)
+    assert_accessible(page)
+
+    # A resident searching for any of the three practices is now told its partnership.
+    find = FindPage(page)
+    for name in PUDSEY_PRACTICES.values():
+        find.open()
+        find.search_box.fill(name)
+        find.find_button.click()
+        expect(find.main).to_contain_text(f"Your GP practice, {name}, is in Pudsey Local Care Partnership")

@@ -93,11 +93,11 @@ def find_lcp(form: ShareForm) -> LcpHint:
 
 
 def _item_from(value: str | None) -> AgendaItem | None:
-    """The agenda item being commented on: only an item of a meeting that has not finished yet."""
+    """The agenda item being commented on: only an item of a published meeting that has not finished yet."""
     if not value or not value.isdigit():
         return None
     item = db.session.get(AgendaItem, int(value))
-    if item is None or item.meeting.ends_at < utcnow():
+    if item is None or not item.meeting.published or item.meeting.ends_at < utcnow():
         return None
     return item
 

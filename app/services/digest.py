@@ -191,7 +191,7 @@ def _followed_meetings(lcp_ids: list[int], topic_ids: list[int]):
         wanted.append(Meeting.agenda_items.any(AgendaItem.topics.any(Topic.id.in_(topic_ids))))
     return (
         select(Meeting)
-        .where(or_(*wanted))
+        .where(Meeting.published.is_(True), or_(*wanted))
         .options(selectinload(Meeting.lcp), selectinload(Meeting.agenda_items).selectinload(AgendaItem.topics))
     )
 
@@ -227,6 +227,7 @@ def updates_published(
         select(Update)
         .where(
             or_(*wanted),
+            Update.published.is_(True),
             Update.published_at > since,
             Update.published_at <= now,
             _not_sent(follower, "update", Update.id),

@@ -42,10 +42,10 @@ def get_lcp_for_page_or_404(slug: str) -> Lcp:
 
 
 def get_meeting_or_404(lcp: Lcp, meeting_id: int) -> Meeting:
-    """A meeting of this LCP; another LCP's meeting id is a 404 here, as an unknown one is."""
+    """A published meeting of this LCP; another LCP's meeting id, or a draft, is a 404 here, as an unknown one is."""
     meeting = db.session.scalar(
         select(Meeting)
-        .where(Meeting.id == meeting_id, Meeting.lcp_id == lcp.id)
+        .where(Meeting.id == meeting_id, Meeting.lcp_id == lcp.id, Meeting.published.is_(True))
         .options(selectinload(Meeting.agenda_items).selectinload(AgendaItem.topics))
     )
     if meeting is None:
@@ -129,7 +129,7 @@ def activity(lcp: Lcp, now: datetime | None = None, past_limit: int = 5, update_
     now = now or utcnow()
     meetings = (
         select(Meeting)
-        .where(Meeting.lcp_id == lcp.id)
+        .where(Meeting.lcp_id == lcp.id, Meeting.published.is_(True))
         .options(selectinload(Meeting.agenda_items).selectinload(AgendaItem.topics))
     )
     upcoming = db.session.scalars(meetings.where(Meeting.ends_at >= now).order_by(Meeting.starts_at)).all()
@@ -138,7 +138,7 @@ def activity(lcp: Lcp, now: datetime | None = None, past_limit: int = 5, update_
     ).all()
     updates = db.session.scalars(
         select(Update)
-        .where(Update.lcp_id == lcp.id, Update.published_at <= now)
+        .where(Update.lcp_id == lcp.id, Update.published.is_(True), Update.published_at <= now)
         .options(selectinload(Update.topics))
         .order_by(Update.published_at.desc())
         .limit(update_limit)
@@ -151,7 +151,7 @@ def next_meetings(limit: int = 5, now: datetime | None = None) -> list[Meeting]:
     return list(
         db.session.scalars(
             select(Meeting)
-            .where(Meeting.ends_at >= (now or utcnow()))
+            .where(Meeting.ends_at >= (now or utcnow()), Meeting.published.is_(True))
             .options(selectinload(Meeting.lcp))
             .order_by(Meeting.starts_at)
             .limit(limit)

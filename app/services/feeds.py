@@ -89,7 +89,7 @@ def feed_updates(lcps: list[Lcp], topic: Topic | None) -> list[Update]:
     """The newest published updates, newest first; all LCPs when `lcps` is empty."""
     query = (
         select(Update)
-        .where(Update.published_at <= utcnow())
+        .where(Update.published.is_(True), Update.published_at <= utcnow())
         .options(selectinload(Update.lcp), selectinload(Update.topics))
         .order_by(Update.published_at.desc())
         .limit(FEED_LIMIT)
@@ -105,7 +105,7 @@ def calendar_meetings(lcps: list[Lcp], topic: Topic | None) -> list[Meeting]:
     """Meetings from a year ago on; with a topic, those with an agenda item on it."""
     query = (
         select(Meeting)
-        .where(Meeting.ends_at >= utcnow() - CALENDAR_HISTORY)
+        .where(Meeting.ends_at >= utcnow() - CALENDAR_HISTORY, Meeting.published.is_(True))
         .options(selectinload(Meeting.lcp), selectinload(Meeting.agenda_items).selectinload(AgendaItem.topics))
         .order_by(Meeting.starts_at)
     )
@@ -128,7 +128,7 @@ def calendar_meetings_followed(lcps: list[Lcp], topics: list[Topic]) -> list[Mee
         wanted.append(Meeting.agenda_items.any(AgendaItem.topics.any(Topic.id.in_(topic_ids))))
     query = (
         select(Meeting)
-        .where(Meeting.ends_at >= utcnow() - CALENDAR_HISTORY, or_(*wanted))
+        .where(Meeting.ends_at >= utcnow() - CALENDAR_HISTORY, Meeting.published.is_(True), or_(*wanted))
         .options(selectinload(Meeting.lcp), selectinload(Meeting.agenda_items).selectinload(AgendaItem.topics))
         .order_by(Meeting.starts_at)
     )

@@ -77,13 +77,13 @@ def topic_matches(topic: Topic, now: datetime | None = None) -> list[TopicMatch]
     items = db.session.scalars(
         select(AgendaItem)
         .join(AgendaItem.meeting)
-        .where(AgendaItem.topics.any(has_topic))
+        .where(AgendaItem.topics.any(has_topic), Meeting.published.is_(True))
         .options(selectinload(AgendaItem.meeting).selectinload(Meeting.lcp))
         .order_by(Meeting.starts_at.desc())
     ).all()
     updates = db.session.scalars(
         select(Update)
-        .where(Update.topics.any(has_topic), Update.published_at <= now)
+        .where(Update.topics.any(has_topic), Update.published.is_(True), Update.published_at <= now)
         .options(selectinload(Update.lcp))
         .order_by(Update.published_at.desc())
     ).all()

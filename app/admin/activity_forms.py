@@ -1,0 +1,305 @@
+"""Forms of the staff pages for meetings, agenda items, updates and maturity self-assessments.
+
+Each form turns what was typed into the values its model takes (`values()`), and is filled from a row with
+`from_row()`, so views only pass rows and values between a form and `app.services.activity`.
+"""
+
+from __future__ import annotations
+
+import re
+from datetime import time
+from typing import Any
+
+from flask_babel import lazy_gettext as _l
+from flask_wtf import FlaskForm
+from wtforms import BooleanField, DateField, RadioField, SelectField, StringField, TextAreaField
+from wtforms.validators import InputRequired, Length, Optional, ValidationError
+
+from app.engage.forms import CheckboxesField, options
+from app.engage.share_forms import clean_text
+from app.models import AgendaItem, Lcp, MaturityElement, MaturityLevel, Meeting, Update
+from app.services import activity, directory
+from app.services.people import topics_by_slug
+
+CLOCK = re.compile(r"([01]?\d|2[0-3])[:.]([0-5]\d)$")
+ATTEND_CHOICES = options(
+    [
+        ("yes", _l("Yes, members of the public may come")),
+        ("no", _l("No, it is for partners only")),
+        ("unknown", _l("Not stated")),
+    ]
+)
+ATTEND_VALUES = {"yes": True, "no": False, "unknown": None}
+BODY_LIMIT = 10_000
+
+
+def read_clock(value: str | None) -> time | None:
+    """A time typed as 14:30 (or 14.30); None when it is not one."""
+    found = CLOCK.match((value or "").strip())
+    return time(int(found.group(1)), int(found.group(2))) if found else None
+
+
+class DayField(DateField):
+    """A date typed into a date input (2026-03-27), or as 27/03/2026 where the browser has no date picker."""
+
+    def __init__(self, label, invalid_message, **kwargs) -> None:
+        super().__init__(label, format=["%Y-%m-%d", "%d/%m/%Y"], **kwargs)
+        self.invalid_message = invalid_message
+
+    def process_formdata(self, valuelist) -> None:
+        try:
+            super().process_formdata(valuelist)
+        except ValueError as problem:
+            raise ValueError(str(self.invalid_message)) from problem
+
+
+def topic_field() -> CheckboxesField:
+    return CheckboxesField(
+        _l("Topics"), unknown_message=_l("We do not know a topic called “{values}”. Choose from the list.")
+    )
+
+
+class TextChecks:
+    """Refuses control characters and unreadable bytes in every free-text field, with the share form's messages."""
+
+    free_text: tuple[str, ...] = ()
+
+    def validate(self, extra_validators=None) -> bool:
+        valid = super().validate(extra_validators)  # type: ignore[misc]
+        for name in self.free_text:
+            field = self[name]  # type: ignore[index]
+            try:
+                clean_text(field)
+            except ValidationError as problem:
+                field.errors = [*field.errors, str(problem)]
+                valid = False
+        return valid
+
+
+class MeetingForm(TextChecks, FlaskForm):
+    field_order = (
+        "csrf_token",
+        "title",
+        "day",
+        "starts",
+        "ends",
+        "location",
+        "online",
+        "joining_details",
+        "public_may_attend",
+        "summary",
+        "outcome",
+    )
+    free_text = ("title", "location", "joining_details", "summary", "outcome")
+
+    title = StringField(
+        _l("Title"),
+        validators=[
+            InputRequired(_l("Enter the meeting’s title")),
+            Length(max=200, message=_l("Shorten the title to 200 characters or fewer")),
+        ],
+    )
+    day = DayField(
+        _l("Date"),
+        _l("Enter the date of the meeting as day, month and year, such as 27/03/2026"),
+        validators=[InputRequired(_l("Enter the date of the meeting"))],
+    )
+    starts = StringField(_l("Start time"), validators=[InputRequired(_l("Enter the start time, such as 14:00"))])
+    ends = StringField(_l("End time"), validators=[InputRequired(_l("Enter the end time, such as 16:00"))])
+    location = StringField(
+        _l("Where it is held"), validators=[Length(max=300, message=_l("Shorten the place to 300 characters or fewer"))]
+    )
+    online = BooleanField(_l("The meeting is online"))
+    joining_details = TextAreaField(_l("How to join"))
+    public_may_attend = RadioField(_l("May members of the public come?"), choices=ATTEND_CHOICES, default="unknown")
+    summary = TextAreaField(_l("Summary"))
+    outcome = TextAreaField(_l("What was decided at the meeting"))
+
+    def validate_starts(self, field) -> None:
+        if read_clock(field.data) is None:
+            raise ValidationError(_l("Enter the start time as hours and minutes, such as 14:00"))
+
+    def validate_ends(self, field) -> None:
+        ends, starts = read_clock(field.data), read_clock(self.starts.data)
+        if ends is None:
+            raise ValidationError(_l("Enter the end time as hours and minutes, such as 16:00"))
+        if starts is not None and ends <= starts:
+            raise ValidationError(_l("The end time must be after the start time"))
+
+    def validate_public_may_attend(self, field) -> None:
+        if field.data not in ATTEND_VALUES:
+            raise ValidationError(_l("Choose whether members of the public may come"))
+
+    @classmethod
+    def from_row(cls, meeting: Meeting | None = None) -> MeetingForm:
+        if meeting is None:
+            return cls()
+        starts, ends = activity.in_london(meeting.starts_at), activity.in_london(meeting.ends_at)
+        attend = {True: "yes", False: "no"}.get(meeting.public_may_attend, "unknown")  # type: ignore[arg-type]
+        return cls(
+            **{name: getattr(meeting, name) for name in ("title", "location", "online", "joining_details")},
+            summary=meeting.summary,
+            outcome=meeting.outcome,
+            day=starts.date(),
+            starts=starts.strftime("%H:%M"),
+            ends=ends.strftime("%H:%M"),
+            public_may_attend=attend,
+        )
+
+    def values(self) -> dict[str, Any]:
+        starts, ends = read_clock(self.starts.data), read_clock(self.ends.data)
+        assert starts is not None and ends is not None
+        return {
+            "title": self.title.data.strip(),
+            "starts_at": activity.london_to_utc(self.day.data, starts),
+            "ends_at": activity.london_to_utc(self.day.data, ends),
+            "location": (self.location.data or "").strip(),
+            "online": bool(self.online.data),
+            "joining_details": (self.joining_details.data or "").strip(),
+            "public_may_attend": ATTEND_VALUES[self.public_may_attend.data],
+            "summary": (self.summary.data or "").strip(),
+            "outcome": (self.outcome.data or "").strip(),
+        }
+
+
+class AgendaItemForm(TextChecks, FlaskForm):
+    field_order = ("csrf_token", "title", "description", "topics", "papers")
+    free_text = ("title", "description", "papers")
+
+    title = StringField(
+        _l("Title"),
+        validators=[
+            InputRequired(_l("Enter the item’s title")),
+            Length(max=200, message=_l("Shorten the title to 200 characters or fewer")),
+        ],
+    )
+    description = TextAreaField(_l("Description"))
+    topics = topic_field()
+    papers = TextAreaField(_l("Papers"))
+
+    def fill_choices(self) -> AgendaItemForm:
+        self.topics.choices = options((topic.slug, topic.label) for topic in directory.all_topics())
+        return self
+
+    def validate_papers(self, field) -> None:
+        problem = activity.paper_problem(field.data or "")
+        if problem:
+            raise ValidationError(problem)
+
+    @classmethod
+    def from_row(cls, item: AgendaItem | None = None) -> AgendaItemForm:
+        if item is None:
+            return cls().fill_choices()
+        return cls(
+            title=item.title,
+            description=item.description,
+            papers=item.papers,
+            topics=[topic.slug for topic in item.topics],
+        ).fill_choices()
+
+    def values(self) -> dict[str, Any]:
+        papers = "\n".join(line.strip() for line in (self.papers.data or "").splitlines() if line.strip())
+        return {
+            "title": self.title.data.strip(),
+            "description": (self.description.data or "").strip(),
+            "topics": topics_by_slug(self.topics.data or []),
+            "papers": papers,
+        }
+
+
+class DecisionForm(TextChecks, FlaskForm):
+    free_text = ("decision",)
+
+    decision = TextAreaField(_l("What was decided"), validators=[InputRequired(_l("Enter what was decided"))])
+
+
+class UpdateForm(TextChecks, FlaskForm):
+    body_limit = BODY_LIMIT
+    field_order = ("csrf_token", "title", "body", "topics")
+    free_text = ("title", "body")
+
+    title = StringField(
+        _l("Title"),
+        validators=[
+            InputRequired(_l("Enter the update’s title")),
+            Length(max=200, message=_l("Shorten the title to 200 characters or fewer")),
+        ],
+    )
+    body = TextAreaField(
+        _l("The update"),
+        validators=[
+            InputRequired(_l("Enter the text of the update")),
+            Length(max=BODY_LIMIT, message=_l("Shorten the update to 10,000 characters or fewer")),
+        ],
+    )
+    topics = topic_field()
+
+    def fill_choices(self) -> UpdateForm:
+        self.topics.choices = options((topic.slug, topic.label) for topic in directory.all_topics())
+        return self
+
+    @classmethod
+    def from_row(cls, update: Update | None = None) -> UpdateForm:
+        if update is None:
+            return cls().fill_choices()
+        return cls(title=update.title, body=update.body, topics=[topic.slug for topic in update.topics]).fill_choices()
+
+    def values(self) -> dict[str, Any]:
+        return {
+            "title": self.title.data.strip(),
+            "body": self.body.data.strip(),
+            "topics": topics_by_slug(self.topics.data or []),
+        }
+
+
+class MaturityForm(TextChecks, FlaskForm):
+    """The date and note; `build` adds one select for each element of the framework."""
+
+    free_text = ("note",)
+
+    assessed_on = DayField(
+        _l("Date of the self-assessment"),
+        _l("Enter the date of the self-assessment as day, month and year, such as 27/03/2026"),
+        validators=[InputRequired(_l("Enter the date of the self-assessment"))],
+    )
+    note = TextAreaField(_l("Note"), validators=[Optional()])
+
+    element_fields: tuple[str, ...] = ()
+
+    lcp: Lcp | None = None
+
+    @classmethod
+    def build(cls, lcp: Lcp, elements: list[MaturityElement], levels: list[MaturityLevel]) -> MaturityForm:
+        choices = [("", _l("Not assessed"))] + [(str(level.id), level.label) for level in levels]
+        fields = {
+            f"element_{element.id}": SelectField(element.display_label, choices=options(choices), default="")
+            for element in elements
+        }
+        form_class = type("MaturityAssessmentForm", (cls,), fields)
+        form_class.element_fields = tuple(fields)
+        form_class.field_order = ("csrf_token", "assessed_on", *fields, "note")
+        form = form_class()
+        form.lcp = lcp
+        return form
+
+    def validate_assessed_on(self, field) -> None:
+        if field.data and field.data > activity.london_today():
+            raise ValidationError(_l("The date of the self-assessment must be today or in the past"))
+        if field.data and self.lcp and activity.assessment_on(self.lcp, field.data):
+            raise ValidationError(
+                _l("This partnership already has a self-assessment on that date. Choose another date")
+            )
+
+    def validate(self, extra_validators=None) -> bool:
+        valid = super().validate(extra_validators)
+        if self.element_fields and not self.ratings():
+            first = self[self.element_fields[0]]
+            first.errors = [*first.errors, _l("Choose a level for at least one part of the framework")]
+            valid = False
+        return valid
+
+    def ratings(self) -> dict[int, int]:
+        """Element id to level id, for the elements given a level."""
+        return {
+            int(name.removeprefix("element_")): int(self[name].data) for name in self.element_fields if self[name].data
+        }

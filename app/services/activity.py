@@ -1,0 +1,322 @@
+"""What staff do to a partnership's meetings, agenda items, updates and maturity self-assessments.
+
+Every change is audited with the fields it changed, before and after, and committed with its audit row.
+A new meeting or update starts as a draft, which no public page or feed shows until it is published.
+Anything staff edit or publish stops being example content (`is_demo`), so `flask demo`, which deletes
+only example rows, never removes their work.
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass
+from datetime import UTC, date, datetime, time
+from typing import Any
+from zoneinfo import ZoneInfo
+
+from flask_babel import gettext as _
+from sqlalchemy import select
+from sqlalchemy.orm import selectinload
+
+from app.extensions import db
+from app.formatting import as_utc, utcnow
+from app.models import (
+    AgendaItem,
+    Lcp,
+    MaturityAssessment,
+    MaturityElement,
+    MaturityLevel,
+    MaturityRating,
+    Meeting,
+    Update,
+)
+from app.services import audit, sharing
+
+LONDON = ZoneInfo("Europe/London")
+MEETING_FIELDS = (
+    "title",
+    "starts_at",
+    "ends_at",
+    "location",
+    "online",
+    "joining_details",
+    "public_may_attend",
+    "summary",
+    "outcome",
+    "published",
+    "is_demo",
+)
+ITEM_FIELDS = ("title", "description", "topics", "papers", "position")
+UPDATE_FIELDS = ("title", "body", "topics", "published", "published_at", "is_demo")
+WEB_ADDRESS = re.compile(r"https?://\S+$", re.IGNORECASE)
+
+
+# Dates and times ----------------------------------------------------------------------------------------------------
+
+
+def london_to_utc(day: date, clock: time) -> datetime:
+    """A day and time as people in Leeds mean them, as the naive UTC the database keeps."""
+    return datetime.combine(day, clock, tzinfo=LONDON).astimezone(UTC).replace(tzinfo=None)
+
+
+def in_london(moment: datetime) -> datetime:
+    return as_utc(moment).astimezone(LONDON)
+
+
+def london_today() -> date:
+    return datetime.now(LONDON).date()
+
+
+# Papers -------------------------------------------------------------------------------------------------------------
+
+
+def paper_problem(text: str) -> str | None:
+    """What is wrong with a list of papers, naming the first line at fault; None when every line is a link."""
+    for number, line in enumerate(text.splitlines(), start=1):
+        if not line.strip():
+            continue
+        address = line.rpartition("|")[2].strip()
+        if not WEB_ADDRESS.match(address):
+            return _(
+                "Line %(number)d of the papers (“%(line)s”) has no web address: end it with an address starting "
+                "https:// or http://, as in “Title | https://example.org/paper.pdf”",
+                number=number,
+                line=line.strip()[:60],
+            )
+    return None
+
+
+# Lists for the staff pages ------------------------------------------------------------------------------------------
+
+
+@dataclass
+class MeetingLists:
+    upcoming: list[Meeting]
+    past: list[Meeting]
+    drafts: list[Meeting]
+
+
+def meetings_for(lcp: Lcp, now: datetime | None = None) -> MeetingLists:
+    """A partnership's meetings for staff: published coming and past ones, and drafts, each soonest or latest first."""
+    now = now or utcnow()
+    rows = db.session.scalars(
+        select(Meeting)
+        .where(Meeting.lcp_id == lcp.id)
+        .options(selectinload(Meeting.agenda_items))
+        .order_by(Meeting.starts_at)
+    ).all()
+    published = [meeting for meeting in rows if meeting.published]
+    return MeetingLists(
+        upcoming=[meeting for meeting in published if meeting.ends_at >= now],
+        past=[meeting for meeting in reversed(published) if meeting.ends_at < now],
+        drafts=[meeting for meeting in rows if not meeting.published],
+    )
+
+
+def updates_for(lcp: Lcp) -> list[Update]:
+    """A partnership's updates for staff, drafts first, then newest first."""
+    return list(
+        db.session.scalars(
+            select(Update)
+            .where(Update.lcp_id == lcp.id)
+            .options(selectinload(Update.topics))
+            .order_by(Update.published, Update.published_at.desc())
+        )
+    )
+
+
+def assessments_for(lcp: Lcp) -> list[MaturityAssessment]:
+    return list(
+        db.session.scalars(
+            select(MaturityAssessment)
+            .where(MaturityAssessment.lcp_id == lcp.id)
+            .options(
+                selectinload(MaturityAssessment.ratings).selectinload(MaturityRating.element),
+                selectinload(MaturityAssessment.ratings).selectinload(MaturityRating.level),
+            )
+            .order_by(MaturityAssessment.assessed_on.desc())
+        )
+    )
+
+
+def maturity_elements() -> list[MaturityElement]:
+    return list(
+        db.session.scalars(
+            select(MaturityElement).options(selectinload(MaturityElement.parent)).order_by(MaturityElement.position)
+        )
+    )
+
+
+def maturity_levels() -> list[MaturityLevel]:
+    return list(db.session.scalars(select(MaturityLevel).order_by(MaturityLevel.rank)))
+
+
+# Drafts and publishing ----------------------------------------------------------------------------------------------
+
+
+def _set_status(row: Meeting | Update, action: str) -> str:
+    """Apply "publish", "withdraw" or "save" (which keeps a row as it is) and name what happened for the audit log."""
+    if action == "publish" and not row.published:
+        row.published = True
+        if isinstance(row, Update):
+            row.published_at = utcnow()
+        return "published"
+    if action == "withdraw" and row.published:
+        row.published = False
+        return "withdrawn"
+    return "edited"
+
+
+def _save(row: Any, kind: str, fields: tuple[str, ...], values: dict[str, Any], action: str, summary: str) -> str:
+    """Create or change a meeting or update and audit it; returns what happened: created, edited, published…"""
+    new = row.id is None
+    before = {} if new else audit.snapshot(row, fields)
+    for name, value in values.items():
+        setattr(row, name, value)
+    what = _set_status(row, action)
+    row.is_demo = False
+    if new:
+        db.session.add(row)
+        db.session.flush()
+        what = "published" if row.published else "created"
+        audit.record(f"{kind}.{what}", obj=row, summary=summary, after=audit.snapshot(row, fields))
+    else:
+        audit.record_change(f"{kind}.{what}", row, before, fields, summary=summary)
+    db.session.commit()
+    return what
+
+
+def save_meeting(meeting: Meeting, values: dict[str, Any], action: str = "save") -> str:
+    """Save a meeting; a new one is a draft unless `action` is "publish"."""
+    if meeting.id is None:
+        meeting.published = False
+    return _save(meeting, "meeting", MEETING_FIELDS, values, action, f"meeting “{values.get('title', meeting.title)}”")
+
+
+def save_update(update: Update, values: dict[str, Any], action: str = "save") -> str:
+    """Save an update; a new one is a draft unless `action` is "publish", which also dates it now."""
+    if update.id is None:
+        update.published = False
+        update.published_at = utcnow()
+    return _save(update, "update", UPDATE_FIELDS, values, action, f"update “{values.get('title', update.title)}”")
+
+
+# Agenda items -------------------------------------------------------------------------------------------------------
+
+
+def _claim(meeting: Meeting) -> None:
+    """Staff work on an example meeting makes it theirs: it stops being example content, so `flask demo` keeps it."""
+    if meeting.is_demo:
+        meeting.is_demo = False
+        audit.record("meeting.edited", obj=meeting, before={"is_demo": True}, after={"is_demo": False})
+
+
+def _item_changed(item: AgendaItem, action: str, before: dict[str, Any] | None = None) -> None:
+    """Audit a change to an item, with the partnership of its meeting."""
+    meeting = item.meeting
+    _claim(meeting)
+    kwargs = {"lcp_id": meeting.lcp_id, "summary": f"agenda item “{item.title}” of meeting {meeting.id}"}
+    if before is None:
+        audit.record(action, obj=item, after=audit.snapshot(item, ITEM_FIELDS), **kwargs)
+    else:
+        audit.record_change(action, item, before, ITEM_FIELDS, **kwargs)
+
+
+def add_item(meeting: Meeting, values: dict[str, Any]) -> AgendaItem:
+    position = max((item.position for item in meeting.agenda_items), default=-1) + 1
+    item = AgendaItem(position=position, **values)
+    meeting.agenda_items.append(item)
+    db.session.flush()
+    _item_changed(item, "agenda-item.created")
+    db.session.commit()
+    return item
+
+
+def save_item(item: AgendaItem, values: dict[str, Any]) -> None:
+    before = audit.snapshot(item, ITEM_FIELDS)
+    for name, value in values.items():
+        setattr(item, name, value)
+    _item_changed(item, "agenda-item.edited", before)
+    db.session.commit()
+
+
+def delete_item(item: AgendaItem) -> None:
+    meeting = item.meeting
+    audit.record(
+        "agenda-item.deleted",
+        obj=item,
+        lcp_id=meeting.lcp_id,
+        summary=f"agenda item “{item.title}” of meeting {meeting.id}",
+        before=audit.snapshot(item, (*ITEM_FIELDS, "decision")),
+    )
+    _claim(meeting)
+    meeting.agenda_items.remove(item)
+    _renumber(meeting)
+    db.session.commit()
+
+
+def _renumber(meeting: Meeting) -> None:
+    for position, item in enumerate(meeting.agenda_items):
+        item.position = position
+
+
+def move_item(item: AgendaItem, direction: str) -> bool:
+    """Swap an item with the one above ("up") or below ("down"); False when it is already at that end."""
+    items = list(item.meeting.agenda_items)
+    here = items.index(item)
+    there = here - 1 if direction == "up" else here + 1
+    if direction not in ("up", "down") or not 0 <= there < len(items):
+        return False
+    before = audit.snapshot(item, ITEM_FIELDS)
+    items[here], items[there] = items[there], items[here]
+    for position, row in enumerate(items):
+        row.position = position
+    _item_changed(item, "agenda-item.moved", before)
+    db.session.commit()
+    return True
+
+
+def record_decision(item: AgendaItem, text: str) -> int:
+    """Record what was decided on an item through `sharing.record_decision`, which tells everyone who commented
+    and commits, with its audit row in the same transaction; returns how many people were told."""
+    _claim(item.meeting)
+    audit.record(
+        "agenda-item.decision",
+        obj=item,
+        lcp_id=item.meeting.lcp_id,
+        summary=f"decision on agenda item “{item.title}” of meeting {item.meeting.id}",
+        before=audit.snapshot(item, ("decision", "decided_at")),
+        after={"decision": text, "decided_at": utcnow().isoformat()},
+    )
+    return sharing.record_decision(item, text)
+
+
+# Maturity -----------------------------------------------------------------------------------------------------------
+
+
+def assessment_on(lcp: Lcp, day: date) -> MaturityAssessment | None:
+    return db.session.scalar(
+        select(MaturityAssessment).where(MaturityAssessment.lcp_id == lcp.id, MaturityAssessment.assessed_on == day)
+    )
+
+
+def add_assessment(lcp: Lcp, day: date, ratings: dict[int, int], note: str = "") -> MaturityAssessment:
+    """A new self-assessment: `ratings` maps element ids to level ids; elements not assessed are left out."""
+    assessment = MaturityAssessment(lcp=lcp, assessed_on=day, note=note)
+    assessment.ratings = [MaturityRating(element_id=element, level_id=level) for element, level in ratings.items()]
+    db.session.add(assessment)
+    db.session.flush()
+    labels = {level.id: level.label for level in maturity_levels()}
+    slugs = {element.id: element.slug for element in maturity_elements()}
+    audit.record(
+        "maturity.created",
+        obj=assessment,
+        summary=f"maturity self-assessment of {day.isoformat()}",
+        after={
+            "assessed_on": day.isoformat(),
+            "note": note,
+            "ratings": {slugs[element]: labels[level] for element, level in ratings.items()},
+        },
+    )
+    db.session.commit()
+    return assessment

@@ -39,6 +39,12 @@ SIGN_IN_STEPS = {
 }
 
 
+@pytest.fixture(autouse=True)
+def someone_else(make_staff) -> None:
+    """A staff account for the routes that take a user id."""
+    make_staff("viewer", (OTHER,))
+
+
 def admin_rules(app: Flask) -> list[Rule]:
     return sorted(
         (rule for rule in app.url_map.iter_rules() if rule.endpoint.startswith("admin.")),

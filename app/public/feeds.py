@@ -140,6 +140,18 @@ def atom_response(
     return cacheable(Response(feed.atom_str(pretty=True), mimetype="application/atom+xml"))
 
 
+def meeting_text(meeting: Meeting) -> list[str]:
+    """What a calendar event says of a meeting: its summary, how to join, the agenda with decisions, the outcome."""
+    agenda = []
+    for item in meeting.agenda_items:
+        agenda.append(f"- {item.title}")
+        if item.decision:
+            agenda.append("  " + _("What was decided: %(decision)s", decision=item.decision))
+    joining = _("How to join: %(details)s", details=meeting.joining_details) if meeting.joining_details else ""
+    outcome = _("What was decided: %(decision)s", decision=meeting.outcome) if meeting.outcome else ""
+    return [meeting.summary, joining, "\n".join(agenda), outcome]
+
+
 def calendar_response(name: str, description: str, meetings: list[Meeting]) -> Response:
     calendar = Calendar()
     calendar.add("prodid", "-//Leeds Local Care Partnerships//Meetings//EN")
@@ -151,8 +163,7 @@ def calendar_response(name: str, description: str, meetings: list[Meeting]) -> R
     host = request.host.split(":")[0]
     for meeting in meetings:
         page = url_for("public.lcp_page", slug=meeting.lcp.slug, _external=True, _anchor=f"meeting-{meeting.id}")
-        agenda = "\n".join(f"- {item.title}" for item in meeting.agenda_items)
-        description = "\n\n".join(part for part in (meeting.summary, agenda, page) if part)
+        description = "\n\n".join(part for part in (*meeting_text(meeting), page) if part)
         event = Event()
         event.add("uid", f"meeting-{meeting.id}@{host}")
         event.add("dtstamp", utcnow().replace(tzinfo=UTC))

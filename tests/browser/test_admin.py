@@ -236,3 +236,103 @@ def test_an_admin_adds_a_missing_partnership_links_three_practices_and_the_finde
         find.search_box.fill(name)
         find.find_button.click()
         expect(find.main).to_contain_text(f"Your GP practice, {name}, is in Pudsey Local Care Partnership")
+
+
+@pytest.fixture
+def remove_meetings(app: Flask) -> Iterator[list[str]]:
+    """Deletes the meetings a journey publishes (by title), with their audit rows, afterwards."""
+    from sqlalchemy import delete, select
+
+    from app.models import AuditEvent, Meeting
+
+    titles: list[str] = []
+    yield titles
+    with app.app_context():
+        for meeting in db.session.scalars(select(Meeting).where(Meeting.title.in_(titles))):
+            db.session.execute(
+                delete(AuditEvent).where(
+                    AuditEvent.object_type.in_(("meeting", "agenda_item")), AuditEvent.lcp_id == meeting.lcp_id
+                )
+            )
+            db.session.delete(meeting)
+        db.session.commit()
+
+
+def test_a_worker_enrols_publishes_a_meeting_and_later_what_was_decided(
+    page: Page, app: Flask, make_staff, remove_meetings: list[str]
+) -> None:
+    from datetime import date, timedelta
+
+    from icalendar import Calendar
+
+    title = f"Armley winter wellbeing meeting {time.monotonic_ns()}"
+    remove_meetings.append(title)
+    day = date.today() + timedelta(days=21)
+    user = make_staff("staff", ("armley",), enrolled=False, name="Dev Worker")
+
+    # Enrolment, with the code an authenticator app would compute from the key on the page.
+    login = StaffSignIn(page)
+    login.open()
+    login.password_step(user.email, STAFF_PASSWORD)
+    used: set[str] = set()
+    secret = login.secret.inner_text().replace(" ", "")
+    login.code.fill(next_code(secret, used))
+    login.continue_button.click()
+    login.saved_codes.click()
+    staff = StaffPage(page)
+
+    # The meeting, as a draft first: not public until published.
+    staff.main.get_by_role("link", name="Armley Local Care Partnership").click()
+    staff.main.get_by_role("link", name="Meetings", exact=True).click()
+    page.get_by_role("link", name="Add a meeting").click()
+    page.get_by_label("Title").fill(title)
+    page.get_by_label("Date").fill(day.isoformat())
+    page.get_by_label("Start time").fill("14:00")
+    page.get_by_label("End time").fill("16:00")
+    page.get_by_label("Where it is held").fill("Armley Library, Stanningley Road, community room")
+    page.get_by_label("How to join").fill("Come to the community room on the ground floor; step-free entrance.")
+    page.get_by_label("Yes, members of the public may come").check()
+    page.get_by_role("button", name="Save as draft").click()
+    expect(staff.main).to_contain_text("This meeting is a draft")
+    assert_accessible(page)
+
+    page.get_by_role("link", name="Add an agenda item").click()
+    page.get_by_label("Title").fill("Warm spaces this winter")
+    page.get_by_label("Papers").fill("Warm spaces map | https://example.org/warm-spaces.pdf")
+    page.get_by_role("button", name="Add item").click()
+    expect(staff.main).to_contain_text("Warm spaces this winter")
+    meeting_url = page.url
+    page.get_by_role("button", name="Publish").click()
+    expect(staff.main).to_contain_text("See the meeting’s public page")
+
+    # A resident sees it on the partnership's page, with how to join, and in its calendar feed.
+    staff.sign_out.click()
+    page.goto("/lcps/armley")
+    card = page.locator(".app-meeting", has_text=title)
+    expect(card).to_contain_text("Come to the community room on the ground floor")
+    expect(card).to_contain_text("Members of the public are welcome.")
+    expect(card.get_by_role("link", name="Warm spaces map")).to_be_visible()
+    events = calendar_events(page, Calendar)
+    assert title in events and "How to join: Come to the community room" in events[title]
+
+    # Later, the worker records what was decided; the page and the calendar say so.
+    sign_in(page, user.email, secret, used)
+    page.goto(meeting_url)
+    page.get_by_role("link", name=re.compile(r"^Record what was decided\W+Warm spaces this winter$")).click()
+    page.get_by_label("What was decided").fill("Three libraries open as warm spaces on weekday afternoons.")
+    page.get_by_role("button", name="Record the decision").click()
+    assert_accessible(page)
+    staff.sign_out.click()
+    page.goto("/lcps/armley")
+    expect(page.locator(".app-meeting", has_text=title)).to_contain_text(
+        "What was decided: Three libraries open as warm spaces"
+    )
+    assert "What was decided: Three libraries open as warm spaces" in calendar_events(page, Calendar)[title]
+
+
+def calendar_events(page: Page, calendar_class) -> dict[str, str]:
+    """The partnership's calendar feed as a calendar app reads it: each event's title and description."""
+    response = page.request.get("/lcps/armley/meetings.ics")
+    assert response.ok and response.headers["content-type"].startswith("text/calendar")
+    calendar = calendar_class.from_ical(response.body())
+    return {str(event["summary"]): str(event["description"]) for event in calendar.walk("VEVENT")}

@@ -385,10 +385,19 @@ def limited_app(app: Flask) -> Iterator[Flask]:
 
 def test_sign_in_attempts_are_limited_per_network_address(limited_app, make_staff) -> None:
     client = limited_app.test_client()
-    remote = {"environ_base": {"REMOTE_ADDR": "203.0.113.77"}}
+    remote = {"environ_base": {"REMOTE_ADDR": "192.0.2.77"}}
     for attempt in range(3):
         assert password_step(client, f"someone{attempt}@staff.example.org", **remote).status_code == 200
     assert password_step(client, "someone@staff.example.org", **remote).status_code == 429
     # Another address is not held back.
-    other = {"environ_base": {"REMOTE_ADDR": "203.0.113.78"}}
+    other = {"environ_base": {"REMOTE_ADDR": "192.0.2.78"}}
     assert password_step(client, "someone@staff.example.org", **other).status_code == 200
+
+
+def test_a_staff_session_leaves_public_pages_the_same_for_everyone(app, staff_client) -> None:
+    signed_in, stranger = staff_client("admin"), app.test_client()
+    assert signed_in.get("/admin/").status_code == 200
+    for url in ("/lcps/hatch", "/"):
+        mine, theirs = signed_in.get(url), stranger.get(url)
+        assert mine.get_data() == theirs.get_data()
+        assert "Cookie" not in mine.headers.get("Vary", "") and "Set-Cookie" not in mine.headers

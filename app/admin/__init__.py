@@ -12,6 +12,13 @@ from flask import Blueprint
 admin = Blueprint("admin", __name__, url_prefix="/admin")
 
 
+@admin.context_processor
+def signed_in_person():
+    from flask_login import current_user
+
+    return {"current_user": current_user}
+
+
 @admin.app_context_processor
 def role_labels():
     from flask_babel import lazy_gettext as _l

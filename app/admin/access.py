@@ -117,7 +117,10 @@ def load_staff(_request: Any) -> StaffUser | None:
 
 
 def init_login(app: Any) -> None:
-    login.init_app(app)
+    """Binds Flask-Login without its hooks: its "remember me" check after every request and its context
+    processor would read the session on public pages too (adding `Vary: Cookie`), and public pages never
+    read cookies. `current_user` reaches only staff templates (see app/admin/__init__.py)."""
+    app.login_manager = login
     login.login_view = "admin.login"
     # Sessions are rows checked on every request (see auth.check_session); Flask-Login's own cookie
     # protection and "remember me" are not used.

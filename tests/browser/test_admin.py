@@ -198,7 +198,7 @@ def restore_pudsey(app: Flask) -> Iterator[None]:
         for row in db.session.scalars(select(GpPractice).where(GpPractice.ods_code.in_(PUDSEY_PRACTICES))):
             for name, value in saved[row.ods_code].items():
                 setattr(row, name, value)
-        lcp = db.session.scalar(select(Lcp).where(Lcp.slug == "pudsey"))
+        lcp = db.session.scalar(select(Lcp).where(Lcp.name == "Pudsey Local Care Partnership"))
         if lcp is not None:
             db.session.execute(delete(LcpRedirect).where(LcpRedirect.lcp_id == lcp.id))
             db.session.execute(delete(AuditEvent).where(AuditEvent.lcp_id == lcp.id))

@@ -55,6 +55,35 @@ def app(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Flask]:
 
 
 @pytest.fixture
+def limited_app_with(app: Flask) -> Iterator:
+    """Makes an app on the same database with the rate limiter on and the given settings (e.g. a low limit).
+
+    Flask-Limiter keeps `enabled` on the one shared extension object, so it is put back afterwards.
+    """
+    from app.extensions import limiter
+
+    saved = (limiter.enabled, limiter.initialized)
+    made: list[Flask] = []
+
+    def make(**settings) -> Flask:
+        config = TestingConfig()
+        config.SQLALCHEMY_DATABASE_URI = app.config["SQLALCHEMY_DATABASE_URI"]
+        config.RATELIMIT_ENABLED = True
+        for name, value in settings.items():
+            setattr(config, name, value)
+        made.append(create_app(config))
+        return made[-1]
+
+    try:
+        yield make
+    finally:
+        limiter.enabled, limiter.initialized = saved
+        for limited in made:
+            with limited.app_context():
+                db.engine.dispose()
+
+
+@pytest.fixture
 def client(app: Flask) -> FlaskClient:
     return app.test_client()
 

@@ -6,7 +6,6 @@ one test database, so what is stored (failed attempts, the last TOTP step, sessi
 
 from __future__ import annotations
 
-from collections.abc import Iterator
 from datetime import timedelta
 
 import pyotp
@@ -15,10 +14,8 @@ from flask import Flask
 from flask.testing import FlaskClient
 from sqlalchemy import select
 
-from app import create_app
 from app.admin.access import SESSION_KEY
-from app.config import TestingConfig
-from app.extensions import db, limiter
+from app.extensions import db
 from app.formatting import utcnow
 from app.models import AuditEvent, StaffSession, StaffUser
 from app.models.staff import token_digest
@@ -367,20 +364,8 @@ def test_passwords_are_stored_as_argon2id(app, make_staff) -> None:
 
 
 @pytest.fixture
-def limited_app(app: Flask) -> Iterator[Flask]:
-    """The same database behind an app with the rate limiter on and a low sign-in limit."""
-    saved = (limiter.enabled, limiter.initialized)
-    config = TestingConfig()
-    config.SQLALCHEMY_DATABASE_URI = app.config["SQLALCHEMY_DATABASE_URI"]
-    config.RATELIMIT_ENABLED = True
-    config.STAFF_LOGIN_LIMIT = "3 per minute"
-    limited = create_app(config)
-    try:
-        yield limited
-    finally:
-        limiter.enabled, limiter.initialized = saved
-        with limited.app_context():
-            db.engine.dispose()
+def limited_app(limited_app_with) -> Flask:
+    return limited_app_with(STAFF_LOGIN_LIMIT="3 per minute")
 
 
 def test_sign_in_attempts_are_limited_per_network_address(limited_app, make_staff) -> None:

@@ -21,7 +21,7 @@ from sqlalchemy import MetaData, delete, func, inspect, select
 
 from app import create_app
 from app.config import TestingConfig
-from app.extensions import db, limiter
+from app.extensions import db
 from app.formatting import utcnow
 from app.models import (
     AgendaItem,
@@ -619,23 +619,8 @@ def test_one_email_address_may_send_a_limited_number_an_hour(client, apart) -> N
 
 
 @pytest.fixture
-def limited_app(app: Flask) -> Iterator[Flask]:
-    """The same database served by an app with the rate limiter on and a low limit on sharing.
-
-    Flask-Limiter keeps `enabled` on the one shared extension object, so it is put back afterwards.
-    """
-    saved = (limiter.enabled, limiter.initialized)
-    config = TestingConfig()
-    config.SQLALCHEMY_DATABASE_URI = app.config["SQLALCHEMY_DATABASE_URI"]
-    config.RATELIMIT_ENABLED = True
-    config.SHARE_LIMIT = "2 per minute"
-    limited = create_app(config)
-    try:
-        yield limited
-    finally:
-        limiter.enabled, limiter.initialized = saved
-        with limited.app_context():
-            db.engine.dispose()
+def limited_app(limited_app_with) -> Flask:
+    return limited_app_with(SHARE_LIMIT="2 per minute")
 
 
 def test_the_share_limit_counts_stored_submissions_and_keeps_the_text_when_it_refuses(limited_app, apart) -> None:

@@ -63,6 +63,16 @@ def after_sign_in():
     return redirect(safe_next(session.pop("staff_next", None)))
 
 
+def wrong_second_factor(user: StaffUser, what: str, form, message: str):
+    """Counts a wrong code towards the lockout; a locked account starts again at the password."""
+    auth.register_failure(user, what)
+    if not auth.can_sign_in(user):
+        session.pop(PENDING_KEY, None)
+        return start_again()
+    form.code.errors = [message]
+    return None
+
+
 def start_again():
     session["staff_failed"] = True
     return redirect(url_for("admin.login"))
@@ -102,11 +112,9 @@ def login_code():
         if auth.verify_totp(user, form.code.data):
             begin_session(user, "password and authenticator code")
             return after_sign_in()
-        auth.register_failure(user, "wrong or reused authenticator code")
-        if not auth.can_sign_in(user):
-            session.pop(PENDING_KEY, None)
-            return start_again()
-        form.code.errors = [_("Enter the current code from your authenticator app. Each code works once.")]
+        message = _("Enter the current code from your authenticator app. Each code works once.")
+        if locked := wrong_second_factor(user, "wrong or reused authenticator code", form, message):
+            return locked
     form.code.data = ""
     return render_template("admin/login_code.html", form=form)
 
@@ -130,11 +138,9 @@ def login_recovery():
                 )
             )
             return after_sign_in()
-        auth.register_failure(user, "wrong or used recovery code")
-        if not auth.can_sign_in(user):
-            session.pop(PENDING_KEY, None)
-            return start_again()
-        form.code.errors = [_("Enter a recovery code you have not used before, as it was shown to you")]
+        message = _("Enter a recovery code you have not used before, as it was shown to you")
+        if locked := wrong_second_factor(user, "wrong or used recovery code", form, message):
+            return locked
     form.code.data = ""
     return render_template("admin/login_recovery.html", form=form)
 
@@ -157,11 +163,9 @@ def login_enrol():
             return render_template(
                 "admin/recovery_codes.html", codes=codes, next_url=safe_next(session.get("staff_next"))
             )
-        auth.register_failure(user, "wrong authenticator code while setting up")
-        if not auth.can_sign_in(user):
-            session.pop(PENDING_KEY, None)
-            return start_again()
-        form.code.errors = [_("Enter the 6-digit code your authenticator app shows now for this account")]
+        message = _("Enter the 6-digit code your authenticator app shows now for this account")
+        if locked := wrong_second_factor(user, "wrong authenticator code while setting up", form, message):
+            return locked
     form.code.data = ""
     return render_template(
         "admin/login_enrol.html",

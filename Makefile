@@ -42,7 +42,7 @@ instance:
 	@mkdir -p instance
 
 run: setup
-	$(FLASK) demo
+	SITE_URL="$${SITE_URL:-http://$(HOST):$(PORT)}" $(FLASK) demo
 	$(FLASK) run --host $(HOST) --port $(PORT)
 
 chromium:

@@ -19,9 +19,11 @@ from app.models.staff import AuditEvent, LcpRedirect, RecoveryCode, StaffSession
 from app.models.submissions import (
     PublishedResponse,
     Routing,
+    RoutingNote,
     Submission,
     SubmissionContact,
     SubmissionEvent,
+    ThemeAlert,
 )
 from app.models.topics import Topic
 
@@ -53,11 +55,13 @@ __all__ = [
     "PublishedResponse",
     "RecoveryCode",
     "Routing",
+    "RoutingNote",
     "StaffSession",
     "StaffUser",
     "Submission",
     "SubmissionContact",
     "SubmissionEvent",
+    "ThemeAlert",
     "Topic",
     "Update",
 ]

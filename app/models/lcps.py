@@ -43,6 +43,9 @@ class Lcp(db.Model):
     contact_email: Mapped[str | None] = mapped_column(String(200))
     # Set when staff first change this partnership or its lists; `flask seed` then leaves it alone.
     edited_at: Mapped[datetime | None]
+    # Theme alerts: staff are told when this many items on one topic arrive within this many days.
+    theme_alert_count: Mapped[int] = mapped_column(default=5, server_default="5")
+    theme_alert_days: Mapped[int] = mapped_column(default=14, server_default="14")
 
     areas: Mapped[list[Area]] = relationship(
         back_populates="lcp", order_by="Area.position", cascade="all, delete-orphan"

@@ -13,15 +13,16 @@ Staff enter phone, paper and event submissions on someone's behalf: `source` say
 from __future__ import annotations
 
 import secrets
-from datetime import datetime
+from datetime import date, datetime
 
-from sqlalchemy import ForeignKey, String, Text, UniqueConstraint
+from sqlalchemy import ForeignKey, Index, String, Text, UniqueConstraint
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from app.extensions import db
 from app.formatting import utcnow
 from app.models.activity import AgendaItem
 from app.models.lcps import Lcp
+from app.models.staff import StaffUser
 from app.models.topics import Topic, topic_link_table
 
 submission_topic = topic_link_table("submission_topic", "submission")
@@ -73,7 +74,10 @@ class Submission(db.Model):
     may_publish_words: Mapped[bool] = mapped_column(default=False)
     agenda_item_id: Mapped[int | None] = mapped_column(ForeignKey("agenda_item.id", ondelete="SET NULL"), index=True)
     source: Mapped[str] = mapped_column(String(20), default="web")
-    entered_by_id: Mapped[int | None]
+    # The staff member who entered a phone, paper or event submission on someone's behalf.
+    entered_by_id: Mapped[int | None] = mapped_column(ForeignKey("staff_user.id", ondelete="SET NULL"))
+    # Set when staff mark this as saying the same as another submission; its people are kept informed.
+    duplicate_of_id: Mapped[int | None] = mapped_column(ForeignKey("submission.id", ondelete="SET NULL"), index=True)
     language: Mapped[str] = mapped_column(String(10), default="en_GB")
     # A random value from the form, so a form sent twice is stored once.
     form_key: Mapped[str | None] = mapped_column(String(64), unique=True)
@@ -82,6 +86,7 @@ class Submission(db.Model):
 
     topics: Mapped[list[Topic]] = relationship(secondary=submission_topic, order_by="Topic.position")
     agenda_item: Mapped[AgendaItem | None] = relationship()
+    duplicate_of: Mapped[Submission | None] = relationship(remote_side=[id], foreign_keys=[duplicate_of_id])
     contact: Mapped[SubmissionContact | None] = relationship(
         back_populates="submission", cascade="all, delete-orphan", passive_deletes=True
     )
@@ -146,10 +151,17 @@ class SubmissionContact(db.Model):
 
 
 class Routing(db.Model):
-    """One submission in the hands of one LCP, with that partnership's status."""
+    """One submission in the hands of one LCP, with that partnership's status, assignee, tags and notes.
+
+    The inbox pages through routings by (`created_at`, `id`) within the person's LCPs, so the index on
+    those three columns keeps page 1,000 as quick as page 1.
+    """
 
     __tablename__ = "routing"
-    __table_args__ = (UniqueConstraint("submission_id", "lcp_id"),)
+    __table_args__ = (
+        UniqueConstraint("submission_id", "lcp_id"),
+        Index("ix_routing_inbox", "lcp_id", "created_at", "id"),
+    )
 
     id: Mapped[int] = mapped_column(primary_key=True)
     submission_id: Mapped[int] = mapped_column(ForeignKey("submission.id", ondelete="CASCADE"), index=True)
@@ -159,11 +171,57 @@ class Routing(db.Model):
     status_reason: Mapped[str] = mapped_column(Text, default="")
     # The person added something that staff have not looked at yet.
     has_new_follow_up: Mapped[bool] = mapped_column(default=False)
+    assignee_id: Mapped[int | None] = mapped_column(ForeignKey("staff_user.id", ondelete="SET NULL"), index=True)
+    # Staff's own labels, lower-case words joined by hyphens, separated by spaces.
+    tags: Mapped[str] = mapped_column(String(300), default="", server_default="")
+    # When staff first answered (a status change from received, or a published reply): for the figures.
+    first_response_at: Mapped[datetime | None]
+    closed_at: Mapped[datetime | None]
     created_at: Mapped[datetime] = mapped_column(default=utcnow, index=True)
     updated_at: Mapped[datetime] = mapped_column(default=utcnow)
 
     submission: Mapped[Submission] = relationship(back_populates="routings")
     lcp: Mapped[Lcp] = relationship()
+    assignee: Mapped[StaffUser | None] = relationship()
+    notes: Mapped[list[RoutingNote]] = relationship(
+        back_populates="routing", cascade="all, delete-orphan", passive_deletes=True, order_by="RoutingNote.id"
+    )
+
+    @property
+    def tag_list(self) -> list[str]:
+        return self.tags.split()
+
+
+class RoutingNote(db.Model):
+    """An internal note on one LCP's handling of a submission; never shown to the person or another LCP."""
+
+    __tablename__ = "routing_note"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    routing_id: Mapped[int] = mapped_column(ForeignKey("routing.id", ondelete="CASCADE"), index=True)
+    author_id: Mapped[int | None] = mapped_column(ForeignKey("staff_user.id", ondelete="SET NULL"))
+    body: Mapped[str] = mapped_column(Text)
+    created_at: Mapped[datetime] = mapped_column(default=utcnow)
+
+    routing: Mapped[Routing] = relationship(back_populates="notes")
+    author: Mapped[StaffUser | None] = relationship()
+
+
+class ThemeAlert(db.Model):
+    """N items on one topic reached an LCP within its period: raised once per LCP, topic and period."""
+
+    __tablename__ = "theme_alert"
+    __table_args__ = (UniqueConstraint("lcp_id", "topic_id", "period_start"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    lcp_id: Mapped[int] = mapped_column(ForeignKey("lcp.id", ondelete="CASCADE"), index=True)
+    topic_id: Mapped[int] = mapped_column(ForeignKey("topic.id", ondelete="CASCADE"))
+    period_start: Mapped[date]
+    count: Mapped[int]
+    created_at: Mapped[datetime] = mapped_column(default=utcnow)
+
+    lcp: Mapped[Lcp] = relationship()
+    topic: Mapped[Topic] = relationship()
 
 
 class SubmissionEvent(db.Model):
@@ -182,6 +240,8 @@ class SubmissionEvent(db.Model):
     body: Mapped[str] = mapped_column(Text, default="")
     # person, staff or system.
     actor: Mapped[str] = mapped_column(String(20), default="system")
+    # The staff member, when `actor` is staff.
+    staff_id: Mapped[int | None] = mapped_column(ForeignKey("staff_user.id", ondelete="SET NULL"))
     public: Mapped[bool] = mapped_column(default=False)
     created_at: Mapped[datetime] = mapped_column(default=utcnow)
 

@@ -31,6 +31,7 @@ from app.models import (
     Lcp,
     PublishedResponse,
     Routing,
+    StaffUser,
     Submission,
     SubmissionContact,
     SubmissionEvent,
@@ -297,24 +298,56 @@ def route(submission: Submission, lcp: Lcp, actor: str = "staff") -> Routing:
     return routing
 
 
-def set_status(routing: Routing, status: str, reason: str = "", actor: str = "staff") -> None:
+def _answered(routing: Routing) -> None:
+    """The first staff answer (a status beyond received, or a reply) starts the clock the figures report."""
+    if routing.first_response_at is None:
+        routing.first_response_at = utcnow()
+
+
+def set_status(
+    routing: Routing,
+    status: str,
+    reason: str = "",
+    actor: str = "staff",
+    staff: StaffUser | None = None,
+    commit: bool = True,
+) -> None:
+    """Changes one LCP's status, records who and when, and emails the person if they asked for updates."""
     if status not in STATUSES:
         raise ValueError(f"status must be one of {', '.join(STATUSES)}, not {status!r}")
     routing.status = status
     routing.status_reason = reason
     routing.updated_at = utcnow()
+    routing.closed_at = utcnow() if status == "closed" else None
+    if status != "received":
+        _answered(routing)
     submission = routing.submission
     db.session.add(
         SubmissionEvent(
-            submission=submission, routing=routing, kind="status", status=status, body=reason, actor=actor, public=True
+            submission=submission,
+            routing=routing,
+            kind="status",
+            status=status,
+            body=reason,
+            actor=actor,
+            staff_id=staff.id if staff else None,
+            public=True,
         )
     )
     if submission.contact and submission.contact.wants_updates:
         _email_contact(submission, "status-changed", routing=routing, wording=STATUS_WORDING[status], reason=reason)
-    db.session.commit()
+    if commit:
+        db.session.commit()
 
 
-def publish_response(routing: Routing, you_said: str, we_did: str, quote_words: bool = False) -> PublishedResponse:
+def publish_response(
+    routing: Routing,
+    you_said: str,
+    we_did: str,
+    quote_words: bool = False,
+    staff: StaffUser | None = None,
+    commit: bool = True,
+) -> PublishedResponse:
     """Publish a "you said, we did" reply on the LCP's page and feed, and tell the person if they asked."""
     submission = routing.submission
     response = PublishedResponse(
@@ -325,14 +358,22 @@ def publish_response(routing: Routing, you_said: str, we_did: str, quote_words: 
         quote_words=quote_words and submission.may_publish_words,
     )
     db.session.add(response)
+    _answered(routing)
     db.session.add(
         SubmissionEvent(
-            submission=submission, routing=routing, kind="response", body=we_did, actor="staff", public=True
+            submission=submission,
+            routing=routing,
+            kind="response",
+            body=we_did,
+            actor="staff",
+            staff_id=staff.id if staff else None,
+            public=True,
         )
     )
     if submission.contact and submission.contact.wants_updates:
         _email_contact(submission, "reply-published", routing=routing, response=response)
-    db.session.commit()
+    if commit:
+        db.session.commit()
     return response
 
 

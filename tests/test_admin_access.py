@@ -7,7 +7,7 @@ A route whose URL takes a value this file cannot fill in fails the test, so a ne
 
 from __future__ import annotations
 
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
 
 import pytest
 from flask import Flask
@@ -23,7 +23,9 @@ from app.models import (
     MaturityAssessment,
     Meeting,
     Priority,
+    Routing,
     StaffUser,
+    Submission,
     Topic,
     Update,
 )
@@ -43,6 +45,26 @@ SIGN_IN_STEPS = {
 def someone_else(make_staff) -> None:
     """A staff account for the routes that take a user id."""
     make_staff("viewer", (OTHER,))
+
+
+@pytest.fixture(autouse=True)
+def submissions_in_both(app: Flask) -> Iterator[None]:
+    """One submission shared with each of the two LCPs, for the routes that take a submission or routing id."""
+    from app.services import sharing
+    from app.services.people import lcps_by_slug
+
+    with app.test_request_context():
+        made = [
+            sharing.share(sharing.ShareInput(body=f"Access walk: {slug}", lcps=lcps_by_slug([slug]))).submission.id
+            for slug in (OWN, OTHER)
+        ]
+    yield
+    with app.app_context():
+        for ident in made:
+            row = db.session.get(Submission, ident)
+            if row is not None:
+                db.session.delete(row)
+        db.session.commit()
 
 
 def admin_rules(app: Flask) -> list[Rule]:
@@ -92,6 +114,10 @@ def samples(slug: str) -> dict[str, Callable[[], object]]:
             select(GpPractice.ods_code).where(GpPractice.lcp_id == lcp_id).order_by(GpPractice.ods_code)
         ),
         "topic_id": lambda: first_id(select(Topic.id).order_by(Topic.id)),
+        "routing_id": lambda: first_id(select(Routing.id).where(Routing.lcp_id == lcp_id).order_by(Routing.id.desc())),
+        "submission_id": lambda: first_id(
+            select(Routing.submission_id).where(Routing.lcp_id == lcp_id).order_by(Routing.id.desc())
+        ),
         "user_id": lambda: first_id(select(StaffUser.id).order_by(StaffUser.id)),
     }
 
@@ -160,7 +186,17 @@ def test_another_lcps_objects_are_not_found_by_any_url(app: Flask, staff_client,
     token = csrf_token(client)
     checked = 0
     for rule in guarded(app):
-        scoped = rule.arguments & {"slug", "meeting_id", "item_id", "update_id", "priority_id", "assessment_id", "ods"}
+        scoped = rule.arguments & {
+            "slug",
+            "meeting_id",
+            "item_id",
+            "update_id",
+            "priority_id",
+            "assessment_id",
+            "ods",
+            "routing_id",
+            "submission_id",
+        }
         if not scoped or permission(app, rule) == "admin":
             continue
         url = url_for_rule(app, rule, OTHER)

@@ -34,4 +34,4 @@ def staff_headers(response):
     return response
 
 
-from app.admin import activity_views, auth_views, lcp_views, manage_views, views  # noqa: E402, F401
+from app.admin import activity_views, auth_views, inbox_views, lcp_views, manage_views, submission_views, views  # noqa: E402, F401

@@ -1,0 +1,153 @@
+"""The inbox: every routing of the person's LCPs, filtered and paged, with inline and bulk triage.
+
+Each change is a real POST form that returns to the inbox address it came from (its filters kept, in the
+hidden `back` field); with htmx the same endpoints answer with just the changed row. A routing is always
+looked up with `scoped_or_404`, so another partnership's item answers 404 as if it did not exist, and a
+bulk change with one such item changes nothing. The rules live in `app.services.triage`.
+"""
+
+from __future__ import annotations
+
+from urllib.parse import parse_qsl, urlsplit
+
+from flask import flash, make_response, redirect, render_template, request
+from flask_babel import gettext as _
+from flask_babel import ngettext
+from werkzeug.datastructures import MultiDict
+
+from app.admin import admin
+from app.admin.access import me, requires, scoped_or_404, visible_lcps
+from app.admin.inbox_forms import (
+    BULK_ACTIONS,
+    SOURCE_LABELS,
+    STATUS_LABELS,
+    AssignForm,
+    BulkForm,
+    StatusForm,
+    TagsForm,
+    back_to,
+)
+from app.extensions import db
+from app.htmx import wants_fragment
+from app.models import Routing
+from app.services import directory, triage
+
+
+def _context(back: str) -> dict:
+    user = me()
+    return {
+        "back": back,
+        "can_edit": user.can_edit,
+        "people": triage.assignable_staff() if user.can_edit else [],
+        "can_take": triage.can_take,
+        "excerpt": triage.excerpt,
+        "status_labels": STATUS_LABELS,
+        "source_labels": SOURCE_LABELS,
+        "bulk_actions": BULK_ACTIONS,
+    }
+
+
+def _inbox_page(args: MultiDict, back: str, problem: str | None = None):
+    user = me()
+    lcps = visible_lcps()
+    filters = triage.read_filters(args, user, lcps)
+    page = triage.inbox(user, filters, after=args.get("after"), before=args.get("before"))
+    return render_template(
+        "admin/inbox/index.html",
+        filters=filters,
+        page=page,
+        lcps=lcps,
+        topics=directory.all_topics(),
+        problem=problem,
+        **_context(back),
+    )
+
+
+@admin.route("/inbox")
+@requires("view")
+def inbox():
+    return _inbox_page(request.args, back_to(request.full_path.rstrip("?")))
+
+
+def _answer(routing: Routing, back: str, done: str = "", problem: str = ""):
+    """The changed row for htmx; otherwise back to the inbox, or the inbox with the problem if refused."""
+    if wants_fragment():
+        context = _context(back)
+        response = make_response(
+            render_template("admin/inbox/_row.html", routing=routing, row_done=done, row_problem=problem, **context)
+        )
+        response.vary.add("HX-Request")
+        return response
+    if problem:
+        return _inbox_page(MultiDict(parse_qsl(urlsplit(back).query)), back, problem=problem)
+    flash(done)
+    return redirect(back, 303)
+
+
+def _routing(routing_id: int) -> Routing:
+    return scoped_or_404(Routing, routing_id, edit=True)
+
+
+@admin.route("/routings/<int:routing_id>/status", methods=["POST"])
+@requires("edit")
+def routing_status(routing_id: int):
+    routing = _routing(routing_id)
+    form = StatusForm()
+    back = back_to(form.back.data)
+    try:
+        triage.change_status(routing, form.status.data or "", form.reason.data or "", me())
+    except triage.Refused as refusal:
+        db.session.rollback()
+        return _answer(routing, back, problem=str(refusal))
+    db.session.commit()
+    label = STATUS_LABELS[routing.status]
+    return _answer(routing, back, done=_("Item %(number)d is now: %(status)s.", number=routing.id, status=label))
+
+
+@admin.route("/routings/<int:routing_id>/assign", methods=["POST"])
+@requires("edit")
+def routing_assign(routing_id: int):
+    routing = _routing(routing_id)
+    form = AssignForm()
+    back = back_to(form.back.data)
+    try:
+        person = triage.find_assignee(form.assignee.data or "")
+        triage.assign(routing, person, me())
+    except triage.Refused as refusal:
+        db.session.rollback()
+        return _answer(routing, back, problem=str(refusal))
+    db.session.commit()
+    if person is None:
+        done = _("Item %(number)d is assigned to nobody.", number=routing.id)
+    else:
+        done = _("Item %(number)d is assigned to %(name)s.", number=routing.id, name=person.name)
+    return _answer(routing, back, done=done)
+
+
+@admin.route("/routings/<int:routing_id>/tags", methods=["POST"])
+@requires("edit")
+def routing_tags(routing_id: int):
+    routing = _routing(routing_id)
+    form = TagsForm()
+    back = back_to(form.back.data)
+    triage.set_tags(routing, triage.normalise_tags(form.tags.data or ""), me())
+    db.session.commit()
+    return _answer(routing, back, done=_("Tags of item %(number)d saved.", number=routing.id))
+
+
+@admin.route("/inbox/bulk", methods=["POST"])
+@requires("edit")
+def inbox_bulk():
+    form = BulkForm()
+    back = back_to(form.back.data)
+    ids = dict.fromkeys(int(value) for value in request.form.getlist("routing") if value.isdigit())
+    # Every id is checked before anything changes: one outside the person's LCPs is a 404 for all.
+    routings = [_routing(routing_id) for routing_id in ids]
+    try:
+        count = triage.bulk(routings, form.action.data or "", form.value(), form.reason.data or "", me())
+    except triage.Refused as refusal:
+        db.session.rollback()
+        return _inbox_page(MultiDict(parse_qsl(urlsplit(back).query)), back, problem=str(refusal))
+    db.session.commit()
+    flash(ngettext("%(num)d item changed.", "%(num)d items changed.", count))
+    return redirect(back, 303)

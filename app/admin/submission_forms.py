@@ -1,0 +1,209 @@
+"""Forms of the staff page for one submission, and of entering a submission on someone's behalf.
+
+The forms shown once per routing (a note, a reply) carry the routing in their prefix, so their fields have
+ids of their own on a page with several; the CSRF token is the page's one, checked for every POST by
+CSRFProtect, so those forms do not check it again.
+"""
+
+from __future__ import annotations
+
+import secrets
+
+from flask_babel import lazy_gettext as _l
+from flask_wtf import FlaskForm
+from wtforms import BooleanField, EmailField, HiddenField, RadioField, SelectField, StringField, TextAreaField
+from wtforms.validators import DataRequired, InputRequired, Length, ValidationError
+
+from app.engage.forms import CheckboxesField, RegisterForm, options
+from app.engage.share_forms import clean_text, normalised
+from app.models import Lcp
+from app.services import directory
+from app.services.people import normalise_email, topics_by_slug
+from app.services.sharing import BODY_LIMIT, ContactInput, ShareInput
+
+NOTE_LIMIT = 5000
+REPLY_LIMIT = 3000
+SOURCE_CHOICES = options(
+    [
+        ("phone", _l("By phone")),
+        ("paper", _l("On paper or by letter")),
+        ("event", _l("At an event or meeting")),
+    ]
+)
+
+
+class NoteForm(FlaskForm):
+    class Meta:
+        csrf = False
+
+    field_order = ("body",)
+    body = TextAreaField(
+        _l("Add a note"),
+        validators=[
+            DataRequired(_l("Write the note")),
+            Length(max=NOTE_LIMIT, message=_l("Shorten the note to %(limit)s characters or fewer", limit="5,000")),
+        ],
+    )
+
+    def validate_body(self, field) -> None:
+        clean_text(field)
+
+
+class RespondForm(FlaskForm):
+    class Meta:
+        csrf = False
+
+    field_order = ("you_said", "we_did", "quote_words")
+    you_said = TextAreaField(
+        _l("You said"),
+        validators=[
+            DataRequired(_l("Write what the person told the partnership, in a sentence or two")),
+            Length(max=REPLY_LIMIT, message=_l("Shorten “You said” to %(limit)s characters or fewer", limit="3,000")),
+        ],
+    )
+    we_did = TextAreaField(
+        _l("We did"),
+        validators=[
+            DataRequired(_l("Write what the partnership did about it")),
+            Length(max=REPLY_LIMIT, message=_l("Shorten “We did” to %(limit)s characters or fewer", limit="3,000")),
+        ],
+    )
+    quote_words = BooleanField(_l("Show their own words with the reply (they agreed to this)"))
+
+    def validate_you_said(self, field) -> None:
+        clean_text(field)
+
+    def validate_we_did(self, field) -> None:
+        clean_text(field)
+
+
+class ShareWithForm(FlaskForm):
+    field_order = ("csrf_token", "lcp")
+    lcp = SelectField(_l("Share with another partnership"), validate_choice=False)
+
+    def fill_choices(self, lcps: list[Lcp]) -> None:
+        self.lcp.choices = options([("", _l("Choose a partnership")), *((lcp.slug, lcp.name) for lcp in lcps)])
+        self.allowed = {lcp.slug: lcp for lcp in lcps}
+
+    def validate_lcp(self, field) -> None:
+        if field.data not in getattr(self, "allowed", {}):
+            raise ValidationError(_l("Choose a partnership it has not been shared with yet"))
+
+    @property
+    def chosen(self) -> Lcp:
+        return self.allowed[self.lcp.data]
+
+
+class DuplicateForm(FlaskForm):
+    field_order = ("csrf_token", "code")
+    code = StringField(
+        _l("Receipt code of the other submission"),
+        validators=[DataRequired(_l("Enter the receipt code of the other submission, like ABCD-2345"))],
+    )
+
+
+class EntryForm(FlaskForm):
+    """What someone said by phone, on paper or at an event, typed in by staff."""
+
+    body_limit = BODY_LIMIT
+    field_order = (
+        "csrf_token",
+        "source",
+        "body",
+        "topics",
+        "lcp",
+        "neighbourhood",
+        "may_publish_words",
+        "name",
+        "email",
+        "may_contact",
+        "wants_updates",
+        "may_share",
+    )
+    source = RadioField(
+        _l("How did they tell you?"),
+        choices=SOURCE_CHOICES,
+        validators=[InputRequired(_l("Choose whether it came by phone, on paper or at an event"))],
+    )
+    body = TextAreaField(
+        _l("What did they say?"),
+        validators=[
+            DataRequired(_l("Enter what they said")),
+            Length(
+                max=BODY_LIMIT,
+                message=_l("Shorten what you wrote to %(limit)s characters or fewer", limit=f"{BODY_LIMIT:,}"),
+            ),
+        ],
+    )
+    topics = CheckboxesField(
+        _l("Which topics is it about? (optional)"),
+        unknown_message=_l("We do not know a topic called “{values}”. Choose from the list."),
+    )
+    lcp = SelectField(_l("Which partnership should hear it?"), validate_choice=False)
+    neighbourhood = StringField(
+        _l("Which neighbourhood or street is it about? (optional)"),
+        validators=[Length(max=200, message=_l("Enter 200 characters or fewer for the neighbourhood"))],
+    )
+    may_publish_words = BooleanField(_l("They agreed that their words may be quoted on this website, without a name"))
+    name = StringField(
+        _l("Their name (optional)"),
+        validators=[Length(max=200, message=_l("Enter a name of 200 characters or fewer"))],
+    )
+    email = EmailField(
+        _l("Their email address (optional)"),
+        validators=[Length(max=254, message=_l("Enter an email address of 254 characters or fewer"))],
+    )
+    may_contact = BooleanField(_l("They agreed that staff may email them to ask about it"))
+    wants_updates = BooleanField(_l("They asked to be emailed when its status changes or the partnership replies"))
+    may_share = BooleanField(
+        _l("They agreed that staff may pass their words and email address to the partnership’s partner organisations")
+    )
+    form_key = HiddenField()
+
+    def fill_choices(self, lcps: list[Lcp]) -> None:
+        self.lcp.choices = options([("", _l("Choose a partnership")), *((lcp.slug, lcp.name) for lcp in lcps)])
+        self.allowed = {lcp.slug: lcp for lcp in lcps}
+        self.topics.choices = options((topic.slug, topic.label) for topic in directory.all_topics())
+        if not self.form_key.data:
+            self.form_key.data = secrets.token_urlsafe(24)
+
+    def validate_body(self, field) -> None:
+        clean_text(field)
+
+    def validate_neighbourhood(self, field) -> None:
+        clean_text(field)
+
+    def validate_name(self, field) -> None:
+        clean_text(field)
+
+    def validate_lcp(self, field) -> None:
+        if field.data not in getattr(self, "allowed", {}):
+            raise ValidationError(_l("Choose the partnership that should hear it"))
+
+    def validate_email(self, field) -> None:
+        if not (field.data or "").strip():
+            if self.may_contact.data or self.wants_updates.data or self.may_share.data:
+                raise ValidationError(_l("Enter their email address, or untick the choices that need one"))
+            return
+        RegisterForm.validate_email(self, field)
+
+    def share_input(self) -> ShareInput:
+        contact = None
+        if (self.email.data or "").strip():
+            contact = ContactInput(
+                email=normalise_email(self.email.data),
+                name=normalised(self.name.data),
+                may_contact=bool(self.may_contact.data),
+                may_share=bool(self.may_share.data),
+                wants_updates=bool(self.wants_updates.data),
+            )
+        return ShareInput(
+            body=normalised(self.body.data),
+            lcps=[self.allowed[self.lcp.data]],
+            topics=topics_by_slug(self.topics.data or []),
+            neighbourhood=normalised(self.neighbourhood.data),
+            may_publish_words=bool(self.may_publish_words.data),
+            contact=contact,
+            form_key=self.form_key.data or None,
+            source=self.source.data,
+        )

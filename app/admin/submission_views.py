@@ -1,0 +1,198 @@
+"""One submission as staff handle it: its words and history, each LCP's handling, notes, contact details
+(shown only on request, and audited), sharing with another LCP, duplicates, published replies; and entering
+a submission on someone's behalf.
+
+A submission is reached only through one of the person's LCPs (`casework.submission_or_404`), a routing only
+through `scoped_or_404`, so another partnership's work answers 404, exactly as for an id that does not exist.
+The rules live in `app.services.casework`.
+"""
+
+from __future__ import annotations
+
+from flask import flash, redirect, render_template, url_for
+from flask_babel import gettext as _
+
+from app.admin import admin
+from app.admin.access import me, requires, scoped_or_404, visible_lcps
+from app.admin.submission_forms import (
+    SOURCE_CHOICES,
+    DuplicateForm,
+    EntryForm,
+    NoteForm,
+    RespondForm,
+    ShareWithForm,
+)
+from app.engage.share_forms import AGE_GROUP_CHOICES, GROUP_CHOICES, SPEAKS_FOR_CHOICES
+from app.engage.views import keeps_input, valid_submission
+from app.extensions import db
+from app.models import Routing, StaffUser, Submission
+from app.services import casework, sharing
+from app.services.sharing import TooManyFromAddress
+
+
+def _prefix(routing: Routing, kind: str) -> str:
+    return f"{kind}-{routing.id}"
+
+
+def _page(submission: Submission, status: int = 200, show_contact: bool = False, **forms):
+    """The submission's page; `forms` replaces a blank form with one that has errors (keyed as in the template)."""
+    user = me()
+    own = casework.own_routings(submission, user)
+    own_ids = {routing.id for routing in own}
+    note_forms, respond_forms = {}, {}
+    for routing in own:
+        note_forms[routing.id] = forms.get(f"note-{routing.id}") or NoteForm(
+            prefix=_prefix(routing, "note"), formdata=None
+        )
+        respond_forms[routing.id] = forms.get(f"respond-{routing.id}") or RespondForm(
+            prefix=_prefix(routing, "respond"), formdata=None
+        )
+    share_form = forms.get("share") or ShareWithForm(formdata=None)
+    share_form.fill_choices(casework.unrouted_lcps(submission))
+    duplicate_form = forms.get("duplicate") or DuplicateForm(formdata=None)
+    entered_by = db.session.get(StaffUser, submission.entered_by_id) if submission.entered_by_id else None
+    error_form = next((form for form in forms.values() if form.errors), None)
+    return (
+        render_template(
+            "admin/submission/page.html",
+            submission=submission,
+            code=sharing.format_code(submission.receipt_code),
+            own=own,
+            others=[routing for routing in submission.routings if routing.id not in own_ids],
+            note_forms=note_forms,
+            respond_forms=respond_forms,
+            share_form=share_form,
+            duplicate_form=duplicate_form,
+            can_edit=user.can_edit,
+            show_contact=show_contact,
+            error_form=error_form,
+            entered_by_name=(entered_by.name or entered_by.email) if entered_by else _("a former member of staff"),
+            duplicate_code=sharing.format_code(submission.duplicate_of.receipt_code) if submission.duplicate_of else "",
+            labels=_labels(),
+            status_wording=sharing.status_wording,
+            status_label=lambda value: str(sharing.STATUS_WORDING.get(value, value)),
+        ),
+        status,
+    )
+
+
+def _labels() -> dict[str, str]:
+    """What the stored values (ages, groups, who they speak for, source) read as."""
+    pairs = [*AGE_GROUP_CHOICES, *GROUP_CHOICES, *SPEAKS_FOR_CHOICES, *SOURCE_CHOICES]
+    labels = {choice.value: str(choice.label) for choice in pairs}
+    labels["web"] = _("On this website")
+    return labels
+
+
+def _to_submission(submission: Submission, anchor: str | None = None):
+    return redirect(url_for("admin.submission", submission_id=submission.id, _anchor=anchor), 303)
+
+
+def _routing(routing_id: int) -> Routing:
+    return scoped_or_404(Routing, routing_id, edit=True)
+
+
+@admin.route("/submissions/<int:submission_id>")
+@requires("view")
+def submission(submission_id: int):
+    return _page(casework.submission_or_404(submission_id))
+
+
+@admin.route("/submissions/<int:submission_id>/contact", methods=["POST"])
+@requires("edit")
+def submission_contact(submission_id: int):
+    found = casework.submission_or_404(submission_id, edit=True)
+    if found.contact is not None:
+        casework.view_contact(found, me())
+    return _page(found, show_contact=True)
+
+
+@admin.route("/routings/<int:routing_id>/notes", methods=["POST"])
+@requires("edit")
+def routing_note_add(routing_id: int):
+    routing = _routing(routing_id)
+    form = NoteForm(prefix=_prefix(routing, "note"))
+    if form.validate():
+        casework.add_note(routing, form.body.data.strip(), me())
+        flash(_("Note added for %(lcp)s.", lcp=routing.lcp.name))
+        return _to_submission(routing.submission, f"routing-{routing.id}")
+    return _page(casework.submission_or_404(routing.submission_id), **{f"note-{routing.id}": form})
+
+
+@admin.route("/routings/<int:routing_id>/respond", methods=["POST"])
+@requires("edit")
+def routing_respond(routing_id: int):
+    routing = _routing(routing_id)
+    form = RespondForm(prefix=_prefix(routing, "respond"))
+    if form.validate():
+        casework.respond(
+            routing,
+            form.you_said.data.strip(),
+            form.we_did.data.strip(),
+            bool(form.quote_words.data) and routing.submission.may_publish_words,
+            me(),
+        )
+        flash(_("Reply published on %(lcp)s’s page.", lcp=routing.lcp.name))
+        return _to_submission(routing.submission, f"routing-{routing.id}")
+    return _page(casework.submission_or_404(routing.submission_id), **{f"respond-{routing.id}": form})
+
+
+@admin.route("/submissions/<int:submission_id>/share", methods=["POST"])
+@requires("edit")
+def submission_share(submission_id: int):
+    found = casework.submission_or_404(submission_id, edit=True)
+    form = ShareWithForm()
+    form.fill_choices(casework.unrouted_lcps(found))
+    if valid_submission(form):
+        lcp = form.chosen
+        casework.share_with(found, lcp, me())
+        flash(_("Shared with %(lcp)s. Each partnership keeps its own status.", lcp=lcp.name))
+        return _to_submission(found, "routings")
+    return _page(found, share=form)
+
+
+@admin.route("/submissions/<int:submission_id>/duplicate", methods=["POST"])
+@requires("edit")
+def submission_duplicate(submission_id: int):
+    found = casework.submission_or_404(submission_id, edit=True)
+    form = DuplicateForm()
+    if valid_submission(form):
+        original = casework.visible_by_code(form.code.data)
+        if original is None:
+            form.code.errors.append(_("No submission you can see has that receipt code"))
+        elif original.id == found.id:
+            form.code.errors.append(_("Enter the receipt code of a different submission"))
+        else:
+            closed = casework.mark_duplicate(found, original, me())
+            flash(
+                _(
+                    "Marked as the same as %(code)s. Closed for: %(lcps)s.",
+                    code=sharing.format_code(original.receipt_code),
+                    lcps=", ".join(routing.lcp.name for routing in closed) or _("none"),
+                )
+            )
+            return _to_submission(found)
+    return _page(found, duplicate=form)
+
+
+@admin.route("/submissions/new", methods=["GET", "POST"])
+@requires("edit")
+@keeps_input
+def submission_new():
+    form = EntryForm()
+    form.fill_choices(visible_lcps())
+    if valid_submission(form):
+        try:
+            entered = casework.enter(form.share_input(), me())
+        except TooManyFromAddress:
+            form.email.errors.append(_("This email address has sent several in the last hour. Try again later"))
+        else:
+            if not entered.repeated:
+                flash(
+                    _(
+                        "Submission stored. Its receipt code is %(code)s.",
+                        code=sharing.format_code(entered.submission.receipt_code),
+                    )
+                )
+            return _to_submission(entered.submission)
+    return render_template("admin/submission/new.html", form=form)

@@ -14,8 +14,8 @@ from flask_wtf import FlaskForm
 from wtforms import BooleanField, EmailField, HiddenField, RadioField, SelectField, StringField, TextAreaField
 from wtforms.validators import DataRequired, InputRequired, Length, ValidationError
 
-from app.engage.forms import CheckboxesField, RegisterForm, options
-from app.engage.share_forms import clean_text, normalised
+from app.engage.forms import RegisterForm, options
+from app.engage.share_forms import body_field, clean_text, neighbourhood_field, normalised, topics_field
 from app.models import Lcp
 from app.services import directory
 from app.services.people import normalise_email, topics_by_slug
@@ -125,25 +125,10 @@ class EntryForm(FlaskForm):
         choices=SOURCE_CHOICES,
         validators=[InputRequired(_l("Choose whether it came by phone, on paper or at an event"))],
     )
-    body = TextAreaField(
-        _l("What did they say?"),
-        validators=[
-            DataRequired(_l("Enter what they said")),
-            Length(
-                max=BODY_LIMIT,
-                message=_l("Shorten what you wrote to %(limit)s characters or fewer", limit=f"{BODY_LIMIT:,}"),
-            ),
-        ],
-    )
-    topics = CheckboxesField(
-        _l("Which topics is it about? (optional)"),
-        unknown_message=_l("We do not know a topic called “{values}”. Choose from the list."),
-    )
+    body = body_field(_l("What did they say?"), _l("Enter what they said"))
+    topics = topics_field()
     lcp = SelectField(_l("Which partnership should hear it?"), validate_choice=False)
-    neighbourhood = StringField(
-        _l("Which neighbourhood or street is it about? (optional)"),
-        validators=[Length(max=200, message=_l("Enter 200 characters or fewer for the neighbourhood"))],
-    )
+    neighbourhood = neighbourhood_field()
     may_publish_words = BooleanField(_l("They agreed that their words may be quoted on this website, without a name"))
     name = StringField(
         _l("Their name (optional)"),

@@ -80,6 +80,26 @@ def normalised(value: str | None) -> str:
     return unicodedata.normalize("NFC", (value or "").strip())
 
 
+def body_field(label, required_message) -> TextAreaField:
+    """What the person said: required, at most BODY_LIMIT characters. Shared with staff entry of a submission."""
+    limit = _l("Shorten what you wrote to %(limit)s characters or fewer", limit=f"{BODY_LIMIT:,}")
+    return TextAreaField(label, validators=[DataRequired(required_message), Length(max=BODY_LIMIT, message=limit)])
+
+
+def topics_field() -> CheckboxesField:
+    return CheckboxesField(
+        _l("Which topics is it about? (optional)"),
+        unknown_message=_l("We do not know a topic called “{values}”. Choose from the list."),
+    )
+
+
+def neighbourhood_field() -> StringField:
+    return StringField(
+        _l("Which neighbourhood or street is it about? (optional)"),
+        validators=[Length(max=200, message=_l("Enter 200 characters or fewer for the neighbourhood"))],
+    )
+
+
 class ShareForm(FlaskForm):
     body_limit = BODY_LIMIT
     field_order = (
@@ -103,20 +123,8 @@ class ShareForm(FlaskForm):
         "may_share",
         "leave_empty",
     )
-    body = TextAreaField(
-        _l("What is happening?"),
-        validators=[
-            DataRequired(_l("Tell us what is happening")),
-            Length(
-                max=BODY_LIMIT,
-                message=_l("Shorten what you wrote to %(limit)s characters or fewer", limit=f"{BODY_LIMIT:,}"),
-            ),
-        ],
-    )
-    topics = CheckboxesField(
-        _l("Which topics is it about? (optional)"),
-        unknown_message=_l("We do not know a topic called “{values}”. Choose from the list."),
-    )
+    body = body_field(_l("What is happening?"), _l("Tell us what is happening"))
+    topics = topics_field()
     lcps = CheckboxesField(
         _l("Which Local Care Partnership should hear it?"),
         unknown_message=_l("We do not know a partnership called “{values}”. Choose from the list."),
@@ -127,10 +135,7 @@ class ShareForm(FlaskForm):
         _l("Find a partnership by GP practice or postcode"),
         validators=[Length(max=100, message=_l("Enter 100 characters or fewer"))],
     )
-    neighbourhood = StringField(
-        _l("Which neighbourhood or street is it about? (optional)"),
-        validators=[Length(max=200, message=_l("Enter 200 characters or fewer for the neighbourhood"))],
-    )
+    neighbourhood = neighbourhood_field()
     age_groups = CheckboxesField(_l("Which ages does it affect? (optional)"), choices=AGE_GROUP_CHOICES)
     groups = CheckboxesField(_l("Does it affect any of these groups in particular? (optional)"), choices=GROUP_CHOICES)
     speaks_for = RadioField(

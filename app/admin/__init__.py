@@ -13,18 +13,13 @@ admin = Blueprint("admin", __name__, url_prefix="/admin")
 
 
 @admin.context_processor
-def signed_in_person():
+def staff_context():
+    """For staff templates only: the signed-in person and the words for each role. Public pages get neither."""
+    from flask_babel import lazy_gettext as _l
     from flask_login import current_user
 
-    return {"current_user": current_user}
-
-
-@admin.app_context_processor
-def role_labels():
-    from flask_babel import lazy_gettext as _l
-
     labels = {"admin": _l("Citywide admin"), "staff": _l("LCP staff"), "viewer": _l("Viewer (read only)")}
-    return {"role_label": lambda role: labels.get(role, role), "role_labels": labels}
+    return {"current_user": current_user, "role_label": lambda role: labels.get(role, role), "role_labels": labels}
 
 
 @admin.after_request

@@ -60,8 +60,11 @@ pytest:
 
 test: setup chromium lint pytest
 
+# `make bench BENCH_DATABASE_URL=postgresql://postgres@127.0.0.1:5432/bench_inbox` runs the inbox benchmark on
+# PostgreSQL: it creates and drops that database, whose name must start with "bench".
 bench: setup
 	$(BIN)/python bench/run.py
+	$(BIN)/python bench/inbox.py $(if $(BENCH_DATABASE_URL),--database-url '$(BENCH_DATABASE_URL)')
 
 clean:
 	rm -rf $(STAMPS) $(VENV) node_modules app/static/dist instance

@@ -1,6 +1,7 @@
 """Flask commands: `seed`, `demo`, `translate`, for email `outbox send`, `digests send` and `people purge`, and
-the staff tools for what people share, until the staff area exists: `submissions list|show|status|respond` and
-`meetings decide`, and staff accounts: `staff create|list|disable|enable|unlock|reset-2fa`."""
+the staff tools for what people share, until the staff area exists: `submissions list|show|status|respond`,
+`submissions purge-contacts` and `meetings decide`, and staff accounts:
+`staff create|list|disable|enable|unlock|reset-2fa`."""
 
 from __future__ import annotations
 
@@ -224,7 +225,7 @@ def register_submission_commands(app: Flask) -> None:
 
     @app.cli.group("submissions")
     def submissions_group() -> None:
-        """What people shared with the partnerships: list, read, change a status, publish a reply.
+        """What people shared with the partnerships: list, read, change a status, publish a reply, purge old contacts.
 
         These are the staff tools until the staff area exists. Only `show` prints personal details.
         """
@@ -389,6 +390,23 @@ def register_submission_commands(app: Flask) -> None:
             click.echo(f"Published reply {response.id}: {page}")
             if submission.contact and submission.contact.wants_updates:
                 click.echo("The person asked for updates: an email is queued for the outbox worker.")
+
+    @submissions_group.command("purge-contacts")
+    def submissions_purge_contacts() -> None:
+        """Delete the contact details of submissions every partnership closed more than CONTACT_RETENTION_DAYS ago.
+
+        The submissions stay, anonymous; mail still waiting for those people goes too. Safe to run again.
+        """
+        from app.services.retention import purge_contacts, retention_days
+
+        # The history entry it writes is translated, which needs a request for the language.
+        with site():
+            removed = purge_contacts()
+        submissions = "1 submission" if removed == 1 else f"{removed} submissions"
+        click.echo(
+            f"Contact details removed from {submissions} that every partnership closed more than "
+            f"{retention_days()} days ago (CONTACT_RETENTION_DAYS)."
+        )
 
     @app.cli.group("meetings")
     def meetings_group() -> None:

@@ -24,6 +24,7 @@ import sys
 import tempfile
 import threading
 import time
+from collections.abc import Callable
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
 from importlib import metadata
@@ -151,8 +152,17 @@ def stop(server: subprocess.Popen) -> None:
 
 
 def measure(
-    port: int, label: str, path: str, headers: dict[str, str], requests: int, concurrency: int, deadline: float
+    port: int,
+    label: str,
+    path: str,
+    headers: dict[str, str],
+    requests: int,
+    concurrency: int,
+    deadline: float,
+    check: Callable[[Outcome], str | None] | None = None,
 ) -> Result:
+    """Warm-up, then the measured requests. `check`, if given, looks at each HTTP 200 response and returns why
+    it is not the page expected (or None): such a response counts as a failure, not a timing."""
     result = Result(label)
     for _ in range(WARMUP_REQUESTS):
         if time.monotonic() >= deadline:
@@ -168,8 +178,11 @@ def measure(
                 result.skipped += 1
             return
         outcome = get(port, path, headers)
+        problem = check(outcome) if check is not None and outcome.status == 200 else None
         with lock:
-            if outcome.status == 200:
+            if problem is not None:
+                result.failures.append(problem)
+            elif outcome.status == 200:
                 result.latencies.append(outcome.seconds)
                 if not first_ok:
                     first_ok.append(outcome)

@@ -119,6 +119,7 @@ def samples(slug: str) -> dict[str, Callable[[], object]]:
             select(Routing.submission_id).where(Routing.lcp_id == lcp_id).order_by(Routing.id.desc())
         ),
         "user_id": lambda: first_id(select(StaffUser.id).order_by(StaffUser.id)),
+        "name": lambda: "status",
     }
 
 

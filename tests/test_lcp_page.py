@@ -30,6 +30,7 @@ CONTENTS = [
     ("More meetings", "#meetings"),
     ("Latest updates", "#updates"),
     ("You said, we did", "#you-said"),
+    ("How quickly it answers", "#responsiveness"),
     ("Who is in the partnership", "#partners"),
     ("How the partnership rates itself", "#maturity"),
     ("About this information", "#sources"),

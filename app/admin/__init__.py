@@ -29,4 +29,13 @@ def staff_headers(response):
     return response
 
 
-from app.admin import activity_views, auth_views, inbox_views, lcp_views, manage_views, submission_views, views  # noqa: E402, F401
+from app.admin import (  # noqa: E402, F401
+    activity_views,
+    auth_views,
+    inbox_views,
+    lcp_views,
+    manage_views,
+    people_views,
+    submission_views,
+    views,
+)

@@ -17,6 +17,7 @@ from wtforms.validators import InputRequired, Length, Optional, ValidationError
 
 from app.engage.forms import CheckboxesField, options
 from app.engage.share_forms import clean_text
+from app.formatting import in_london, london_to_utc, london_today
 from app.models import AgendaItem, Lcp, MaturityElement, MaturityLevel, Meeting, Update
 from app.services import activity, directory
 from app.services.people import topics_by_slug
@@ -134,7 +135,7 @@ class MeetingForm(TextChecks, FlaskForm):
     def from_row(cls, meeting: Meeting | None = None) -> MeetingForm:
         if meeting is None:
             return cls()
-        starts, ends = activity.in_london(meeting.starts_at), activity.in_london(meeting.ends_at)
+        starts, ends = in_london(meeting.starts_at), in_london(meeting.ends_at)
         attend = {True: "yes", False: "no"}.get(meeting.public_may_attend, "unknown")  # type: ignore[arg-type]
         return cls(
             **{name: getattr(meeting, name) for name in ("title", "location", "online", "joining_details")},
@@ -151,8 +152,8 @@ class MeetingForm(TextChecks, FlaskForm):
         assert starts is not None and ends is not None
         return {
             "title": self.title.data.strip(),
-            "starts_at": activity.london_to_utc(self.day.data, starts),
-            "ends_at": activity.london_to_utc(self.day.data, ends),
+            "starts_at": london_to_utc(self.day.data, starts),
+            "ends_at": london_to_utc(self.day.data, ends),
             "location": (self.location.data or "").strip(),
             "online": bool(self.online.data),
             "joining_details": (self.joining_details.data or "").strip(),
@@ -283,7 +284,7 @@ class MaturityForm(TextChecks, FlaskForm):
         return form
 
     def validate_assessed_on(self, field) -> None:
-        if field.data and field.data > activity.london_today():
+        if field.data and field.data > london_today():
             raise ValidationError(_l("The date of the self-assessment must be today or in the past"))
         if field.data and self.lcp and activity.assessment_on(self.lcp, field.data):
             raise ValidationError(

@@ -15,7 +15,7 @@ from wtforms.validators import DataRequired, Length, ValidationError
 
 from app.engage.forms import CheckboxesField, options
 from app.engage.share_forms import clean_text
-from app.services import lcp_content
+from app.services import lcp_content, themes
 from app.services.lcp_content import ContentProblem
 from app.services.people import normalise_email
 
@@ -133,3 +133,35 @@ class PracticeLinkForm(FlaskForm):
             raise ValidationError(
                 _("No Leeds GP practice has the ODS code %(code)s", code=lcp_content.normalise_ods(field.data))
             )
+
+
+def whole_number(low: int, high: int, message):
+    """A box for a whole number: what was typed stays as typed, and anything else gets `message`."""
+
+    def validate(_form, field) -> None:
+        text = (field.data or "").strip()
+        if not text.isdigit() or not low <= int(text) <= high:
+            raise ValidationError(str(message))
+
+    return validate
+
+
+class ThemeAlertForm(FlaskForm):
+    """When the team hears that one topic is coming up: this many items within this many days."""
+
+    field_order = ("csrf_token", "count", "days")
+
+    count = StringField(
+        _l("Number of items"),
+        validators=[whole_number(2, themes.MAX_COUNT, _l("Enter a whole number of items from 2 to 500, such as 5"))],
+    )
+    days = StringField(
+        _l("Number of days"),
+        validators=[whole_number(1, themes.MAX_DAYS, _l("Enter a whole number of days from 1 to 366, such as 14"))],
+    )
+
+    def fill(self, lcp) -> None:
+        self.count.data, self.days.data = str(lcp.theme_alert_count), str(lcp.theme_alert_days)
+
+    def values(self) -> dict[str, int]:
+        return {"theme_alert_count": int(self.count.data), "theme_alert_days": int(self.days.data)}

@@ -12,12 +12,12 @@ from sqlalchemy import func, select
 
 from app.admin import admin
 from app.admin.access import lcp_or_404, me, requires, scoped_or_404, visible_lcps
-from app.admin.lcp_forms import LcpPageForm, PracticeLinkForm, PriorityForm
+from app.admin.lcp_forms import LcpPageForm, PracticeLinkForm, PriorityForm, ThemeAlertForm
 from app.engage.views import keeps_input, valid_submission
 from app.extensions import db
 from app.formatting import render_markdown
 from app.models import GpPractice, Lcp, Priority
-from app.services import lcp_content
+from app.services import audit, lcp_content
 from app.services.coverage import coverage
 from app.services.lcp_content import ContentProblem, MoveRefused
 
@@ -64,6 +64,30 @@ def lcp_page_edit(slug: str):
         flash(_("The page of %(lcp)s has been saved.", lcp=lcp.short_name))
         return redirect(url_for("admin.lcp_overview", slug=lcp.slug))
     return render_template("admin/lcp/page_edit.html", lcp=lcp, form=form, preview=preview)
+
+
+@admin.route("/lcps/<string:slug>/theme-alerts", methods=["GET", "POST"])
+@requires("edit")
+@keeps_input
+def lcp_theme_alerts(slug: str):
+    """How many items on one topic, within how many days, make the team hear about it."""
+    lcp = lcp_or_404(slug, edit=True)
+    form = ThemeAlertForm() if request.method == "POST" else ThemeAlertForm(formdata=None)
+    if request.method == "GET":
+        form.fill(lcp)
+    elif valid_submission(form):
+        before = {"theme_alert_count": lcp.theme_alert_count, "theme_alert_days": lcp.theme_alert_days}
+        after = form.values()
+        lcp.theme_alert_count, lcp.theme_alert_days = after["theme_alert_count"], after["theme_alert_days"]
+        old, new = audit.changed(before, after)
+        if new:
+            audit.record(
+                "lcp.theme-alerts", obj=lcp, lcp_id=lcp.id, summary=f"{lcp.slug}: theme alerts", before=old, after=new
+            )
+        db.session.commit()
+        flash(_("Theme alerts for %(lcp)s have been saved.", lcp=lcp.short_name))
+        return redirect(url_for("admin.lcp_overview", slug=lcp.slug) + "#theme-alerts")
+    return render_template("admin/lcp/theme_alerts.html", lcp=lcp, form=form)
 
 
 # Priorities -----------------------------------------------------------------------------------------------------

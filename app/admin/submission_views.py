@@ -26,7 +26,7 @@ from app.engage.share_forms import AGE_GROUP_CHOICES, GROUP_CHOICES, SPEAKS_FOR_
 from app.engage.views import keeps_input, valid_submission
 from app.extensions import db
 from app.models import Routing, StaffUser, Submission
-from app.services import casework, sharing
+from app.services import casework, retention, sharing
 from app.services.sharing import TooManyFromAddress
 
 
@@ -71,6 +71,9 @@ def _page(submission: Submission, status: int = 200, show_contact: bool = False,
             labels=_labels(),
             status_wording=sharing.status_wording,
             status_label=lambda value: str(sharing.STATUS_WORDING.get(value, value)),
+            removal_date=retention.removal_date(submission),
+            today=retention.today(),
+            retention_days=retention.retention_days(),
         ),
         status,
     )

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from sqlalchemy import Column, ForeignKey, String, Table, Text
+from sqlalchemy import Column, ForeignKey, Index, String, Table, Text
 from sqlalchemy.orm import Mapped, mapped_column
 
 from app.extensions import db
@@ -28,4 +28,6 @@ def topic_link_table(name: str, owner_table: str) -> Table:
         db.metadata,
         Column(f"{owner_table}_id", ForeignKey(f"{owner_table}.id", ondelete="CASCADE"), primary_key=True),
         Column("topic_id", ForeignKey("topic.id", ondelete="CASCADE"), primary_key=True),
+        # The key leads with the owner; lists by topic (a topic page, the inbox's topic filter) need this one.
+        Index(f"ix_{name}_topic", "topic_id", f"{owner_table}_id"),
     )

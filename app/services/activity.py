@@ -10,16 +10,15 @@ from __future__ import annotations
 
 import re
 from dataclasses import dataclass
-from datetime import UTC, date, datetime, time
+from datetime import date, datetime
 from typing import Any
-from zoneinfo import ZoneInfo
 
 from flask_babel import gettext as _
 from sqlalchemy import select
 from sqlalchemy.orm import selectinload
 
 from app.extensions import db
-from app.formatting import as_utc, utcnow
+from app.formatting import utcnow
 from app.models import (
     AgendaItem,
     Lcp,
@@ -32,7 +31,6 @@ from app.models import (
 )
 from app.services import audit, sharing
 
-LONDON = ZoneInfo("Europe/London")
 MEETING_FIELDS = (
     "title",
     "starts_at",
@@ -52,19 +50,6 @@ WEB_ADDRESS = re.compile(r"https?://\S+$", re.IGNORECASE)
 
 
 # Dates and times ----------------------------------------------------------------------------------------------------
-
-
-def london_to_utc(day: date, clock: time) -> datetime:
-    """A day and time as people in Leeds mean them, as the naive UTC the database keeps."""
-    return datetime.combine(day, clock, tzinfo=LONDON).astimezone(UTC).replace(tzinfo=None)
-
-
-def in_london(moment: datetime) -> datetime:
-    return as_utc(moment).astimezone(LONDON)
-
-
-def london_today() -> date:
-    return datetime.now(LONDON).date()
 
 
 # Papers -------------------------------------------------------------------------------------------------------------

@@ -24,6 +24,7 @@ from app.formatting import utcnow
 from app.models import Consent, Follower, Lcp, OutboxMessage, Topic
 from app.models.people import FREQUENCIES, INTERESTS, new_link_key
 from app.services import mail
+from app.services.spreadsheet import safe_cell
 
 # The words a person agrees to, as shown beside each box. A change of wording needs a new version.
 CONSENT_VERSION = "2026-11"
@@ -304,12 +305,6 @@ def export(follower: Follower) -> dict:
     }
 
 
-def _spreadsheet_safe(value) -> str:
-    """A cell a spreadsheet shows as text: what a person typed is never run as a formula."""
-    text = "" if value is None else str(value)
-    return "'" + text if text[:1] in ("=", "+", "-", "@", "\t", "\r") else text
-
-
 def export_csv(follower: Follower) -> str:
     """The same as `export`, flattened to one row per fact: section, field, value."""
     buffer = io.StringIO()
@@ -325,7 +320,7 @@ def export_csv(follower: Follower) -> str:
                 rows(f"{section}[{index}]", inner)
         else:
             name, _, leaf = section.rpartition(".")
-            writer.writerow([name or "person", leaf, _spreadsheet_safe(value)])
+            writer.writerow([name or "person", leaf, safe_cell(value)])
 
     rows("", export(follower))
     return buffer.getvalue()

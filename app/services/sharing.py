@@ -38,7 +38,7 @@ from app.models import (
     Topic,
 )
 from app.models.submissions import STATUSES
-from app.services import outbox
+from app.services import outbox, themes
 from app.services.mail import render_email
 from app.services.tokens import make_contact_token
 
@@ -214,6 +214,7 @@ def share(data: ShareInput) -> Shared:
             # Otherwise two codes collided, which is rare enough that trying again settles it.
             continue
         log.info("submission %s stored", submission.id)
+        themes.check_safely(submission)
         return Shared(submission)
     raise RuntimeError("could not store a submission after three attempts")
 
@@ -295,6 +296,7 @@ def route(submission: Submission, lcp: Lcp, actor: str = "staff") -> Routing:
         )
     )
     db.session.commit()
+    themes.check_safely(submission)
     return routing
 
 

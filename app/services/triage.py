@@ -11,21 +11,20 @@ from __future__ import annotations
 
 import re
 from dataclasses import dataclass, field
-from datetime import UTC, date, datetime, time, timedelta
+from datetime import date, datetime, timedelta
 from typing import Any
-from zoneinfo import ZoneInfo
 
 from flask_babel import gettext as _
 from sqlalchemy import and_, or_, select
 from sqlalchemy.orm import selectinload
 
 from app.extensions import db
+from app.formatting import london_to_utc
 from app.models import Lcp, Routing, StaffUser, Submission, SubmissionEvent, Topic
 from app.models.submissions import SOURCES, STATUSES, submission_topic
 from app.services import audit, sharing
 
 PAGE_SIZE = 25
-LONDON = ZoneInfo("Europe/London")
 TAG_LENGTH = 40
 TAGS_LIMIT = 300
 EXCERPT = 140
@@ -104,11 +103,6 @@ def read_filters(args: Any, user: StaffUser, lcps: list[Lcp]) -> Filters:
     return found
 
 
-def _utc_midnight(day: date) -> datetime:
-    """The start of a day in Leeds, as the naive UTC the database keeps."""
-    return datetime.combine(day, time(), tzinfo=LONDON).astimezone(UTC).replace(tzinfo=None)
-
-
 def _like(text: str) -> str:
     return "%" + re.sub(r"([\\%_])", r"\\\1", text) + "%"
 
@@ -161,9 +155,9 @@ def inbox(
     if filters.source:
         query = query.where(Submission.source == filters.source)
     if filters.date_from:
-        query = query.where(Routing.created_at >= _utc_midnight(filters.date_from))
+        query = query.where(Routing.created_at >= london_to_utc(filters.date_from))
     if filters.date_to:
-        query = query.where(Routing.created_at < _utc_midnight(filters.date_to + timedelta(days=1)))
+        query = query.where(Routing.created_at < london_to_utc(filters.date_to + timedelta(days=1)))
     if filters.q:
         query = query.where(Submission.body.ilike(_like(filters.q), escape="\\"))
 
@@ -175,13 +169,17 @@ def inbox(
     key = before_key if backwards else after_key
     if key is not None:
         moment, ident = key
+        # The plain bound on created_at lets the database start its index scan at the cursor; the OR alone
+        # would have it read every row before the cursor and test each one.
         if descending:
             query = query.where(
-                or_(Routing.created_at < moment, and_(Routing.created_at == moment, Routing.id < ident))
+                Routing.created_at <= moment,
+                or_(Routing.created_at < moment, and_(Routing.created_at == moment, Routing.id < ident)),
             )
         else:
             query = query.where(
-                or_(Routing.created_at > moment, and_(Routing.created_at == moment, Routing.id > ident))
+                Routing.created_at >= moment,
+                or_(Routing.created_at > moment, and_(Routing.created_at == moment, Routing.id > ident)),
             )
     order = (Routing.created_at.desc(), Routing.id.desc()) if descending else (Routing.created_at, Routing.id)
     rows = list(

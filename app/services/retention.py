@@ -1,0 +1,122 @@
+"""How long the personal data held with a submission is kept, and removing it when that time is up.
+
+A submission's only personal data is its `SubmissionContact` (a name, an email address and choices). It is
+kept while any partnership is still working on the submission, then for `CONTACT_RETENTION_DAYS` after the
+last partnership closed it; after that `purge_contacts` deletes it, which leaves the submission anonymous
+and takes any mail still waiting for the person with it (the outbox rows cascade). A non-public
+"contact-removed" entry in the history tells staff why the details went; /track never shows it.
+
+"Every partnership closed it" means the submission has at least one routing and none of its routings is
+anything but closed with a `closed_at` before the cut-off. The purge asks exactly that with two EXISTS
+tests, which read the same on SQLite and PostgreSQL and need no GROUP BY.
+"""
+
+from __future__ import annotations
+
+import logging
+from datetime import date, datetime, timedelta
+
+from flask import current_app
+from flask_babel import ngettext
+from sqlalchemy import ColumnElement, and_, delete, exists, or_, select
+
+from app.extensions import db
+from app.formatting import london_date, utcnow
+from app.models import Routing, Submission, SubmissionContact, SubmissionEvent
+
+log = logging.getLogger(__name__)
+
+# Contacts removed in one transaction, and the most batches one run takes (the next run carries on).
+BATCH_SIZE = 500
+MAX_BATCHES = 1000
+
+
+def retention_days() -> int:
+    return int(current_app.config["CONTACT_RETENTION_DAYS"])
+
+
+def removal_date(submission: Submission) -> date | None:
+    """The day (in Leeds) the contact details go: `CONTACT_RETENTION_DAYS` after the last partnership closed it.
+
+    None when there is nothing to remove, when no partnership has it yet, or when any partnership is still
+    working on it: the details are kept until every one has closed it.
+    """
+    routings = submission.routings
+    if submission.contact is None or not routings:
+        return None
+    if any(routing.status != "closed" or routing.closed_at is None for routing in routings):
+        return None
+    ends = max(routing.closed_at for routing in routings) + timedelta(days=retention_days())
+    return london_date(ends)
+
+
+def today(now: datetime | None = None) -> date:
+    """Today's date in Leeds, to compare with `removal_date`."""
+    return london_date(now or utcnow())
+
+
+def _expired(cutoff: datetime) -> ColumnElement[bool]:
+    """The contact's submission has a routing, and every routing was closed before `cutoff`."""
+    routed = exists().where(Routing.submission_id == SubmissionContact.submission_id)
+    still_held = exists().where(
+        Routing.submission_id == SubmissionContact.submission_id,
+        or_(Routing.status != "closed", Routing.closed_at.is_(None), Routing.closed_at >= cutoff),
+    )
+    return and_(routed, ~still_held)
+
+
+def purge_contacts(now: datetime | None = None) -> int:
+    """Delete the contact details of submissions every partnership closed more than the retention period ago.
+
+    Each batch is one transaction: the contacts go (with their waiting mail) and each submission gets a
+    staff-only history entry saying why. The delete checks the rule again, so a routing reopened between
+    the look-up and the delete keeps its contact. Returns how many contacts were removed.
+    """
+    now = now or utcnow()
+    days = retention_days()
+    cutoff = now - timedelta(days=days)
+    body = ngettext(
+        "Contact details removed: %(num)d day had passed since every partnership closed it.",
+        "Contact details removed: %(num)d days had passed since every partnership closed it.",
+        days,
+    )
+    removed = 0
+    after = 0
+    for _batch in range(MAX_BATCHES):
+        ids = list(
+            db.session.scalars(
+                select(SubmissionContact.id)
+                .where(SubmissionContact.id > after, _expired(cutoff))
+                .order_by(SubmissionContact.id)
+                .limit(BATCH_SIZE)
+            )
+        )
+        if not ids:
+            break
+        after = ids[-1]
+        gone = db.session.execute(
+            delete(SubmissionContact)
+            .where(SubmissionContact.id.in_(ids), _expired(cutoff))
+            .returning(SubmissionContact.submission_id),
+            execution_options={"synchronize_session": False},
+        ).scalars()
+        submission_ids = sorted(gone)
+        db.session.add_all(
+            SubmissionEvent(
+                submission_id=submission_id,
+                kind="contact-removed",
+                body=body,
+                actor="system",
+                public=False,
+                created_at=now,
+            )
+            for submission_id in submission_ids
+        )
+        db.session.commit()
+        removed += len(submission_ids)
+        if len(ids) < BATCH_SIZE:
+            break
+    else:
+        log.warning("Stopped after %d batches of contact details; the next run removes the rest.", MAX_BATCHES)
+    # Each commit expired what the session had loaded, so no object still points at a removed contact.
+    return removed

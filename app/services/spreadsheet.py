@@ -1,0 +1,48 @@
+"""CSV that opens cleanly in a spreadsheet: UTF-8 with a byte-order mark, and nothing a person typed run as a formula.
+
+Excel reads a CSV without a byte-order mark as the machine's legacy code page, so "Ł" or "ا" would arrive
+garbled; the mark tells it the file is UTF-8. A cell that starts with `=`, `+`, `-`, `@`, a tab or a carriage
+return would be taken as a formula (and could run one), so such a cell is written with a leading apostrophe,
+which spreadsheets show as text. Numbers the site itself computed are written as numbers.
+"""
+
+from __future__ import annotations
+
+import csv
+import io
+from collections.abc import Iterable, Sequence
+from numbers import Number
+
+from flask import Response
+
+BOM = "\ufeff"
+FORMULA_STARTS = ("=", "+", "-", "@", "\t", "\r")
+
+
+def safe_cell(value) -> str:
+    """A cell a spreadsheet shows as text; numbers (not text that looks like one) pass unchanged."""
+    if value is None:
+        return ""
+    if isinstance(value, Number) and not isinstance(value, bool):
+        return str(value)
+    text = str(value)
+    return "'" + text if text.startswith(FORMULA_STARTS) else text
+
+
+def csv_text(header: Sequence[str], rows: Iterable[Sequence], bom: bool = True) -> str:
+    buffer = io.StringIO()
+    if bom:
+        buffer.write(BOM)
+    writer = csv.writer(buffer, lineterminator="\r\n")
+    writer.writerow([safe_cell(name) for name in header])
+    for row in rows:
+        writer.writerow([safe_cell(value) for value in row])
+    return buffer.getvalue()
+
+
+def csv_response(filename: str, header: Sequence[str], rows: Iterable[Sequence]) -> Response:
+    """A download: `filename` must be plain ASCII without quotes (the callers build it from slugs and dates)."""
+    response = Response(csv_text(header, rows), mimetype="text/csv")
+    response.headers["Content-Type"] = "text/csv; charset=utf-8"
+    response.headers["Content-Disposition"] = f'attachment; filename="{filename}"'
+    return response

@@ -5,7 +5,6 @@ from __future__ import annotations
 from urllib.parse import parse_qsl
 
 from flask import Flask, g, make_response, render_template, request
-from flask_babel import get_locale
 from flask_wtf.csrf import CSRFError
 from jinja2 import ChainableUndefined, ChoiceLoader, FileSystemLoader, PackageLoader
 from sqlalchemy import event
@@ -55,16 +54,6 @@ def create_app(config: Config | None = None) -> Flask:
     return app
 
 
-def select_locale() -> str:
-    from flask import current_app
-
-    languages = current_app.config["LANGUAGES"]
-    chosen = request.args.get("lang")
-    if chosen in languages:
-        return chosen
-    return request.accept_languages.best_match(languages) or current_app.config["BABEL_DEFAULT_LOCALE"]
-
-
 def setup_templates(app: Flask) -> None:
     # The NHS.UK component macros leave optional parameters undefined and chain into them.
     app.jinja_options = {
@@ -75,24 +64,18 @@ def setup_templates(app: Flask) -> None:
         "autoescape": True,
         "extensions": ["jinja2.ext.i18n"],
     }
-    from app import formatting
+    from app import formatting, languages
 
     formatting.register(app)
-
-    @app.context_processor
-    def page_language() -> dict[str, str]:
-        code = str(get_locale() or app.config["BABEL_DEFAULT_LOCALE"])
-        language = code.split("_")[0]
-        return {
-            "html_lang": code.replace("_", "-"),
-            "html_dir": "rtl" if language in app.config["RTL_LANGUAGES"] else "ltr",
-        }
+    languages.register(app)
 
 
 def setup_extensions(app: Flask) -> None:
     db.init_app(app)
     migrate.init_app(app, db, directory=str(app.root_path) + "/../migrations")
     csrf.init_app(app)
+    from app.languages import select_locale
+
     babel.init_app(app, locale_selector=select_locale)
     htmx.init_app(app)
     limiter.init_app(app)

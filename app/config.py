@@ -36,8 +36,9 @@ class Config:
     BABEL_DEFAULT_LOCALE = "en_GB"
     BABEL_DEFAULT_TIMEZONE = "Europe/London"
     BABEL_TRANSLATION_DIRECTORIES = str(ROOT / "translations")
-    # Languages offered to people. A language is listed once its catalogue is translated.
-    LANGUAGES: ClassVar[list[str]] = ["en_GB"]
+    # Languages offered to people: the largest languages of Leeds after English (Census 2021), each listed
+    # once every public message of its catalogue is translated (scripts/check_translations.py checks it).
+    LANGUAGES: ClassVar[list[str]] = ["en_GB", "pl", "ar", "ro", "zh_Hans", "ur"]
     RTL_LANGUAGES: ClassVar[set[str]] = {"ar", "ur", "fa", "ckb", "he"}
     WTF_CSRF_TIME_LIMIT = None
     SESSION_COOKIE_HTTPONLY = True
@@ -69,6 +70,9 @@ class Config:
     CONFIRMATION_HOURS = 72
     # How long a link to someone's preferences works; every email carries a fresh one.
     PREFERENCES_LINK_DAYS = 90
+    # Contact details left with a submission are removed this many days after every partnership closed it
+    # (`flask submissions purge-contacts`); while any partnership is still working on it they are kept.
+    CONTACT_RETENTION_DAYS = int(os.environ.get("CONTACT_RETENTION_DAYS", "365"))
     # How many items one digest lists before it links to the rest.
     DIGEST_LIMIT = 12
     # Submissions accepted from one network address (only stored ones count). The count is kept by the

@@ -2,13 +2,17 @@
 
 from __future__ import annotations
 
-from datetime import UTC, date, datetime
+from datetime import UTC, date, datetime, time
+from zoneinfo import ZoneInfo
 
 import markdown
 import nh3
 from flask import Flask
-from flask_babel import format_date, format_datetime, format_time
+from flask_babel import format_date, format_datetime, format_decimal, format_time
 from markupsafe import Markup
+
+# Every date a person reads or types is a day in Leeds; the database keeps naive UTC.
+LONDON = ZoneInfo("Europe/London")
 
 ALLOWED_TAGS = {"p", "a", "ul", "ol", "li", "strong", "em", "h2", "h3", "blockquote", "br"}
 
@@ -23,6 +27,24 @@ def as_utc(moment: datetime) -> datetime:
     return moment.replace(tzinfo=UTC) if moment.tzinfo is None else moment
 
 
+def london_to_utc(day: date, clock: time = time()) -> datetime:
+    """A day and time as people in Leeds mean them (midnight unless given), as the naive UTC the database keeps."""
+    return datetime.combine(day, clock, tzinfo=LONDON).astimezone(UTC).replace(tzinfo=None)
+
+
+def in_london(moment: datetime) -> datetime:
+    return as_utc(moment).astimezone(LONDON)
+
+
+def london_date(moment: datetime) -> date:
+    """The day in Leeds on which a stored (naive UTC) moment fell."""
+    return in_london(moment).date()
+
+
+def london_today() -> date:
+    return london_date(utcnow())
+
+
 def uk_date(value: date | datetime) -> str:
     if isinstance(value, datetime):
         return format_datetime(as_utc(value), "d MMMM y")
@@ -33,6 +55,11 @@ def uk_time(value: datetime) -> str:
     return format_time(as_utc(value), "h:mma").lower()
 
 
+def decimal(value: float) -> str:
+    """A figure to at most one decimal place, as the reader's language writes it (2.5, 2,5)."""
+    return format_decimal(round(value, 1), format="#,##0.#")
+
+
 def render_markdown(text: str) -> Markup:
     html = markdown.markdown(text or "")
     return Markup(nh3.clean(html, tags=ALLOWED_TAGS, attributes={"a": {"href"}}))  # noqa: S704 - sanitised by nh3
@@ -41,4 +68,5 @@ def render_markdown(text: str) -> Markup:
 def register(app: Flask) -> None:
     app.add_template_filter(uk_date, "uk_date")
     app.add_template_filter(uk_time, "uk_time")
+    app.add_template_filter(decimal, "decimal")
     app.add_template_filter(render_markdown, "markdown")

@@ -11,6 +11,7 @@ from wtforms.fields.choices import SelectChoice
 from wtforms.validators import DataRequired, InputRequired, Length, ValidationError
 from wtforms.widgets import CheckboxInput, ListWidget
 
+from app import languages
 from app.services import directory
 from app.services.people import CONSENTS, Choices, lcps_by_slug, normalise_email, topics_by_slug
 
@@ -59,14 +60,6 @@ REACH_CHOICES = options(
     ]
 )
 # Names of the languages emails can be written in, in their own language.
-LANGUAGE_NAMES = {
-    "en_GB": "English",
-    "pl": "Polski",
-    "ar": "العربية",
-    "ro": "Română",
-    "zh_Hans": "简体中文",
-    "ur": "اردو",
-}
 
 
 class CheckboxesField(SelectMultipleField):
@@ -119,7 +112,7 @@ class FollowChoicesForm(FlaskForm):
         self.lcps.choices = options((lcp.slug, lcp.name) for lcp in directory.all_lcps())
         self.topics.choices = options((topic.slug, topic.label) for topic in directory.all_topics())
         self.language.choices = options(
-            (code, LANGUAGE_NAMES.get(code, code)) for code in current_app.config["LANGUAGES"]
+            (code, languages.NAMES.get(code, code)) for code in current_app.config["LANGUAGES"]
         )
 
     def validate_lcps(self, field) -> None:

@@ -10,7 +10,7 @@ from app.extensions import db, limiter
 from app.htmx import page_or_fragment
 from app.public import public
 from app.public.forms import DirectoryFilterForm, FindForm
-from app.services import directory, finder, sharing
+from app.services import directory, figures, finder, sharing
 from app.services.coverage import coverage
 from app.services.maturity import maturity_summary
 from app.services.topics import topic_matches
@@ -49,6 +49,7 @@ def lcp_page(slug: str) -> str:
         now=directory.utcnow(),
         maturity=maturity_summary(lcp),
         responses=sharing.responses_for(lcp),
+        scorecard=figures.scorecard(lcp),
     )
 
 

@@ -9,18 +9,17 @@ from __future__ import annotations
 
 import re
 import threading
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
 from urllib.parse import urlsplit
 
 import pytest
 from flask import Flask
+from flask_babel import force_locale, gettext
 from playwright.sync_api import Browser, BrowserContext, ConsoleMessage, Page, Route, expect, sync_playwright
 from werkzeug.serving import make_server
 
-from app import create_app
-from app.config import TestingConfig
-from tests.browser.pages import PHONE
+from tests.browser.pages import PHONE, Say
 
 CHROMIUM = "/usr/bin/chromium"
 CHROMIUM_ARGS = ["--no-sandbox", "--disable-gpu", "--disable-background-networking", "--disable-component-update"]
@@ -44,12 +43,26 @@ def live_server(app: Flask) -> Iterator[str]:
 
 
 @pytest.fixture(scope="session")
-def rtl_server(app: Flask) -> Iterator[str]:
-    """The same database served by an app that also offers Arabic, to check right-to-left pages."""
-    config = TestingConfig()
-    config.SQLALCHEMY_DATABASE_URI = app.config["SQLALCHEMY_DATABASE_URI"]
-    config.LANGUAGES = ["en_GB", "ar"]
-    yield from serve(create_app(config))
+def rtl_server(live_server: str) -> str:
+    """Where right-to-left pages are read: the same server, which offers Arabic and Urdu."""
+    return live_server
+
+
+@pytest.fixture(scope="session")
+def say_in(app: Flask) -> Callable[[str], Say]:
+    """`say_in("ar")` turns the site's English messages into the words an Arabic reader sees, from the same
+    catalogue the pages use, so a test written once can walk a journey in any language the site offers."""
+
+    def translator(language: str) -> Say:
+        assert language in app.config["LANGUAGES"], f"the site does not offer {language}"
+
+        def say(message: str, **values: object) -> str:
+            with app.test_request_context(), force_locale(language):
+                return gettext(message, **values)
+
+        return say
+
+    return translator
 
 
 @pytest.fixture(scope="session")

@@ -12,6 +12,7 @@ import json
 import re
 from datetime import datetime, timedelta
 from email.message import EmailMessage
+from html import escape
 from pathlib import Path
 from urllib.parse import urlsplit
 from uuid import uuid4
@@ -36,8 +37,10 @@ from tests.browser.pages import (
     PreferencesPage,
     PreferencesRequestPage,
     RegisterPage,
+    Say,
     SitePage,
     UnsubscribePage,
+    english,
     tab_to,
 )
 from tests.mailbox import Mailbox
@@ -85,11 +88,13 @@ def only_email(mailbox: Mailbox, address: str) -> EmailMessage:
 
 
 def link_in(mailbox: Mailbox, message: EmailMessage, live_server: str, path: str) -> str:
-    """The one link to `path` in an email; the HTML part must carry the same link as the text part."""
-    links = set(re.findall(rf"{re.escape(live_server)}/{path}/[\w.-]+", mailbox.text(message)))
+    """The one link to `path` in an email; the HTML part must carry the same link as the text part.
+
+    An email in another language links to pages in that language (`?lang=…`)."""
+    links = set(re.findall(rf"{re.escape(live_server)}/{path}/[\w.-]+(?:\?lang=\w+)?", mailbox.text(message)))
     assert len(links) == 1, f"expected one /{path}/ link in the email, found {links}"
     link = links.pop()
-    assert f'href="{link}"' in mailbox.html(message), f"the HTML part lacks {link}"
+    assert f'href="{escape(link)}"' in mailbox.html(message), f"the HTML part lacks {link}"
     return link
 
 
@@ -131,15 +136,15 @@ def register_by_form(
     return link_in(mailbox, message, live_server, "confirm")
 
 
-def confirm(page: Page, confirm_link: str) -> PreferencesPage:
+def confirm(page: Page, confirm_link: str, say: Say = english) -> PreferencesPage:
     """Open the link from the email and press the button; the person lands on their preferences."""
     page.goto(confirm_link)
-    confirm_page = ConfirmPage(page)
-    expect(confirm_page.heading).to_have_text("Confirm your email address")
+    confirm_page = ConfirmPage(page, say)
+    expect(confirm_page.heading).to_have_text(say("Confirm your email address"))
     confirm_page.confirm_button.click()
-    preferences = PreferencesPage(page)
-    expect(preferences.success).to_contain_text(REGISTERED)
-    expect(page).to_have_url(re.compile(r"/preferences/[\w.-]+$"))
+    preferences = PreferencesPage(page, say)
+    expect(preferences.success).to_contain_text(say(REGISTERED))
+    expect(page).to_have_url(re.compile(r"/preferences/[\w.-]+(\?lang=\w+)?$"))
     return preferences
 
 

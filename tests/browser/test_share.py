@@ -93,8 +93,8 @@ def send_anonymously(share: SharePage) -> SentPage:
     share.myself.check()
     share.anonymous.check()
     share.send_button.click()
-    sent = SentPage(share.page)
-    expect(sent.heading).to_have_text("We have received what you shared")
+    sent = SentPage(share.page, share.say)
+    expect(sent.heading).to_have_text(share.say("We have received what you shared"))
     expect(sent.code).to_have_text(CODE)
     return sent
 
@@ -713,10 +713,11 @@ def expect_mirrored(page: Page) -> None:
 
 
 @pytest.mark.parametrize("width", ["desktop", "phone"])
-def test_share_and_track_right_to_left(request: pytest.FixtureRequest, width: str) -> None:
+def test_share_and_track_right_to_left(request: pytest.FixtureRequest, width: str, say_in) -> None:
     page: Page = request.getfixturevalue("rtl_page" if width == "desktop" else "rtl_phone_page")
+    say = say_in("ar")
     checks = PageChecks(page)
-    share = SharePage(page)
+    share = SharePage(page, say=say)
     share.open()
     expect_mirrored(page)
     checks.check("share, right to left")
@@ -728,8 +729,8 @@ def test_share_and_track_right_to_left(request: pytest.FixtureRequest, width: st
     expect_mirrored(page)
     checks.check("receipt, right to left")
     sent.track_link.click()
-    track = TrackPage(page)
-    expect(track.detail(ARMLEY)).to_contain_text(RECEIVED)
+    track = TrackPage(page, say=say)
+    expect(track.detail(ARMLEY)).to_contain_text(say(RECEIVED))
     expect_mirrored(page)
     # On a phone this also checks that nothing scrolls sideways.
     checks.check("track, right to left")

@@ -8,7 +8,7 @@ from zoneinfo import ZoneInfo
 import markdown
 import nh3
 from flask import Flask
-from flask_babel import format_date, format_datetime, format_decimal, format_time
+from flask_babel import format_date, format_decimal, format_time, get_locale
 from markupsafe import Markup
 
 # Every date a person reads or types is a day in Leeds; the database keeps naive UTC.
@@ -45,14 +45,27 @@ def london_today() -> date:
     return london_date(utcnow())
 
 
+def _in_english() -> bool:
+    return str(get_locale() or "en").startswith("en")
+
+
 def uk_date(value: date | datetime) -> str:
+    """A day in Leeds as the reader's language writes it in full: 5 March 2026, 5 marca 2026, 2026年3月5日."""
     if isinstance(value, datetime):
-        return format_datetime(as_utc(value), "d MMMM y")
-    return format_date(value, "d MMMM y")
+        value = london_date(value)
+    return format_date(value, "long")
 
 
 def uk_time(value: datetime) -> str:
-    return format_time(as_utc(value), "h:mma").lower()
+    """A time in Leeds: 1:00pm in English, the GOV.UK way; each other language's own short form (13:00)."""
+    if _in_english():
+        return format_time(as_utc(value), "h:mma").lower()
+    return format_time(as_utc(value), "short")
+
+
+def number(value: int) -> str:
+    """A whole number grouped as the reader's language groups it (5,000; 5000; 5 000)."""
+    return format_decimal(value, format="#,##0")
 
 
 def decimal(value: float) -> str:
@@ -69,4 +82,5 @@ def register(app: Flask) -> None:
     app.add_template_filter(uk_date, "uk_date")
     app.add_template_filter(uk_time, "uk_time")
     app.add_template_filter(decimal, "decimal")
+    app.add_template_filter(number, "number")
     app.add_template_filter(render_markdown, "markdown")

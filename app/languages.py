@@ -5,9 +5,13 @@ The language is decided, in order, by:
 1. `?lang=` in the address: what the switcher's links carry, and what every link on a page in another
    language carries too (`carry_language` adds it to each `url_for`), so a page's address always says
    its language and a shared link opens in the language it was shared in;
-2. the `lang` cookie, set when someone chooses a language, so a later visit starts in it;
-3. the browser's `Accept-Language`, on a first visit;
-4. British English.
+2. on a person's own pages (reached by a signed link: confirming, preferences, unsubscribing), the
+   language they chose for their emails (`prefer`);
+3. the `lang` cookie, set when someone chooses a language, so a later visit starts in it;
+4. the browser's `Accept-Language`, on a first visit;
+5. British English.
+
+The staff area is always in British English (`in_staff_area`).
 
 A response whose language came from the address depends on nothing else. One whose language came from
 the cookie or the browser says so with `Vary: Cookie, Accept-Language`, so a cache never hands one
@@ -21,10 +25,12 @@ from typing import Any
 from urllib.parse import urlencode
 
 from flask import Flask, Response, current_app, g, request
-from flask_babel import get_locale
+from flask_babel import get_locale, refresh
 
 COOKIE = "lang"
 COOKIE_DAYS = 365
+# Where `prefer` keeps a person's stored language for the rest of the request.
+STORED = "lcp.stored_language"
 
 # Each language's own name for itself, as the switcher shows it.
 NAMES = {
@@ -51,17 +57,38 @@ def _from_address() -> str | None:
     return chosen if chosen in offered() else None
 
 
+def in_staff_area() -> bool:
+    """The staff area is in English: its own words are not translated, and a page mixing languages would
+    have screen readers speak English words with another language's voice."""
+    return bool(request) and request.blueprint == "admin"
+
+
 def select_locale() -> str:
     languages = offered()
+    if in_staff_area():
+        g.language_source = "staff"
+        return current_app.config["BABEL_DEFAULT_LOCALE"]
     chosen = _from_address()
     if chosen:
         g.language_source = "address"
         return chosen
+    stored = request.environ.get(STORED)
+    if stored in languages:
+        g.language_source = "person"
+        return stored
     g.language_source = "browser"
     remembered = request.cookies.get(COOKIE)
     if remembered in languages:
         return remembered
     return request.accept_languages.best_match(languages) or current_app.config["BABEL_DEFAULT_LOCALE"]
+
+
+def prefer(code: str | None) -> None:
+    """The page is about one person who chose a language for their emails: use it, unless the address
+    names another (someone who switched language on the page keeps their choice)."""
+    if code in offered() and not _from_address():
+        request.environ[STORED] = code
+        refresh()
 
 
 def current() -> str:
@@ -119,6 +146,9 @@ def remember_choice(response: Response) -> Response:
 
 
 def register(app: Flask) -> None:
+    # Each request decides its language afresh, even when it shares an application context with the one
+    # before (as requests made inside a test's app context do), where Flask-Babel keeps its choice.
+    app.before_request_funcs.setdefault(None, []).insert(0, refresh)
     app.url_defaults(carry_language)
     app.after_request(remember_choice)
 
@@ -131,4 +161,6 @@ def register(app: Flask) -> None:
             "language_switcher": switcher,
             "address_in": address_in,
             "translated_page": code != app.config["BABEL_DEFAULT_LOCALE"],
+            "page_language": code,
+            "translatable": not in_staff_area(),
         }

@@ -14,6 +14,7 @@ from flask import Response, abort, current_app, flash, make_response, redirect, 
 from flask_babel import get_locale
 from flask_babel import gettext as _
 
+from app import languages
 from app.engage import engage
 from app.engage.forms import ConfirmForm, EmailOnlyForm, PreferencesForm, RegisterForm
 from app.extensions import csrf, limiter
@@ -93,9 +94,11 @@ def remember(response: Response, follower: Follower) -> Response:
 def follower_from(token: str, purpose: Purpose) -> Follower | Response:
     """The person a link names, or the page that explains why the link did not work."""
     try:
-        return read_token(token, purpose)
+        follower = read_token(token, purpose)
     except LinkProblem as problem:
         return make_response(render_template("engage/link_problem.html", reason=problem.reason, purpose=purpose), 400)
+    languages.prefer(follower.language)
+    return follower
 
 
 # Registering ----------------------------------------------------------------------------------------------------
@@ -180,6 +183,8 @@ def preferences(token: str):
         form.language.data = follower.language
     elif valid_submission(form):
         people.update_preferences(follower, form.choices())
+        # A new language for emails is this page's language too, from the message that says it is saved.
+        languages.prefer(follower.language)
         flash(_("Your choices are saved."), "success")
         return redirect(url_for("engage.preferences", token=token))
     calendar_url = url_for("engage.private_calendar", token=make_token(follower, Purpose.CALENDAR), _external=True)

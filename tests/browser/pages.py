@@ -20,6 +20,12 @@ def english(message: str, **values: object) -> str:
     return message % values if values else message
 
 
+def with_any(say: Say, message: str, name: str) -> re.Pattern[str]:
+    """A name made from `message` with anything in place of its one placeholder `name`, in the reader's words."""
+    parts = say(message, **{name: "\x00"}).split("\x00")
+    return re.compile("^" + ".+".join(re.escape(part) for part in parts) + "$")
+
+
 def starts_with(text: str) -> re.Pattern[str]:
     """An accessible name that begins with the opening words of `text` (a label followed by more)."""
     return re.compile("^" + re.escape(text[:24]))
@@ -126,7 +132,9 @@ class LcpPage(SitePage):
         )
         # The updates feed is offered to browsers and feed readers in the page's head, not as a link to read.
         self.updates_feed = page.locator("head link[rel=alternate][type='application/atom+xml']")
-        self.maturity_table = self.main.get_by_role("table", name=re.compile(r"^Self-assessment of "))
+        self.maturity_table = self.main.get_by_role(
+            "table", name=with_any(self.say, "Self-assessment of %(date)s", "date")
+        )
         self.agenda_items = self.main.get_by_role("listitem").filter(has_text=re.compile(r"^Example item:"))
 
     def practice(self, name: str) -> Locator:

@@ -139,10 +139,10 @@ def register_by_form(
 def confirm(page: Page, confirm_link: str, say: Say = english) -> PreferencesPage:
     """Open the link from the email and press the button; the person lands on their preferences."""
     page.goto(confirm_link)
-    confirm_page = ConfirmPage(page, say)
+    confirm_page = ConfirmPage(page, say=say)
     expect(confirm_page.heading).to_have_text(say("Confirm your email address"))
     confirm_page.confirm_button.click()
-    preferences = PreferencesPage(page, say)
+    preferences = PreferencesPage(page, say=say)
     expect(preferences.success).to_contain_text(say(REGISTERED))
     expect(page).to_have_url(re.compile(r"/preferences/[\w.-]+(\?lang=\w+)?$"))
     return preferences

@@ -239,8 +239,14 @@ def test_skip_link_without_javascript_starts_tabbing_in_main(nojs_page: Page) ->
 def test_header_links_follow_in_order_by_keyboard(either_page: Page) -> None:
     home = HomePage(either_page)
     home.open()
-    expected = [home.skip_link, home.service_link] + [
-        home.menu_link(name) for name in ("All LCPs", "Find your LCP", "Topics")
+    # The language switcher comes first, so someone who cannot read English finds their language at once.
+    switcher = either_page.get_by_role("navigation", name="Choose a language").get_by_role("link")
+    languages = [switcher.nth(index) for index in range(5)]
+    expected = [
+        home.skip_link,
+        *languages,
+        home.service_link,
+        *[home.menu_link(name) for name in ("All LCPs", "Find your LCP", "Topics")],
     ]
     for target in expected:
         either_page.keyboard.press("Tab")

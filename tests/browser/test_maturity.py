@@ -13,7 +13,7 @@ from playwright.sync_api import Browser, Locator, Page, expect
 
 from tests.browser.checks import axe_violations, describe
 from tests.browser.conftest import _guarded_page
-from tests.browser.pages import LcpPage
+from tests.browser.pages import LcpPage, Say, english, with_any
 
 pytestmark = pytest.mark.browser
 
@@ -47,10 +47,12 @@ PAST_THE_EDGE = """root => {
 class MaturitySection:
     """The "How the partnership rates itself" part of an LCP page, found as a person finds it."""
 
-    def __init__(self, page: Page) -> None:
-        self.lcp = LcpPage(page, SLUG)
-        self.heading = self.lcp.main.get_by_role("heading", name="How the partnership rates itself", level=2)
-        self.picture = self.lcp.main.get_by_role("figure", name=re.compile(r"^Ratings in the self-assessment of "))
+    def __init__(self, page: Page, say: Say = english) -> None:
+        self.lcp = LcpPage(page, SLUG, say=say)
+        self.heading = self.lcp.main.get_by_role("heading", name=say("How the partnership rates itself"), level=2)
+        self.picture = self.lcp.main.get_by_role(
+            "figure", name=with_any(say, "Ratings in the self-assessment of %(date)s", "date")
+        )
         self.element_names = self.picture.get_by_role("term")
         self.ratings = self.picture.get_by_role("definition")
         self.table = self.lcp.maturity_table
@@ -152,8 +154,8 @@ def rtl_phone_page(browser: Browser, rtl_server: str) -> Iterator[Page]:
     yield from narrow_page_at(browser, rtl_server, 320, extra_http_headers={"Accept-Language": "ar"})
 
 
-def test_right_to_left_bars_fill_from_the_right(rtl_phone_page: Page) -> None:
-    maturity = MaturitySection(rtl_phone_page)
+def test_right_to_left_bars_fill_from_the_right(rtl_phone_page: Page, say_in) -> None:
+    maturity = MaturitySection(rtl_phone_page, say=say_in("ar"))
     maturity.open()
     expect(rtl_phone_page.locator("html")).to_have_attribute("dir", "rtl")
     for index in range(maturity.ratings.count()):

@@ -12,7 +12,7 @@ from sqlalchemy import select
 from app.extensions import db
 from app.models import Lcp, Topic
 from app.services.reference_data import SOURCE_FILE, load_json
-from tests.browser.checks import assert_accessible, phone_problems
+from tests.browser.checks import assert_accessible, axe_violations, describe, phone_problems
 from tests.browser.pages import PHONE, DirectoryPage, FindPage
 
 pytestmark = pytest.mark.browser
@@ -95,7 +95,7 @@ PHONE_PAGES = [
 
 
 def open_page(page: Page, live_server: str, path: str) -> None:
-    status = 404 if path in NOT_FOUND_PAGES else 200
+    status = 404 if path.partition("?lang=")[0] in NOT_FOUND_PAGES else 200
     if status == 404:
         page.watch.allow_error_status(f"{live_server}{path}", 404)  # type: ignore[attr-defined]
     response = page.goto(path)
@@ -146,3 +146,20 @@ def test_page_fits_a_phone(phone_page: Page, live_server: str, path: str) -> Non
     assert phone_page.evaluate("window.innerWidth") == PHONE["width"]
     problems = phone_problems(phone_page)
     assert not problems, f"{path} on a phone:\n" + "\n".join(problems)
+
+
+@pytest.mark.parametrize("language", ["pl", "ar", "ro", "zh_Hans", "ur"])
+def test_every_page_is_accessible_in_every_language(page: Page, live_server: str, language: str) -> None:
+    """Every public page above, read in each language the site offers: Arabic and Urdu right to left."""
+    direction = "rtl" if language in ("ar", "ur") else "ltr"
+    problems: list[str] = []
+    for path in PAGES:
+        address = f"{path}{'&' if '?' in path else '?'}lang={language}"
+        open_page(page, live_server, address)
+        html = page.locator("html")
+        expect(html).to_have_attribute("lang", language.replace("_", "-"))
+        expect(html).to_have_attribute("dir", direction)
+        violations = axe_violations(page)
+        if violations:
+            problems.append(f"{address}: {describe(violations)}")
+    assert problems == [], "\n".join(problems)

@@ -15,7 +15,7 @@ from datetime import date, datetime, timedelta
 from typing import Any
 
 from flask_babel import gettext as _
-from sqlalchemy import and_, or_, select
+from sqlalchemy import and_, exists, or_, select
 from sqlalchemy.orm import selectinload
 
 from app.extensions import db
@@ -141,9 +141,12 @@ def inbox(
     if filters.status:
         query = query.where(Routing.status == filters.status)
     if filters.topic:
+        # EXISTS, not IN: the database walks the newest routings and stops at a page's worth, rather than
+        # first listing every submission ever filed under the topic.
         query = query.where(
-            Routing.submission_id.in_(
-                select(submission_topic.c.submission_id).where(submission_topic.c.topic_id == filters.topic.id)
+            exists().where(
+                submission_topic.c.submission_id == Routing.submission_id,
+                submission_topic.c.topic_id == filters.topic.id,
             )
         )
     if filters.assignee == "me":

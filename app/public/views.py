@@ -99,6 +99,11 @@ def accessibility() -> str:
     return render_template("public/accessibility.html")
 
 
+@public.get("/easy-read")
+def easy_read() -> str:
+    return render_template("public/easy_read.html")
+
+
 @public.get("/privacy")
 def privacy() -> str:
     return render_template("public/privacy.html")

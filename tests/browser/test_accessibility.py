@@ -43,6 +43,7 @@ PAGES = [
     "/topics",
     *(f"/topics/{slug}" for slug in TOPIC_SLUGS),
     "/accessibility",
+    "/easy-read",
     "/privacy",
     "/subscribe",
     "/subscribe?lcp=seacroft",
@@ -82,6 +83,7 @@ KEY_PAGES = [
 ]
 PHONE_PAGES = [
     "/",
+    "/easy-read",
     "/lcps",
     "/lcps/ls25-ls26",
     "/find?q=LS12",

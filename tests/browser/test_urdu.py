@@ -160,3 +160,16 @@ def test_share_in_urdu_by_keyboard(narrow_page: Page, say_in) -> None:
     track = TrackPage(page, say=say)
     expect(track.detail(ARMLEY)).to_contain_text(say("Received: waiting to be read by the partnership’s team"))
     expect_urdu_page_fits(page, "what became of it")
+
+
+def test_the_easy_read_page_in_urdu_by_keyboard(narrow_page: Page, say_in) -> None:
+    """From the footer, by keyboard, to the easy-read page: pictures on the right, where Urdu starts."""
+    page, say = narrow_page, say_in("ur")
+    choose_urdu(page, say)
+    footer = page.get_by_role("contentinfo")
+    press_on(page, footer.get_by_role("link", name=say("Easy read"), exact=True), limit=120)
+    expect(page.get_by_role("heading", level=1)).to_have_text(say("Local Care Partnerships in easy read"))
+    expect_urdu_page_fits(page, "easy read")
+    point = page.locator(".app-easy-read__point").first
+    picture, words = point.locator("svg").bounding_box(), point.locator("p").bounding_box()
+    assert picture["x"] > words["x"], "the picture should sit to the right of its words in Urdu"

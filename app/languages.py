@@ -151,6 +151,11 @@ def register(app: Flask) -> None:
     app.before_request_funcs.setdefault(None, []).insert(0, refresh)
     app.url_defaults(carry_language)
     app.after_request(remember_choice)
+    # What staff wrote, in the reader's language when they translated it (app.services.translations).
+    from app.services import translations
+
+    app.add_template_global(translations.summary_shown, "summary_shown")
+    app.add_template_global(translations.update_shown, "update_shown")
 
     @app.context_processor
     def languages() -> dict[str, Any]:

@@ -37,5 +37,6 @@ from app.admin import (  # noqa: E402, F401
     manage_views,
     people_views,
     submission_views,
+    translation_views,
     views,
 )

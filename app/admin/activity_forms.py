@@ -13,7 +13,7 @@ from typing import Any
 from flask_babel import lazy_gettext as _l
 from flask_wtf import FlaskForm
 from wtforms import BooleanField, DateField, RadioField, SelectField, StringField, TextAreaField
-from wtforms.validators import InputRequired, Length, Optional, ValidationError
+from wtforms.validators import DataRequired, InputRequired, Length, Optional, ValidationError
 
 from app.engage.forms import CheckboxesField, options
 from app.engage.share_forms import clean_text
@@ -304,3 +304,41 @@ class MaturityForm(TextChecks, FlaskForm):
         return {
             int(name.removeprefix("element_")): int(self[name].data) for name in self.element_fields if self[name].data
         }
+
+
+class SummaryTranslationForm(TextChecks, FlaskForm):
+    """A partnership's summary in another language."""
+
+    field_order = ("csrf_token", "summary")
+    free_text = ("summary",)
+
+    summary = TextAreaField(
+        _l("The summary in this language"),
+        validators=[
+            DataRequired(_l("Enter the translated summary, or remove the translation")),
+            Length(max=5000, message=_l("Enter a summary of 5,000 characters or fewer")),
+        ],
+    )
+
+
+class UpdateTranslationForm(TextChecks, FlaskForm):
+    """An update in another language: its title and its text."""
+
+    body_limit = BODY_LIMIT
+    field_order = ("csrf_token", "title", "body")
+    free_text = ("title", "body")
+
+    title = StringField(
+        _l("Title in this language"),
+        validators=[
+            DataRequired(_l("Enter the translated title")),
+            Length(max=200, message=_l("Shorten the title to 200 characters or fewer")),
+        ],
+    )
+    body = TextAreaField(
+        _l("The update in this language"),
+        validators=[
+            DataRequired(_l("Enter the translated text of the update")),
+            Length(max=BODY_LIMIT, message=_l("Shorten the update to 10,000 characters or fewer")),
+        ],
+    )

@@ -16,8 +16,8 @@ from app.admin.access import can_edit_lcp, lcp_or_404, requires, scoped_or_404
 from app.admin.activity_forms import AgendaItemForm, DecisionForm, MaturityForm, MeetingForm, UpdateForm
 from app.engage.views import keeps_input, valid_submission
 from app.formatting import render_markdown, uk_date, utcnow
-from app.models import AgendaItem, Meeting, Update
-from app.services import activity
+from app.models import AgendaItem, Meeting, Update, UpdateTranslation
+from app.services import activity, translations
 
 
 def _action() -> str:
@@ -164,17 +164,42 @@ def updates(slug: str):
     )
 
 
+def _update_links(update: Update | None) -> list[translations.Choice]:
+    """The update in each other language, once it exists to be translated."""
+    if update is None or update.id is None:
+        return []
+    return translations.choices(
+        UpdateTranslation,
+        update.id,
+        lambda code: url_for("admin.update_translation", update_id=update.id, language=code),
+    )
+
+
 def _update_page(form: UpdateForm, update: Update | None, lcp):
     """Saves, or with "Preview" shows the update as it will read without saving anything."""
     action = _action()
     if request.method == "POST" and action == "preview":
         preview = render_markdown(form.body.data or "")
-        return render_template("admin/activity/update_form.html", lcp=lcp, form=form, update=update, preview=preview)
+        return render_template(
+            "admin/activity/update_form.html",
+            lcp=lcp,
+            form=form,
+            update=update,
+            preview=preview,
+            translation_links=_update_links(update),
+        )
     if valid_submission(form):
         update = update or Update(lcp_id=lcp.id)
         flash(_told("update", activity.save_update(update, form.values(), action)))
         return redirect(url_for("admin.update_edit", update_id=update.id), 303)
-    return render_template("admin/activity/update_form.html", lcp=lcp, form=form, update=update, preview=None)
+    return render_template(
+        "admin/activity/update_form.html",
+        lcp=lcp,
+        form=form,
+        update=update,
+        preview=None,
+        translation_links=_update_links(update),
+    )
 
 
 @admin.route("/lcps/<string:slug>/updates/new", methods=["GET", "POST"])

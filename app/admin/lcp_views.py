@@ -16,8 +16,8 @@ from app.admin.lcp_forms import LcpPageForm, PracticeLinkForm, PriorityForm, The
 from app.engage.views import keeps_input, valid_submission
 from app.extensions import db
 from app.formatting import render_markdown
-from app.models import GpPractice, Lcp, Priority
-from app.services import audit, lcp_content
+from app.models import GpPractice, Lcp, LcpTranslation, Priority
+from app.services import audit, lcp_content, translations
 from app.services.coverage import coverage
 from app.services.lcp_content import ContentProblem, MoveRefused
 
@@ -41,8 +41,15 @@ def lcps():
 def lcp_overview(slug: str):
     """One partnership's facts, with a "Change" link to each edit page for those who may edit."""
     lcp = lcp_or_404(slug)
+    links = translations.choices(
+        LcpTranslation, lcp.id, lambda code: url_for("admin.summary_translation", slug=lcp.slug, language=code)
+    )
     return render_template(
-        "admin/lcp/overview.html", lcp=lcp, facts=lcp_content.page_facts(lcp), can_edit=me().can_edit
+        "admin/lcp/overview.html",
+        lcp=lcp,
+        facts=lcp_content.page_facts(lcp),
+        can_edit=me().can_edit,
+        translation_links=links,
     )
 
 

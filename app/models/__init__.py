@@ -26,6 +26,7 @@ from app.models.submissions import (
     ThemeAlert,
 )
 from app.models.topics import Topic
+from app.models.translations import LcpTranslation, UpdateTranslation
 
 __all__ = [
     "AgendaItem",
@@ -41,6 +42,7 @@ __all__ = [
     "Lcp",
     "LcpPostcodeDistrict",
     "LcpRedirect",
+    "LcpTranslation",
     "MaturityAssessment",
     "MaturityElement",
     "MaturityLevel",
@@ -64,4 +66,5 @@ __all__ = [
     "ThemeAlert",
     "Topic",
     "Update",
+    "UpdateTranslation",
 ]

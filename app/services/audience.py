@@ -17,12 +17,13 @@ from dataclasses import dataclass, field
 from datetime import datetime
 
 from flask_babel import gettext as _
-from sqlalchemy import Select, and_, case, exists, func, literal, or_, select
+from sqlalchemy import Select, and_, case, exists, func, literal, select
 from sqlalchemy.orm import selectinload
 
 from app.extensions import db
 from app.models import Consent, Follower, FollowerLcp, Lcp, Topic
 from app.models.people import INTERESTS, follower_topic
+from app.services import keyset
 from app.services.people import active_consent
 
 PAGE_SIZE = 50
@@ -183,20 +184,6 @@ def _contactable_query(lcp: Lcp) -> Select:
     )
 
 
-def cursor(follower: Follower) -> str:
-    return f"{follower.confirmed_at.isoformat()}_{follower.id}"
-
-
-def read_cursor(value: str | None) -> tuple[datetime, int] | None:
-    if not value or "_" not in value:
-        return None
-    moment, _sep, ident = value.rpartition("_")
-    try:
-        return datetime.fromisoformat(moment), int(ident)
-    except ValueError:
-        return None
-
-
 @dataclass
 class FollowerPage:
     followers: list[Follower]
@@ -209,39 +196,17 @@ def contactable_page(
     lcp: Lcp, after: str | None = None, before: str | None = None, size: int = PAGE_SIZE
 ) -> FollowerPage:
     """One page of the LCP's contactable followers, longest-standing first, after (or before) a keyset cursor."""
-    query = _contactable_query(lcp)
-    after_key, before_key = read_cursor(after), read_cursor(before)
-    # Going back a page reads the other way from the cursor, then turns the rows round.
-    backwards = before_key is not None and after_key is None
-    key = before_key if backwards else after_key
-    if key is not None:
-        moment, ident = key
-        if backwards:
-            query = query.where(
-                or_(Follower.confirmed_at < moment, and_(Follower.confirmed_at == moment, Follower.id < ident))
-            )
-        else:
-            query = query.where(
-                or_(Follower.confirmed_at > moment, and_(Follower.confirmed_at == moment, Follower.id > ident))
-            )
-    order = (Follower.confirmed_at.desc(), Follower.id.desc()) if backwards else (Follower.confirmed_at, Follower.id)
-    rows = list(
-        db.session.scalars(
-            query.order_by(*order)
-            .limit(size + 1)
-            .options(selectinload(Follower.topics), selectinload(Follower.lcps), selectinload(Follower.consents))
-        )
+    found = keyset.page(
+        _contactable_query(lcp),
+        Follower.confirmed_at,
+        Follower.id,
+        newest_first=False,
+        after=after,
+        before=before,
+        size=size,
+        options=(selectinload(Follower.topics), selectinload(Follower.lcps), selectinload(Follower.consents)),
     )
-    more = len(rows) > size
-    rows = rows[:size]
-    if backwards:
-        rows.reverse()
-        next_after = cursor(rows[-1]) if rows else None
-        previous_before = cursor(rows[0]) if rows and more else None
-    else:
-        next_after = cursor(rows[-1]) if rows and more else None
-        previous_before = cursor(rows[0]) if rows and key is not None else None
-    return FollowerPage(rows, next_after, previous_before)
+    return FollowerPage(found.rows, found.next_after, found.previous_before)
 
 
 def contactable(lcp: Lcp, batch: int = EXPORT_BATCH) -> Iterator[Follower]:

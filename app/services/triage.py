@@ -11,18 +11,18 @@ from __future__ import annotations
 
 import re
 from dataclasses import dataclass, field
-from datetime import date, datetime, timedelta
+from datetime import date, timedelta
 from typing import Any
 
 from flask_babel import gettext as _
-from sqlalchemy import and_, exists, or_, select
+from sqlalchemy import exists, select
 from sqlalchemy.orm import selectinload
 
 from app.extensions import db
 from app.formatting import london_to_utc
 from app.models import Lcp, Routing, StaffUser, Submission, SubmissionEvent, Topic
 from app.models.submissions import SOURCES, STATUSES, submission_topic
-from app.services import audit, sharing
+from app.services import audit, keyset, sharing
 
 PAGE_SIZE = 25
 TAG_LENGTH = 40
@@ -107,20 +107,6 @@ def _like(text: str) -> str:
     return "%" + re.sub(r"([\\%_])", r"\\\1", text) + "%"
 
 
-def cursor(routing: Routing) -> str:
-    return f"{routing.created_at.isoformat()}_{routing.id}"
-
-
-def read_cursor(value: str | None) -> tuple[datetime, int] | None:
-    if not value or "_" not in value:
-        return None
-    moment, _sep, ident = value.rpartition("_")
-    try:
-        return datetime.fromisoformat(moment), int(ident)
-    except ValueError:
-        return None
-
-
 @dataclass
 class InboxPage:
     routings: list[Routing]
@@ -164,48 +150,21 @@ def inbox(
     if filters.q:
         query = query.where(Submission.body.ilike(_like(filters.q), escape="\\"))
 
-    newest = filters.sort == "newest"
-    after_key, before_key = read_cursor(after), read_cursor(before)
-    # Going back a page reads the other way from the cursor, then turns the rows round.
-    backwards = before_key is not None and after_key is None
-    descending = newest != backwards
-    key = before_key if backwards else after_key
-    if key is not None:
-        moment, ident = key
-        # The plain bound on created_at lets the database start its index scan at the cursor; the OR alone
-        # would have it read every row before the cursor and test each one.
-        if descending:
-            query = query.where(
-                Routing.created_at <= moment,
-                or_(Routing.created_at < moment, and_(Routing.created_at == moment, Routing.id < ident)),
-            )
-        else:
-            query = query.where(
-                Routing.created_at >= moment,
-                or_(Routing.created_at > moment, and_(Routing.created_at == moment, Routing.id > ident)),
-            )
-    order = (Routing.created_at.desc(), Routing.id.desc()) if descending else (Routing.created_at, Routing.id)
-    rows = list(
-        db.session.scalars(
-            query.order_by(*order)
-            .limit(size + 1)
-            .options(
-                selectinload(Routing.submission).selectinload(Submission.topics),
-                selectinload(Routing.lcp),
-                selectinload(Routing.assignee),
-            )
-        )
+    found = keyset.page(
+        query,
+        Routing.created_at,
+        Routing.id,
+        newest_first=filters.sort == "newest",
+        after=after,
+        before=before,
+        size=size,
+        options=(
+            selectinload(Routing.submission).selectinload(Submission.topics),
+            selectinload(Routing.lcp),
+            selectinload(Routing.assignee),
+        ),
     )
-    more = len(rows) > size
-    rows = rows[:size]
-    if backwards:
-        rows.reverse()
-        next_after = cursor(rows[-1]) if rows else None
-        previous_before = cursor(rows[0]) if rows and more else None
-    else:
-        next_after = cursor(rows[-1]) if rows and more else None
-        previous_before = cursor(rows[0]) if rows and key is not None else None
-    return InboxPage(rows, next_after, previous_before)
+    return InboxPage(found.rows, found.next_after, found.previous_before)
 
 
 def excerpt(text: str, limit: int = EXCERPT) -> str:

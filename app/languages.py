@@ -26,6 +26,7 @@ from urllib.parse import urlencode
 
 from flask import Flask, Response, current_app, g, request
 from flask_babel import get_locale, refresh
+from markupsafe import Markup
 
 COOKIE = "lang"
 COOKIE_DAYS = 365
@@ -167,5 +168,8 @@ def register(app: Flask) -> None:
             "address_in": address_in,
             "translated_page": code != app.config["BABEL_DEFAULT_LOCALE"],
             "page_language": code,
+            # On an element holding what staff or the reference data wrote in English, on a page in another
+            # language, so that screen readers read it with an English voice.
+            "in_english": Markup(' lang="en-GB" dir="ltr"') if code != app.config["BABEL_DEFAULT_LOCALE"] else "",
             "translatable": not in_staff_area(),
         }

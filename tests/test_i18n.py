@@ -62,3 +62,24 @@ def test_right_to_left_language_sets_direction() -> None:
 def test_a_language_not_offered_is_not_used(client) -> None:
     soup = BeautifulSoup(client.get("/?lang=xx").get_data(as_text=True), "html.parser")
     assert soup.html["lang"] == "en-GB"
+
+
+def test_every_topic_the_site_is_set_up_with_can_be_translated(app_context: None) -> None:
+    """app/topic_words.py marks each reference topic's label and summary for the catalogue."""
+    from app.services.reference_data import SOURCE_FILE, load_json
+    from app.topic_words import TOPIC_WORDS
+
+    marked = {str(words) for words in TOPIC_WORDS}
+    for topic in load_json(SOURCE_FILE)["topics"]:
+        assert topic["label"] in marked and topic["summary"] in marked, topic["id"]
+
+
+def test_a_topic_reads_in_the_readers_language_unless_staff_renamed_it(app) -> None:
+    from flask_babel import force_locale
+
+    from app.models import Topic
+
+    with app.test_request_context(), force_locale("pl"):
+        assert Topic(label="Housing", summary="").shown_label == "Mieszkalnictwo"
+        assert Topic(label="Our own new topic", summary="").shown_label == "Our own new topic"
+        assert Topic(label="Housing", summary="").label == "Housing"

@@ -139,3 +139,21 @@ def test_a_search_form_on_a_translated_page_asks_in_that_language(app, path) -> 
         assert form.select_one("input[type=hidden][name=lang]")["value"] == "ur"
     english = Page(app.test_client().get(path))
     assert not english.soup.select("main form input[name=lang]")
+
+
+def test_what_staff_wrote_in_english_is_marked_english_on_a_translated_page(app) -> None:
+    """Priorities and meetings are written in English: a screen reader must read them as English."""
+    from sqlalchemy import select
+
+    from app.extensions import db
+    from app.models import Lcp
+
+    with app.app_context():
+        lcp = db.session.scalar(select(Lcp).where(Lcp.slug == "ls25-ls26"))
+        titles = {priority.title for priority in lcp.priorities}
+    assert titles
+    page = Page(app.test_client().get("/lcps/ls25-ls26?lang=ur"))
+    marked = {element.get_text(" ", strip=True) for element in page.soup.select("main [lang='en-GB'][dir=ltr]")}
+    assert titles <= marked
+    english = Page(app.test_client().get("/lcps/ls25-ls26"))
+    assert not english.soup.select("main [lang='en-GB']")

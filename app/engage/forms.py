@@ -110,7 +110,7 @@ class FollowChoicesForm(FlaskForm):
 
     def fill_choices(self) -> None:
         self.lcps.choices = options((lcp.slug, lcp.name) for lcp in directory.all_lcps())
-        self.topics.choices = options((topic.slug, topic.label) for topic in directory.all_topics())
+        self.topics.choices = options((topic.slug, topic.shown_label) for topic in directory.all_topics())
         self.language.choices = options(
             (code, languages.NAMES.get(code, code)) for code in current_app.config["LANGUAGES"]
         )

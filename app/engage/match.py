@@ -52,7 +52,7 @@ class MatchForm(FlaskForm):
 def match():
     form = MatchForm(request.args)
     topics = directory.all_topics()
-    form.topic.choices = options((topic.slug, topic.label) for topic in topics)
+    form.topic.choices = options((topic.slug, topic.shown_label) for topic in topics)
     # A link may carry topics alone (`?topic=…`) to fill the form in; only a sent form is checked in full.
     submitted = "areas" in request.args or "citywide" in request.args
     result = None

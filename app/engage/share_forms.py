@@ -180,7 +180,7 @@ class ShareForm(FlaskForm):
 
     def fill_choices(self) -> None:
         self.lcps.choices = options((lcp.slug, lcp.name) for lcp in directory.all_lcps())
-        self.topics.choices = options((topic.slug, topic.label) for topic in directory.all_topics())
+        self.topics.choices = options((topic.slug, topic.shown_label) for topic in directory.all_topics())
         if not self.form_key.data:
             self.form_key.data = secrets.token_urlsafe(24)
 

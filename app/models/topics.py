@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from flask_babel import gettext
 from sqlalchemy import Column, ForeignKey, Index, String, Table, Text
 from sqlalchemy.orm import Mapped, mapped_column
 
@@ -19,6 +20,16 @@ class Topic(db.Model):
 
     def __repr__(self) -> str:
         return f"<Topic {self.slug}>"
+
+    # What residents read: the catalogue's words for a topic as the site was set up (app/topic_words.py), or
+    # the words as staff wrote them. The staff area and the data exports keep `label` and `summary`.
+    @property
+    def shown_label(self) -> str:
+        return gettext(self.label) if self.label else ""
+
+    @property
+    def shown_summary(self) -> str:
+        return gettext(self.summary) if self.summary else ""
 
 
 def topic_link_table(name: str, owner_table: str) -> Table:

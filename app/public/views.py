@@ -26,7 +26,7 @@ def home() -> str:
 @public.get("/lcps")
 def lcp_directory():
     form = DirectoryFilterForm(request.args)
-    form.topic.choices = [("", _("All topics"))] + [(t.slug, t.label) for t in directory.all_topics()]
+    form.topic.choices = [("", _("All topics"))] + [(t.slug, t.shown_label) for t in directory.all_topics()]
     form.area.choices = [("", _("All areas"))] + [(name, name) for name in directory.all_area_names()]
     filters = directory.read_filter(form.topic.data, form.area.data)
     return page_or_fragment(

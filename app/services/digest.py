@@ -322,7 +322,7 @@ def more_pages(follower: Follower, held_back: list[Entry]) -> tuple[MorePage, ..
             if lcp.id in lcps
         ]
         + [
-            MorePage(topic.label, url_for("public.topic_page", slug=topic.slug, _external=True))
+            MorePage(topic.shown_label, url_for("public.topic_page", slug=topic.slug, _external=True))
             for topic in follower.topics
             if topic.id in topics
         ]

@@ -57,22 +57,22 @@ class FeedFilter:
     def meetings_title(self) -> str:
         """What a calendar of these meetings holds, in plain words: "Meetings of Seacroft"."""
         if self.lcps and self.topic:
-            return _("Meetings of %(lcps)s about %(topic)s", lcps=self._partnerships(), topic=self.topic.label)
+            return _("Meetings of %(lcps)s about %(topic)s", lcps=self._partnerships(), topic=self.topic.shown_label)
         if self.lcps:
             return _("Meetings of %(lcps)s", lcps=self._partnerships())
         if self.topic:
-            return _("Meetings about %(topic)s across Leeds", topic=self.topic.label)
+            return _("Meetings about %(topic)s across Leeds", topic=self.topic.shown_label)
         return _("Every partnership’s meetings")
 
     @property
     def updates_title(self) -> str:
         """What a news feed of these updates holds, in plain words: "Updates from Seacroft"."""
         if self.lcps and self.topic:
-            return _("Updates from %(lcps)s about %(topic)s", lcps=self._partnerships(), topic=self.topic.label)
+            return _("Updates from %(lcps)s about %(topic)s", lcps=self._partnerships(), topic=self.topic.shown_label)
         if self.lcps:
             return _("Updates from %(lcps)s", lcps=self._partnerships())
         if self.topic:
-            return _("Updates about %(topic)s across Leeds", topic=self.topic.label)
+            return _("Updates about %(topic)s across Leeds", topic=self.topic.shown_label)
         return _("Every partnership’s updates")
 
 

@@ -132,7 +132,7 @@ class RankedLcp:
     def reasons(self) -> list[str]:
         """ "Ageing well (…) – Priority: Frailty", "Mental health … – Raised by residents in 2021 (Big Leeds Chat)"."""
         return [
-            _("%(topic)s – %(reason)s", topic=topic.label, reason=reason)
+            _("%(topic)s – %(reason)s", topic=topic.shown_label, reason=reason)
             for topic, match in self.counted
             for reason in match.reasons
         ]

@@ -82,6 +82,9 @@ def run_migrations_online():
     conf_args = current_app.extensions["migrate"].configure_args
     if conf_args.get("process_revision_directives") is None:
         conf_args["process_revision_directives"] = process_revision_directives
+    from app.models import in_models_schema
+
+    conf_args.setdefault("include_object", in_models_schema)
 
     connectable = get_engine()
 

@@ -16,7 +16,6 @@ import argparse
 import html
 import http.client
 import os
-import platform
 import random
 import re
 import resource
@@ -30,7 +29,6 @@ import time
 from dataclasses import dataclass, field
 from datetime import date, datetime, timedelta
 from http.cookies import SimpleCookie
-from importlib import metadata
 from pathlib import Path
 from typing import Any
 from urllib.parse import urlencode
@@ -959,25 +957,19 @@ def load_average() -> str:
 
 
 def print_context(args: argparse.Namespace, postgres: bool) -> None:
-    try:
-        usable = len(os.sched_getaffinity(0))
-    except AttributeError:
-        usable = os.cpu_count()
-    try:
-        gunicorn_version = metadata.version("gunicorn")
-    except metadata.PackageNotFoundError:
-        gunicorn_version = "unknown"
-    print("Leeds LCP site benchmark: the staff inbox")
-    print(f"  machine:  {os.cpu_count()} cores ({usable} usable by this process), {platform.machine()}")
-    print(f"  busy:     {load_average()} before the run")
-    print(f"  system:   {platform.system()} {platform.release()}")
-    print(f"  python:   {platform.python_implementation()} {platform.python_version()} ({sys.executable})")
     database = "PostgreSQL (version below)" if postgres else f"SQLite {sqlite3.sqlite_version}"
-    print(f"  server:   gunicorn {gunicorn_version}, 2 sync workers; {database}")
-    print(
-        f"  load:     {args.submissions:,} submissions; {base.WARMUP_REQUESTS} warm-up then {args.requests} requests "
-        f"per URL, {args.concurrency} client threads, new connection per request, at most {args.url_budget:.0f} s "
-        f"per URL and {args.timeout:.0f} s in all"
+    base.print_header(
+        "Leeds LCP site benchmark: the staff inbox",
+        [
+            ("busy", f"{load_average()} before the run"),
+            ("server", f"gunicorn {{gunicorn}}, 2 sync workers; {database}"),
+            (
+                "load",
+                f"{args.submissions:,} submissions; {base.WARMUP_REQUESTS} warm-up then {args.requests} requests "
+                f"per URL, {args.concurrency} client threads, new connection per request, at most "
+                f"{args.url_budget:.0f} s per URL and {args.timeout:.0f} s in all",
+            ),
+        ],
     )
 
 

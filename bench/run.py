@@ -305,7 +305,8 @@ def print_table(results: list[Result]) -> None:
     print(f"\nFailures in total: {total_failures}")
 
 
-def print_context(args: argparse.Namespace) -> None:
+def print_header(title: str, lines: list[tuple[str, str]]) -> None:
+    """The benchmark's title, then this machine and its software, then `lines`, as aligned "name: value" rows."""
     try:
         usable = len(os.sched_getaffinity(0))
     except AttributeError:
@@ -314,14 +315,30 @@ def print_context(args: argparse.Namespace) -> None:
         gunicorn_version = metadata.version("gunicorn")
     except metadata.PackageNotFoundError:
         gunicorn_version = "unknown"
-    print("Leeds LCP site benchmark")
-    print(f"  machine: {os.cpu_count()} cores ({usable} usable by this process), {platform.machine()}")
-    print(f"  system:  {platform.system()} {platform.release()}")
-    print(f"  python:  {platform.python_implementation()} {platform.python_version()} ({sys.executable})")
-    print(f"  server:  gunicorn {gunicorn_version}, 2 sync workers; SQLite {sqlite3.sqlite_version}")
-    print(
-        f"  load:    {WARMUP_REQUESTS} warm-up then {args.requests} requests per URL, "
-        f"{args.concurrency} client threads, new connection per request, overall timeout {args.timeout:.0f} s"
+    rows = [
+        ("machine", f"{os.cpu_count()} cores ({usable} usable by this process), {platform.machine()}"),
+        *[(name, value) for name, value in lines if name == "busy"],
+        ("system", f"{platform.system()} {platform.release()}"),
+        ("python", f"{platform.python_implementation()} {platform.python_version()} ({sys.executable})"),
+        *[(name, value.format(gunicorn=gunicorn_version)) for name, value in lines if name != "busy"],
+    ]
+    width = max(len(name) for name, _value in rows) + 2
+    print(title)
+    for name, value in rows:
+        print(f"  {name + ':':<{width}}{value}")
+
+
+def print_context(args: argparse.Namespace) -> None:
+    print_header(
+        "Leeds LCP site benchmark",
+        [
+            ("server", f"gunicorn {{gunicorn}}, 2 sync workers; SQLite {sqlite3.sqlite_version}"),
+            (
+                "load",
+                f"{WARMUP_REQUESTS} warm-up then {args.requests} requests per URL, {args.concurrency} client "
+                f"threads, new connection per request, overall timeout {args.timeout:.0f} s",
+            ),
+        ],
     )
 
 

@@ -120,6 +120,7 @@ def samples(slug: str) -> dict[str, Callable[[], object]]:
         ),
         "user_id": lambda: first_id(select(StaffUser.id).order_by(StaffUser.id)),
         "name": lambda: "status",
+        "language": lambda: "ur",
     }
 
 

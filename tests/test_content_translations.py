@@ -55,6 +55,7 @@ def test_a_worker_adds_changes_and_removes_a_summary_translation(app, lcp, staff
         assert (row.language, row.summary) == ("pl", POLISH_SUMMARY)
         event = db.session.scalar(select(AuditEvent).where(AuditEvent.action == "lcp.translation"))
         assert event is not None and POLISH_SUMMARY in event.after
+        assert event.lcp_id == lcp, "the audit log finds it under the partnership"
     assert Page(staff.get(f"/admin/lcps/{SLUG}")).links()["Change the version in Polski"] == url
     # The form shows what is saved.
     assert Page(staff.get(url)).soup.select_one("textarea[name=summary]").get_text() == POLISH_SUMMARY

@@ -101,44 +101,54 @@ def choices(kind: type, owner_id: int, href_for: Callable[[str], str]) -> list[C
     ]
 
 
-def save_summary(lcp: Lcp, language: str, summary: str) -> LcpTranslation:
-    row = lcp_translation(lcp, language)
-    before = {"summary": row.summary} if row else {}
+def _save(
+    row: LcpTranslation | UpdateTranslation | None,
+    new: Callable[[], LcpTranslation | UpdateTranslation],
+    values: dict[str, str],
+    action: str,
+    owner: Lcp | Update,
+    language: str,
+) -> LcpTranslation | UpdateTranslation:
+    """Writes `values` into the translation (made by `new` if there is none yet) and audits the change."""
+    before = {name: getattr(row, name) for name in values} if row else {}
     if row is None:
-        row = LcpTranslation(lcp_id=lcp.id, language=language)
+        row = new()
         db.session.add(row)
-    row.summary = summary
+    for name, value in values.items():
+        setattr(row, name, value)
     row.updated_at = utcnow()
     db.session.flush()
     audit.record(
-        "lcp.translation",
-        obj=lcp,
-        lcp_id=lcp.id,
-        summary=f"summary in {language}",
+        action,
+        obj=owner,
+        lcp_id=owner.id if isinstance(owner, Lcp) else owner.lcp_id,
+        summary=f"{action} into {language}",
         before=before,
-        after={"language": language, "summary": summary},
+        after={"language": language, **values},
     )
     return row
+
+
+def save_summary(lcp: Lcp, language: str, summary: str) -> LcpTranslation:
+    return _save(
+        lcp_translation(lcp, language),
+        lambda: LcpTranslation(lcp_id=lcp.id, language=language),
+        {"summary": summary},
+        "lcp.translation",
+        lcp,
+        language,
+    )
 
 
 def save_update(update: Update, language: str, title: str, body: str) -> UpdateTranslation:
-    row = update_translation(update, language)
-    before = {"title": row.title, "body": row.body} if row else {}
-    if row is None:
-        row = UpdateTranslation(update_id=update.id, language=language)
-        db.session.add(row)
-    row.title, row.body = title, body
-    row.updated_at = utcnow()
-    db.session.flush()
-    audit.record(
+    return _save(
+        update_translation(update, language),
+        lambda: UpdateTranslation(update_id=update.id, language=language),
+        {"title": title, "body": body},
         "update.translation",
-        obj=update,
-        lcp_id=update.lcp_id,
-        summary=f"update in {language}",
-        before=before,
-        after={"language": language, "title": title, "body": body},
+        update,
+        language,
     )
-    return row
 
 
 def remove(row: LcpTranslation | UpdateTranslation, lcp_id: int) -> None:

@@ -143,3 +143,27 @@ def test_an_update_is_translated_by_its_partnerships_editor(app, update, staff_c
 
     other = staff_client("staff", ("armley",))
     assert other.get(url).status_code == 404
+
+
+def test_the_directory_shows_the_translated_summary_or_marks_the_english(app, lcp, client) -> None:
+    with app.app_context():
+        db.session.add(LcpTranslation(lcp_id=lcp, language="pl", summary=POLISH_SUMMARY))
+        db.session.commit()
+
+    def card(query: str):
+        page = Page(app.test_client().get(f"/lcps{query}"))
+        link = page.soup.select_one(f'h3 a[href^="/lcps/{SLUG}"]')
+        return link.find_parent("li", class_="nhsuk-card").select_one(".nhsuk-card__content")
+
+    polish = card("?lang=pl")
+    assert POLISH_SUMMARY in polish.get_text()
+    assert not polish.select(".app-not-translated") and not polish.select("p[lang]")
+
+    arabic = card("?lang=ar")
+    english_part = arabic.select_one("p[lang=en-GB]")
+    assert english_part is not None and english_part["dir"] == "ltr"
+    assert arabic.select(".app-not-translated")
+    assert NOT_TRANSLATED not in arabic.get_text(), "the note itself is in Arabic"
+
+    english = card("")
+    assert not english.select(".app-not-translated") and not english.select("p[lang]")

@@ -22,7 +22,6 @@ import resource
 import signal
 import sqlite3
 import statistics
-import subprocess
 import sys
 import tempfile
 import time
@@ -1065,14 +1064,7 @@ def main() -> int:
 
             port = base.free_port()
             log_path = temp_dir / "gunicorn.log"
-            with log_path.open("wb") as log:
-                server = subprocess.Popen(
-                    [str(BIN / "gunicorn"), "-w", "2", "-b", f"{HOST}:{port}", "wsgi:app"],
-                    cwd=ROOT,
-                    env=env,
-                    stdout=log,
-                    stderr=subprocess.STDOUT,
-                )
+            server = base.start_gunicorn(env, port, log_path)
             base.wait_until_healthy(server, port, log_path)
             print(f"\ngunicorn pid {server.pid} answering on http://{HOST}:{port}")
 

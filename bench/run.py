@@ -305,6 +305,18 @@ def print_table(results: list[Result]) -> None:
     print(f"\nFailures in total: {total_failures}")
 
 
+def start_gunicorn(env: dict[str, str], port: int, log_path: Path) -> subprocess.Popen:
+    """The site as production serves it: gunicorn with 2 sync workers, its output in `log_path`."""
+    with log_path.open("wb") as log:
+        return subprocess.Popen(
+            [str(BIN / "gunicorn"), "-w", "2", "-b", f"{HOST}:{port}", "wsgi:app"],
+            cwd=ROOT,
+            env=env,
+            stdout=log,
+            stderr=subprocess.STDOUT,
+        )
+
+
 def print_header(title: str, lines: list[tuple[str, str]]) -> None:
     """The benchmark's title, then this machine and its software, then `lines`, as aligned "name: value" rows."""
     try:
@@ -375,14 +387,7 @@ def main() -> int:
 
         port = free_port()
         log_path = temp_dir / "gunicorn.log"
-        with log_path.open("wb") as log:
-            server = subprocess.Popen(
-                [str(BIN / "gunicorn"), "-w", "2", "-b", f"{HOST}:{port}", "wsgi:app"],
-                cwd=ROOT,
-                env=env,
-                stdout=log,
-                stderr=subprocess.STDOUT,
-            )
+        server = start_gunicorn(env, port, log_path)
         try:
             wait_until_healthy(server, port, log_path)
             print(f"gunicorn pid {server.pid} answering on http://{HOST}:{port}")

@@ -178,17 +178,10 @@ def _update_links(update: Update | None) -> list[translations.Choice]:
 def _update_page(form: UpdateForm, update: Update | None, lcp):
     """Saves, or with "Preview" shows the update as it will read without saving anything."""
     action = _action()
+    preview = None
     if request.method == "POST" and action == "preview":
         preview = render_markdown(form.body.data or "")
-        return render_template(
-            "admin/activity/update_form.html",
-            lcp=lcp,
-            form=form,
-            update=update,
-            preview=preview,
-            translation_links=_update_links(update),
-        )
-    if valid_submission(form):
+    elif valid_submission(form):
         update = update or Update(lcp_id=lcp.id)
         flash(_told("update", activity.save_update(update, form.values(), action)))
         return redirect(url_for("admin.update_edit", update_id=update.id), 303)
@@ -197,7 +190,7 @@ def _update_page(form: UpdateForm, update: Update | None, lcp):
         lcp=lcp,
         form=form,
         update=update,
-        preview=None,
+        preview=preview,
         translation_links=_update_links(update),
     )
 

@@ -11,7 +11,7 @@ from __future__ import annotations
 from collections.abc import Callable
 from dataclasses import dataclass
 
-from flask import current_app
+from flask import current_app, request
 from sqlalchemy import select
 
 from app import languages
@@ -57,13 +57,24 @@ def update_translation(update: Update, language: str) -> UpdateTranslation | Non
     )
 
 
+def _summaries(language: str) -> dict[int, str]:
+    """Every partnership's summary in `language`, read once a request: the directory shows them all."""
+    key = f"lcp.summaries.{language}"
+    if key not in request.environ:
+        rows = db.session.execute(
+            select(LcpTranslation.lcp_id, LcpTranslation.summary).where(LcpTranslation.language == language)
+        )
+        request.environ[key] = dict(rows.all())
+    return request.environ[key]
+
+
 def summary_shown(lcp: Lcp) -> Shown:
     language = _reader_language()
     if language is None or not lcp.summary:
         return Shown("", lcp.summary, fallback=False)
-    found = lcp_translation(lcp, language)
+    found = _summaries(language).get(lcp.id)
     if found is not None:
-        return Shown("", found.summary, fallback=False)
+        return Shown("", found, fallback=False)
     return Shown("", lcp.summary, fallback=True)
 
 

@@ -13,7 +13,7 @@ export FLASK_APP := wsgi
 
 .PHONY: setup run test lint pytest bench chromium assets translations-check clean
 
-setup: $(STAMPS)/python $(STAMPS)/node app/static/dist/main.css translations-compile instance
+setup: $(STAMPS)/python $(STAMPS)/node app/static/dist/manifest.json translations-compile instance
 	$(FLASK) db upgrade
 	$(FLASK) seed
 
@@ -28,7 +28,7 @@ $(STAMPS)/node: package.json package-lock.json
 	npm ci --no-audit --no-fund --loglevel=error
 	@mkdir -p $(STAMPS) && touch $@
 
-app/static/dist/main.css: $(STAMPS)/node scripts/build-assets.mjs $(wildcard app/static/scss/*.scss)
+app/static/dist/manifest.json: $(STAMPS)/node scripts/build-assets.mjs app/static/js/app.js $(wildcard app/static/scss/*.scss)
 	npm run --silent build
 
 assets: $(STAMPS)/node

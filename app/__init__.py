@@ -9,10 +9,12 @@ from flask_wtf.csrf import CSRFError
 from jinja2 import ChainableUndefined, ChoiceLoader, FileSystemLoader, PackageLoader
 from sqlalchemy import event
 from sqlalchemy.engine import Engine
+from sqlalchemy.exc import DBAPIError, OperationalError
 from werkzeug.formparser import FormDataParser
+from werkzeug.middleware.proxy_fix import ProxyFix
 
 from app.config import Config, config_from_environment
-from app.extensions import babel, csrf, db, htmx, limiter, migrate
+from app.extensions import babel, compress, csrf, db, htmx, limiter, migrate
 
 CONTENT_SECURITY_POLICY = (
     "default-src 'self'; script-src 'self'; style-src 'self'; img-src 'self' data:; "
@@ -27,6 +29,10 @@ SECURITY_HEADERS = {
     "Cross-Origin-Opener-Policy": "same-origin",
     "Permissions-Policy": "camera=(), microphone=(), geolocation=(), payment=()",
 }
+# Sent when the site is served over HTTPS (production): browsers then refuse plain HTTP for a year.
+STRICT_TRANSPORT_SECURITY = "max-age=31536000; includeSubDomains"
+# How long a person is asked to wait when the database cannot be reached.
+RETRY_AFTER_SECONDS = 30
 
 
 class FormParser(FormDataParser):
@@ -50,6 +56,7 @@ def create_app(config: Config | None = None) -> Flask:
     setup_blueprints(app)
     setup_error_pages(app)
     setup_security_headers(app)
+    setup_wsgi(app)
     setup_cli(app)
     return app
 
@@ -79,10 +86,36 @@ def setup_extensions(app: Flask) -> None:
     babel.init_app(app, locale_selector=select_locale)
     htmx.init_app(app)
     limiter.init_app(app)
+    exempt = app.config.get("RATELIMIT_EXEMPT_ADDRESSES") or frozenset()
+    if exempt:
+        app.logger.warning("Rate limits do not apply to %s (RATELIMIT_EXEMPT_ADDRESSES)", ", ".join(sorted(exempt)))
+
+        @limiter.request_filter
+        def exempt_address() -> bool:
+            return request.remote_addr in exempt
+
+    # Compresses what the page cache did not already compress (its pages carry their encoding).
+    app.config.setdefault("COMPRESS_ALGORITHM", ["br", "gzip"])
+    app.config.setdefault("COMPRESS_BR_LEVEL", 5)
+    app.config.setdefault("COMPRESS_MIMETYPES", COMPRESSED_TYPES)
+    compress.init_app(app)
     from app import models  # noqa: F401 - registers every model
     from app.admin.access import init_login
 
     init_login(app)
+
+
+COMPRESSED_TYPES = [
+    "text/html",
+    "text/plain",
+    "text/css",
+    "text/csv",
+    "text/calendar",
+    "application/atom+xml",
+    "application/json",
+    "application/javascript",
+    "image/svg+xml",
+]
 
 
 def setup_request(app: Flask) -> None:
@@ -92,21 +125,33 @@ def setup_request(app: Flask) -> None:
 
 @event.listens_for(Engine, "connect")
 def _sqlite_pragmas(dbapi_connection, connection_record) -> None:
-    """WAL lets readers carry on while one writer writes; the busy timeout queues writers instead of failing."""
+    """SQLite set up for a web server with several workers writing at once.
+
+    WAL lets readers carry on while one writer writes. Python's driver opens a transaction just before
+    the first INSERT, UPDATE or DELETE, here with `BEGIN IMMEDIATE`: the write lock is taken before any
+    statement of the transaction runs, and the busy timeout queues it behind another writer (for up to
+    10 s) instead of failing with "database is locked". Everything after that first write, reads included,
+    runs under the lock, so a write never works from a snapshot another writer has changed.
+    `synchronous=NORMAL` is safe with WAL: a power cut can lose the last commits, never corrupt the file.
+    """
     if type(dbapi_connection).__module__.startswith("sqlite3"):
+        dbapi_connection.isolation_level = "IMMEDIATE"
         cursor = dbapi_connection.cursor()
         cursor.execute("PRAGMA journal_mode=WAL")
-        cursor.execute("PRAGMA busy_timeout=5000")
+        cursor.execute("PRAGMA busy_timeout=10000")
+        cursor.execute("PRAGMA synchronous=NORMAL")
         cursor.execute("PRAGMA foreign_keys=ON")
         cursor.close()
 
 
 def setup_blueprints(app: Flask) -> None:
+    from app import page_cache
     from app.admin import admin
     from app.engage import engage
     from app.public import public
     from app.services.lcp_admin import redirect_old_lcp_slug
 
+    page_cache.setup(app)
     app.before_request(redirect_old_lcp_slug)
     app.register_blueprint(public)
     app.register_blueprint(engage)
@@ -152,20 +197,60 @@ def setup_error_pages(app: Flask) -> None:
             return response
         return render_template("errors/429.html"), 429
 
+    @app.errorhandler(OperationalError)
+    def database_unavailable(error: DBAPIError):
+        """The database cannot be reached (or is locked for too long): ask the person to try again shortly.
+
+        Nothing was half-written, since the transaction is rolled back; the next request gets a fresh
+        connection (the pool checks each one before use), so the site recovers by itself.
+        """
+        app.logger.error("Database unavailable for %s %s: %s", request.method, request.path, error.orig or error)
+        _roll_back_quietly()
+        response = make_response(render_template("errors/503.html"), 503)
+        response.headers["Retry-After"] = str(RETRY_AFTER_SECONDS)
+        response.headers["Cache-Control"] = "no-store"
+        return response
+
     @app.errorhandler(500)
     def server_error(error: Exception) -> tuple[str, int]:
-        db.session.rollback()
+        _roll_back_quietly()
         return render_template("errors/500.html"), 500
 
 
+def _roll_back_quietly() -> None:
+    """Roll back after a failure; when the connection itself is gone, throw it away instead."""
+    try:
+        db.session.rollback()
+    except Exception:  # noqa: BLE001 - the connection is already broken; the pool replaces it
+        db.session.remove()
+
+
+def security_headers(app: Flask) -> dict[str, str]:
+    """The headers every response carries: pages, errors, feeds and static files alike."""
+    headers = dict(SECURITY_HEADERS)
+    if app.config.get("SESSION_COOKIE_SECURE"):
+        headers["Strict-Transport-Security"] = STRICT_TRANSPORT_SECURITY
+    return headers
+
+
 def setup_security_headers(app: Flask) -> None:
+    headers = security_headers(app)
+
     @app.after_request
     def add_headers(response):
-        for name, value in SECURITY_HEADERS.items():
+        for name, value in headers.items():
             response.headers.setdefault(name, value)
-        if app.config.get("SESSION_COOKIE_SECURE"):
-            response.headers.setdefault("Strict-Transport-Security", "max-age=31536000; includeSubDomains")
         return response
+
+
+def setup_wsgi(app: Flask) -> None:
+    """Around the app: static files (WhiteNoise), then the proxy's headers read when there is a proxy."""
+    from app import assets
+
+    assets.setup(app, lambda: security_headers(app))
+    proxies = int(app.config.get("TRUSTED_PROXY_COUNT") or 0)
+    if proxies:
+        app.wsgi_app = ProxyFix(app.wsgi_app, x_for=proxies, x_proto=proxies, x_host=proxies, x_port=proxies)
 
 
 def setup_cli(app: Flask) -> None:

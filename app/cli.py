@@ -408,6 +408,35 @@ def register_submission_commands(app: Flask) -> None:
             f"{retention_days()} days ago (CONTACT_RETENTION_DAYS)."
         )
 
+    @app.cli.group("retention")
+    def retention_group() -> None:
+        """Personal data kept no longer than the privacy notice says."""
+
+    @retention_group.command("purge")
+    def retention_purge() -> None:
+        """Remove all personal data whose retention period is over (run it daily). Safe to run again.
+
+        Contact details of closed submissions (CONTACT_RETENTION_DAYS), registrations nobody confirmed
+        (CONFIRMATION_HOURS), copies of sent email (MAIL_RETENTION_DAYS), records of staff sign-ins
+        (STAFF_SESSION_RETENTION_DAYS) and the network addresses in the audit log (AUDIT_ADDRESS_DAYS).
+        What stays is anonymous, so every count and figure is kept.
+        """
+        from app.services.retention import purge_all
+
+        with site():
+            purged = purge_all()
+        config = app.config
+        click.echo(
+            f"Contact details removed from {purged.contacts} closed submissions "
+            f"(CONTACT_RETENTION_DAYS={config['CONTACT_RETENTION_DAYS']})\n"
+            f"Unconfirmed registrations deleted: {purged.unconfirmed} "
+            f"(CONFIRMATION_HOURS={config['CONFIRMATION_HOURS']})\n"
+            f"Copies of sent email deleted: {purged.mail} (MAIL_RETENTION_DAYS={config['MAIL_RETENTION_DAYS']})\n"
+            f"Staff sign-in records deleted: {purged.staff_sessions} "
+            f"(STAFF_SESSION_RETENTION_DAYS={config['STAFF_SESSION_RETENTION_DAYS']})\n"
+            f"Audit log addresses blanked: {purged.audit_addresses} (AUDIT_ADDRESS_DAYS={config['AUDIT_ADDRESS_DAYS']})"
+        )
+
     @app.cli.group("meetings")
     def meetings_group() -> None:
         """Partnership meetings: record what was decided on their agenda items."""

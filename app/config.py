@@ -44,8 +44,23 @@ class Config:
     SESSION_COOKIE_HTTPONLY = True
     SESSION_COOKIE_SAMESITE = "Lax"
     SESSION_COOKIE_SECURE = False
-    RATELIMIT_STORAGE_URI = os.environ.get("REDIS_URL", "memory://")
+    # Redis, when set, holds what several workers and hosts must share: rate-limit counts and the page cache.
+    # Without it each worker keeps its own in memory, which is right for one machine.
+    REDIS_URL = os.environ.get("REDIS_URL", "")
+    RATELIMIT_STORAGE_URI = REDIS_URL or "memory://"
     RATELIMIT_HEADERS_ENABLED = True
+    # Network addresses the rate limits skip: only for a load test from the machine itself (`make bench`).
+    RATELIMIT_EXEMPT_ADDRESSES = frozenset(
+        address.strip() for address in os.environ.get("RATELIMIT_EXEMPT_ADDRESSES", "").split(",") if address.strip()
+    )
+    # Public pages are the same for everyone reading in one language, so each is kept, rendered and
+    # compressed, until staff change what it shows or for this many seconds at most (for what depends on
+    # the time, such as the next meeting).
+    PAGE_CACHE_SECONDS = int(os.environ.get("PAGE_CACHE_SECONDS", "300"))
+    # How many proxies (nginx, a load balancer) stand in front of the app and add X-Forwarded-* headers.
+    # 0 trusts none, which is right when gunicorn faces the browser directly; never more than there are, or
+    # anyone could choose the address the rate limits count.
+    TRUSTED_PROXY_COUNT = int(os.environ.get("TRUSTED_PROXY_COUNT", "0"))
     SITE_NAME = "Leeds Local Care Partnerships"
     # Shown in the accessibility statement and privacy notice.
     CONTACT_EMAIL = os.environ.get("CONTACT_EMAIL", "lcp-engagement@example.org")
@@ -73,6 +88,12 @@ class Config:
     # Contact details left with a submission are removed this many days after every partnership closed it
     # (`flask submissions purge-contacts`); while any partnership is still working on it they are kept.
     CONTACT_RETENTION_DAYS = int(os.environ.get("CONTACT_RETENTION_DAYS", "365"))
+    # `flask retention purge` (daily) also deletes copies of sent email after MAIL_RETENTION_DAYS, records of
+    # staff sign-ins after STAFF_SESSION_RETENTION_DAYS, and blanks the network address kept with audit log
+    # entries after AUDIT_ADDRESS_DAYS (the entries stay). /privacy states each period.
+    MAIL_RETENTION_DAYS = int(os.environ.get("MAIL_RETENTION_DAYS", "30"))
+    STAFF_SESSION_RETENTION_DAYS = int(os.environ.get("STAFF_SESSION_RETENTION_DAYS", "90"))
+    AUDIT_ADDRESS_DAYS = int(os.environ.get("AUDIT_ADDRESS_DAYS", "90"))
     # How many items one digest lists before it links to the rest.
     DIGEST_LIMIT = 12
     # Submissions accepted from one network address (only stored ones count). The count is kept by the
@@ -100,12 +121,13 @@ class ProductionConfig(Config):
     PREFERRED_URL_SCHEME = "https"
     DEV_OUTBOX = False
     DEMO_STAFF = False
+    # In production nginx stands in front (docs/deploy.md); set 0 when gunicorn faces the internet itself.
+    TRUSTED_PROXY_COUNT = int(os.environ.get("TRUSTED_PROXY_COUNT", "1"))
 
     def __init__(self) -> None:
-        if not os.environ.get("SECRET_KEY"):
-            raise RuntimeError("SECRET_KEY must be set in production")
-        if not os.environ.get("DATABASE_URL"):
-            raise RuntimeError("DATABASE_URL must be set in production")
+        missing_or_wrong = [problem for problem in production_problems(os.environ) if problem]
+        if missing_or_wrong:
+            raise RuntimeError("Production settings are incomplete:\n- " + "\n- ".join(missing_or_wrong))
 
 
 class TestingConfig(Config):
@@ -114,6 +136,23 @@ class TestingConfig(Config):
     SECRET_KEY = "testing"  # noqa: S105 - the test configuration only
     SQLALCHEMY_DATABASE_URI = database_url(os.environ.get("TEST_DATABASE_URL"), "sqlite://")
     RATELIMIT_ENABLED = False
+
+
+def production_problems(environ) -> list[str]:
+    """What stops the site running in production: each a sentence saying what to set."""
+    secret = environ.get("SECRET_KEY", "")
+    site_url = environ.get("SITE_URL", "")
+    return [
+        "" if secret else "SECRET_KEY must be set (make one: python3 -c 'import secrets; print(secrets.token_hex())')",
+        "" if not secret or len(secret) >= 32 else "SECRET_KEY must be at least 32 characters long",
+        ""
+        if environ.get("DATABASE_URL")
+        else "DATABASE_URL must be set (sqlite:////path/to/lcp.sqlite3 or postgresql://…)",
+        "" if site_url else "SITE_URL must be set to the site's public address, for links in emails",
+        ""
+        if not site_url or site_url.startswith(("https://", "http://127.0.0.1", "http://localhost"))
+        else "SITE_URL must start with https://",
+    ]
 
 
 CONFIGS: dict[str, type[Config]] = {

@@ -1,6 +1,7 @@
 """Extension objects, created unbound here and bound to the app in `create_app`."""
 
 from flask_babel import Babel
+from flask_compress import Compress
 from flask_limiter import Limiter
 from flask_limiter.util import get_remote_address
 from flask_login import LoginManager
@@ -33,5 +34,6 @@ babel = Babel()
 # Bound in create_app by the staff sign-in work, together with the StaffUser model it loads.
 login = LoginManager()
 limiter = Limiter(key_func=get_remote_address)
+compress = Compress()
 
-__all__ = ["babel", "csrf", "db", "htmx", "limiter", "login", "migrate"]
+__all__ = ["babel", "compress", "csrf", "db", "htmx", "limiter", "login", "migrate"]

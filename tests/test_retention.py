@@ -18,6 +18,7 @@ import pytest
 from flask import Flask
 from sqlalchemy import delete, func, select
 
+from app import page_cache
 from app.extensions import db
 from app.formatting import utcnow
 from app.models import OutboxMessage, Submission, SubmissionContact, SubmissionEvent
@@ -291,4 +292,7 @@ def test_the_privacy_notice_says_how_long_contact_details_are_kept(app, get_page
     sharing_section = " ".join(get_page("/privacy").text().split())
     assert "delete them 365 days after the last one closes it" in sharing_section
     monkeypatch.setitem(app.config, "CONTACT_RETENTION_DAYS", 1)
+    # Settings change only with a restart, which empties the page cache; here it is emptied by hand.
+    with app.app_context():
+        page_cache.cache.clear()
     assert "delete them 1 day after the last one closes it" in get_page("/privacy").text()

@@ -15,6 +15,7 @@ from app.models.lcps import (
 )
 from app.models.maturity import MaturityAssessment, MaturityElement, MaturityLevel, MaturityRating
 from app.models.people import Consent, DigestItem, DigestRun, Follower, FollowerLcp, OutboxMessage
+from app.models.site import ContentVersion
 from app.models.staff import AuditEvent, LcpRedirect, RecoveryCode, StaffSession, StaffUser
 from app.models.submissions import (
     PublishedResponse,
@@ -44,6 +45,7 @@ __all__ = [
     "Area",
     "AuditEvent",
     "Consent",
+    "ContentVersion",
     "CoverageGap",
     "DigestItem",
     "DigestRun",

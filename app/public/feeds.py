@@ -17,6 +17,7 @@ from flask_babel import gettext as _
 from icalendar import Calendar, Event
 from markupsafe import Markup
 
+from app import page_cache
 from app.formatting import as_utc, render_markdown, utcnow
 from app.models import Lcp, Meeting, PublishedResponse, Update
 from app.public import public
@@ -178,6 +179,7 @@ def calendar_response(name: str, description: str, meetings: list[Meeting]) -> R
 
 
 @public.get("/lcps/<string:slug>/updates.atom")
+@page_cache.page()
 def lcp_updates_feed(slug: str) -> Response:
     lcp = get_lcp_or_404(slug)
     return atom_response(
@@ -190,6 +192,7 @@ def lcp_updates_feed(slug: str) -> Response:
 
 
 @public.get("/lcps/<string:slug>/meetings.ics")
+@page_cache.page()
 def lcp_meetings_feed(slug: str) -> Response:
     lcp = get_lcp_or_404(slug)
     return calendar_response(
@@ -198,6 +201,7 @@ def lcp_meetings_feed(slug: str) -> Response:
 
 
 @public.get("/lcps/<string:slug>/meetings/<int:meeting_id>.ics")
+@page_cache.page()
 def meeting_event(slug: str, meeting_id: int) -> Response:
     """One meeting, for "add to my calendar" without subscribing to them all."""
     lcp = get_lcp_or_404(slug)
@@ -212,6 +216,7 @@ def meeting_event(slug: str, meeting_id: int) -> Response:
 
 
 @public.get("/updates.atom")
+@page_cache.page("lcp", "topic")
 def updates_feed() -> Response:
     subscription = _requested()
     wanted = subscription.filter
@@ -225,6 +230,7 @@ def updates_feed() -> Response:
 
 
 @public.get("/meetings.ics")
+@page_cache.page("lcp", "topic")
 def meetings_feed() -> Response:
     subscription = _requested()
     wanted = subscription.filter

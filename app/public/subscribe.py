@@ -11,6 +11,7 @@ from urllib.parse import urlsplit
 
 from flask import render_template, request, url_for
 
+from app import page_cache
 from app.models import Lcp
 from app.public import public
 from app.services.feeds import FeedFilter, read_feed_filter
@@ -71,6 +72,7 @@ def feed_subscription(lcps: list[str] | None = None, topic: str | None = None) -
 
 
 @public.get("/subscribe")
+@page_cache.page("lcp", "topic")
 def subscribe() -> str:
     subscription = feed_subscription(request.args.getlist("lcp"), request.args.get("topic"))
     return render_template("public/subscribe.html", subscription=subscription)

@@ -6,6 +6,7 @@ from flask import current_app, render_template, request
 from flask_babel import gettext as _
 from sqlalchemy import text
 
+from app import page_cache
 from app.extensions import db, limiter
 from app.htmx import page_or_fragment
 from app.public import public
@@ -17,6 +18,7 @@ from app.services.topics import topic_matches
 
 
 @public.get("/")
+@page_cache.page()
 def home() -> str:
     return render_template(
         "public/home.html", form=FindForm(request.args), meetings=directory.next_meetings(), coverage=coverage()
@@ -24,6 +26,7 @@ def home() -> str:
 
 
 @public.get("/lcps")
+@page_cache.page("topic", "area")
 def lcp_directory():
     form = DirectoryFilterForm(request.args)
     form.topic.choices = [("", _("All topics"))] + [(t.slug, t.shown_label) for t in directory.all_topics()]
@@ -40,6 +43,7 @@ def lcp_directory():
 
 
 @public.get("/lcps/<string:slug>")
+@page_cache.page()
 def lcp_page(slug: str) -> str:
     lcp = directory.get_lcp_for_page_or_404(slug)
     return render_template(
@@ -54,6 +58,7 @@ def lcp_page(slug: str) -> str:
 
 
 @public.get("/lcps/<string:slug>/meetings/<int:meeting_id>")
+@page_cache.page()
 def meeting_page(slug: str, meeting_id: int) -> str:
     """One meeting with its agenda: comment on an item before it, read what was decided after it."""
     lcp = directory.get_lcp_or_404(slug)
@@ -63,6 +68,7 @@ def meeting_page(slug: str, meeting_id: int) -> str:
 
 @public.get("/find")
 @limiter.limit("300 per minute")
+@page_cache.page("q", "practice")
 def find():
     form = FindForm(request.args)
     result = finder.find(form.q.data or "", practice_id=request.args.get("practice", type=int))
@@ -78,11 +84,13 @@ def find():
 
 
 @public.get("/topics")
+@page_cache.page()
 def topics() -> str:
     return render_template("public/topics.html", topics=directory.all_topics())
 
 
 @public.get("/topics/<string:slug>")
+@page_cache.page()
 def topic_page(slug: str) -> str:
     topic = directory.get_topic_or_404(slug)
     matches = topic_matches(topic)
@@ -95,16 +103,19 @@ def topic_page(slug: str) -> str:
 
 
 @public.get("/accessibility")
+@page_cache.page()
 def accessibility() -> str:
     return render_template("public/accessibility.html")
 
 
 @public.get("/easy-read")
+@page_cache.page()
 def easy_read() -> str:
     return render_template("public/easy_read.html")
 
 
 @public.get("/privacy")
+@page_cache.page()
 def privacy() -> str:
     return render_template("public/privacy.html")
 

@@ -272,6 +272,20 @@ def _new_slugs(old: list[str]) -> dict[str, str]:
     return dict(rows.all())
 
 
+# Every former slug, read again only when public content changed (renames and merges change it).
+_former: dict = {"version": None, "slugs": frozenset()}
+
+
+def _former_slugs() -> frozenset[str]:
+    from app.page_cache import content_version
+
+    version = content_version()
+    if _former["version"] != version:
+        _former["slugs"] = frozenset(db.session.scalars(select(LcpRedirect.old_slug)))
+        _former["version"] = version
+    return _former["slugs"]
+
+
 def redirect_old_lcp_slug():
     """Sends a request for a former partnership slug, in the path or in `?lcp=`, to the same page with the new one."""
     if request.method not in ("GET", "HEAD") or request.blueprint not in ("public", "engage", "admin"):
@@ -279,7 +293,7 @@ def redirect_old_lcp_slug():
     path_slug = _lcp_slug_in_path()
     query_slugs = request.args.getlist("lcp")
     wanted = [slug for slug in [path_slug, *query_slugs] if slug]
-    if not wanted:
+    if not wanted or not _former_slugs().intersection(wanted):
         return None
     new = _new_slugs(wanted)
     if not new:

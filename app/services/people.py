@@ -11,7 +11,7 @@ from __future__ import annotations
 import csv
 import io
 from dataclasses import dataclass, field
-from datetime import timedelta
+from datetime import datetime, timedelta
 
 from email_validator import EmailNotValidError, validate_email
 from flask import current_app
@@ -240,9 +240,9 @@ def delete_follower(follower: Follower) -> None:
     db.session.commit()
 
 
-def purge_unconfirmed() -> int:
+def purge_unconfirmed(now: datetime | None = None) -> int:
     """Delete registrations nobody confirmed in time, and the emails that were waiting for them."""
-    cutoff = utcnow() - timedelta(hours=current_app.config["CONFIRMATION_HOURS"])
+    cutoff = (now or utcnow()) - timedelta(hours=current_app.config["CONFIRMATION_HOURS"])
     stale = list(
         db.session.scalars(select(Follower).where(Follower.confirmed_at.is_(None), Follower.created_at < cutoff))
     )

@@ -14,15 +14,24 @@ tests, which read the same on SQLite and PostgreSQL and need no GROUP BY.
 from __future__ import annotations
 
 import logging
+from dataclasses import dataclass
 from datetime import date, datetime, timedelta
 
 from flask import current_app
 from flask_babel import ngettext
-from sqlalchemy import ColumnElement, and_, delete, exists, or_, select
+from sqlalchemy import ColumnElement, and_, delete, exists, or_, select, update
 
 from app.extensions import db
 from app.formatting import london_date, utcnow
-from app.models import Routing, Submission, SubmissionContact, SubmissionEvent
+from app.models import (
+    AuditEvent,
+    OutboxMessage,
+    Routing,
+    StaffSession,
+    Submission,
+    SubmissionContact,
+    SubmissionEvent,
+)
 
 log = logging.getLogger(__name__)
 
@@ -120,3 +129,61 @@ def purge_contacts(now: datetime | None = None) -> int:
         log.warning("Stopped after %d batches of contact details; the next run removes the rest.", MAX_BATCHES)
     # Each commit expired what the session had loaded, so no object still points at a removed contact.
     return removed
+
+
+# Everything else with a retention period ---------------------------------------------------------------------------
+
+
+def purge_sent_mail(now: datetime | None = None) -> int:
+    """Delete copies of emails sent or given up on more than `MAIL_RETENTION_DAYS` ago (addresses and text)."""
+    cutoff = (now or utcnow()) - timedelta(days=int(current_app.config["MAIL_RETENTION_DAYS"]))
+    finished = or_(
+        and_(OutboxMessage.status == "sent", OutboxMessage.sent_at < cutoff),
+        and_(OutboxMessage.status == "failed", OutboxMessage.created_at < cutoff),
+    )
+    removed = db.session.execute(delete(OutboxMessage).where(finished)).rowcount
+    db.session.commit()
+    return removed
+
+
+def purge_staff_sessions(now: datetime | None = None) -> int:
+    """Delete records of staff sign-ins that ended more than `STAFF_SESSION_RETENTION_DAYS` ago."""
+    cutoff = (now or utcnow()) - timedelta(days=int(current_app.config["STAFF_SESSION_RETENTION_DAYS"]))
+    removed = db.session.execute(delete(StaffSession).where(StaffSession.last_seen_at < cutoff)).rowcount
+    db.session.commit()
+    return removed
+
+
+def forget_audit_addresses(now: datetime | None = None) -> int:
+    """Blank the network address of audit entries older than `AUDIT_ADDRESS_DAYS`; the entries themselves stay."""
+    cutoff = (now or utcnow()) - timedelta(days=int(current_app.config["AUDIT_ADDRESS_DAYS"]))
+    changed = db.session.execute(
+        update(AuditEvent).where(AuditEvent.at < cutoff, AuditEvent.address != "").values(address="")
+    ).rowcount
+    db.session.commit()
+    return changed
+
+
+@dataclass(frozen=True)
+class Purged:
+    """What one run of `flask retention purge` removed."""
+
+    contacts: int
+    unconfirmed: int
+    mail: int
+    staff_sessions: int
+    audit_addresses: int
+
+
+def purge_all(now: datetime | None = None) -> Purged:
+    """Remove every piece of personal data whose time is up. What stays is anonymous: the submissions, their
+    routings and history (so every figure and scorecard still counts them), the published pages."""
+    from app.services.people import purge_unconfirmed
+
+    return Purged(
+        contacts=purge_contacts(now),
+        unconfirmed=purge_unconfirmed(now),
+        mail=purge_sent_mail(now),
+        staff_sessions=purge_staff_sessions(now),
+        audit_addresses=forget_audit_addresses(now),
+    )

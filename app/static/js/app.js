@@ -1,5 +1,35 @@
-// Progressive enhancement only: every page works without this file.
-import { initAll } from "../dist/js/nhsuk-frontend.min.js";
+// Progressive enhancement only: every page works without this file. scripts/build-assets.mjs bundles it with
+// htmx and the NHS.UK components the pages use (and no others), into one file with a content-hashed name.
+import "htmx.org";
+import {
+  Button,
+  CharacterCount,
+  Checkboxes,
+  Code,
+  createAll,
+  ErrorSummary,
+  Header,
+  NotificationBanner,
+  Radios,
+  SkipLink,
+} from "nhsuk-frontend";
+
+// The NHS.UK components on our pages (each `data-module="nhsuk-…"` in the templates and macros we use).
+const COMPONENTS = [
+  Button,
+  CharacterCount,
+  Checkboxes,
+  Code,
+  ErrorSummary,
+  Header,
+  NotificationBanner,
+  Radios,
+  SkipLink,
+];
+
+function initAll(scope = document) {
+  for (const Component of COMPONENTS) createAll(Component, undefined, scope);
+}
 
 document.body.classList.add("js-enabled", "nhsuk-frontend-supported");
 initAll();
@@ -41,7 +71,7 @@ for (const field of document.querySelectorAll("[data-app-copy]")) {
 document.body.addEventListener("htmx:load", (event) => {
   const element = event.detail.elt;
   if (element === document.body || !(element instanceof Element)) return;
-  initAll({ scope: element });
+  initAll(element);
   const focus = element.matches("[data-app-focus]") ? element : element.querySelector("[data-app-focus]");
   if (focus) focus.focus();
 });

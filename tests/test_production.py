@@ -422,3 +422,46 @@ def test_sqlite_writers_at_once_never_see_database_is_locked(tmp_path: Path) -> 
         assert connection.execute(text("SELECT count(*) FROM entry")).scalar_one() == 320
         assert connection.execute(text("PRAGMA journal_mode")).scalar_one() == "wal"
     engine.dispose()
+
+
+# Several hosts sharing Redis -----------------------------------------------------------------------------------
+
+REDIS_URL = os.environ.get("TEST_REDIS_URL", "")
+on_redis = pytest.mark.skipif(not REDIS_URL, reason="TEST_REDIS_URL names no Redis (CI's second pass sets it)")
+
+
+def host_app(app: Flask, **settings) -> Flask:
+    config = TestingConfig()
+    config.SQLALCHEMY_DATABASE_URI = app.config["SQLALCHEMY_DATABASE_URI"]
+    config.REDIS_URL = REDIS_URL
+    config.CACHE_KEY_PREFIX = f"lcp-test-{uuid4().hex[:8]}:"
+    for name, value in settings.items():
+        setattr(config, name, value)
+    return create_app(config)
+
+
+@on_redis
+def test_hosts_sharing_redis_share_the_page_cache(app) -> None:
+    first = host_app(app)
+    second = host_app(app, CACHE_KEY_PREFIX=first.config["CACHE_KEY_PREFIX"])
+    assert first.extensions["cache"][page_cache.cache].__class__.__name__ == "RedisCache"
+    url = f"/lcps/{LCP}?lang=en_GB"
+    made = first.test_client().get(url)
+    with statements(second) as sent:
+        again = second.test_client().get(url)
+    assert again.get_data() == made.get_data()
+    assert [s for s in sent if "content_version" not in s] == []
+
+
+@on_redis
+def test_hosts_sharing_redis_count_one_rate_limit(limited_app_with) -> None:
+    from limits.storage import RedisStorage
+
+    RedisStorage(REDIS_URL).reset()
+    first = limited_app_with(RATELIMIT_STORAGE_URI=REDIS_URL, REDIS_URL=REDIS_URL)
+    second = limited_app_with(RATELIMIT_STORAGE_URI=REDIS_URL, REDIS_URL=REDIS_URL)
+    address = {"environ_base": {"REMOTE_ADDR": "198.51.100.7"}}
+    statuses = [
+        (first if n % 2 else second).test_client().get("/find?q=LS1", **address).status_code for n in range(301)
+    ]
+    assert statuses[:300] == [200] * 300 and statuses[300] == 429

@@ -11,7 +11,7 @@ HOST := 127.0.0.1
 PORT ?= 5000
 export FLASK_APP := wsgi
 
-.PHONY: setup run test lint pytest bench chromium assets translations-check clean
+.PHONY: setup run test lint pytest bench audit chromium assets translations-check clean
 
 setup: $(STAMPS)/python $(STAMPS)/node app/static/dist/manifest.json translations-compile instance
 	$(FLASK) db upgrade
@@ -60,11 +60,25 @@ pytest:
 
 test: setup chromium lint pytest
 
-# `make bench BENCH_DATABASE_URL=postgresql://postgres@127.0.0.1:5432/bench_inbox` runs the inbox benchmark on
-# PostgreSQL: it creates and drops that database, whose name must start with "bench".
+# The city benchmark (bench/README.md): SQLite, then PostgreSQL at 127.0.0.1:5432 when it answers; about 10 minutes.
+# Options through BENCH_ARGS (`make bench BENCH_ARGS="--submissions 5000 --followers 2000 --duration 3"`), and
+# BENCH_DATABASE_URL for another PostgreSQL database (its name must start with "bench": it is dropped and created).
+# It needs wrk (installed here as root, like chromium) and Lighthouse, pinned by bench/package-lock.json.
 bench: setup
-	$(BIN)/python bench/run.py
-	$(BIN)/python bench/inbox.py $(if $(BENCH_DATABASE_URL),--database-url '$(BENCH_DATABASE_URL)')
+	@command -v wrk >/dev/null 2>&1 || { \
+	  if [ "$$(id -u)" = 0 ]; then apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq wrk; \
+	  else echo "wrk is missing: install Debian's wrk package (sudo apt-get install wrk)"; exit 1; fi; }
+	@[ bench/node_modules/.package-lock.json -nt bench/package-lock.json ] || \
+	  npm ci --prefix bench --no-audit --no-fund --loglevel=error
+	$(BIN)/python bench/city.py $(if $(BENCH_DATABASE_URL),--database-url '$(BENCH_DATABASE_URL)') $(BENCH_ARGS)
+
+# Known vulnerabilities in the pinned packages: pip-audit (PyPI's advisory data, for everything in .venv) and npm
+# audit (the npm registry's, for the site's packages and the benchmark's). --strict makes pip-audit fail when a
+# package could not be checked, so an unreachable advisory service never reads as "no known vulnerabilities".
+audit: $(STAMPS)/python $(STAMPS)/node
+	$(BIN)/pip-audit --strict --progress-spinner off
+	npm audit --audit-level=low
+	npm audit --prefix bench --audit-level=low
 
 clean:
 	rm -rf $(STAMPS) $(VENV) node_modules app/static/dist instance

@@ -14,9 +14,7 @@ from __future__ import annotations
 
 import argparse
 import html
-import http.client
 import os
-import random
 import re
 import resource
 import signal
@@ -25,630 +23,35 @@ import statistics
 import sys
 import tempfile
 import time
-from dataclasses import dataclass, field
-from datetime import date, datetime, timedelta
-from http.cookies import SimpleCookie
+from dataclasses import dataclass
+from datetime import date, timedelta
 from pathlib import Path
 from typing import Any
-from urllib.parse import urlencode
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
-import run as base  # bench/run.py: the shared client, server and memory helpers
+import base  # bench/base.py: the shared client, server, sign-in and memory helpers
+from base import HOST, INBOX_ROW, ROOT, SIGNED_IN, Browser, OtherCpu, load_average, postgres_recreate, sign_in
+from dataset import (  # bench/dataset.py: the bulk loader
+    ADMIN_EMAIL,
+    COLLEAGUES_PER_LCP,
+    COMMON_WORD,
+    PASSWORD,
+    RARE_WORD,
+    WORKER_EMAIL,
+    create_staff,
+    database_size,
+    load_submissions,
+    print_submissions_report,
+    settle,
+)
 
-ROOT = base.ROOT
-BIN = base.BIN
-HOST = base.HOST
-
-CHUNK = 2000  # submissions per bulk insert transaction
-SQLITE_LOAD_CACHE_KIB = 256 * 1024  # SQLite page cache while loading
 SLOW_P50_MS = 300  # a measured page slower than this at p50 is diagnosed after the tables
 SLOW_STATEMENT_MS = 20  # in a diagnosis, the plans of statements slower than this are printed
 SLOW_STATEMENTS_SHOWN = 3
 FULL_PLAN_MS = 20  # PostgreSQL inbox plans faster than this are summarised
 PAGE_DEPTH = 40  # the deep page measured: reached by following the next-page link PAGE_DEPTH - 1 times
-SEED = 20240601  # the random data is the same on every run
-PASSWORD = "bench inbox password, not secret"  # throwaway accounts in a throwaway database
-ADMIN_EMAIL = "bench-admin@example.org"
-WORKER_EMAIL = "bench-worker@example.org"
-COLLEAGUES_PER_LCP = 2  # other LCP staff, so assignee lists and names look like a real team's
-SIGNED_IN = b'action="/admin/logout"'  # the sign-out form in the staff header: only on a signed-in page
-INBOX_ROW = b'id="routing-'  # one row of the inbox table
-COMMON_WORD = "pharmacy"  # in a few per cent of bodies: a search that fills its page quickly
-RARE_WORD = "defibrillator"  # in about 1 body in 2,000: a search that reads every routing in scope
-
-# How busy each partnership is, relative to the others (a slug not listed counts 3).
-LCP_WEIGHTS = {
-    "hatch": 18,
-    "seacroft": 12,
-    "beeston-middleton": 11,
-    "armley": 10,
-    "bramley-wortley-middleton": 9,
-    "york-road": 8,
-    "morley-district": 7,
-    "cross-gates": 6,
-    "lsmp-the-light": 5,
-    "ls25-ls26": 5,
-    "woodsley-holt-park": 4,
-    "otley-aireborough": 3,
-    "wetherby": 2,
-}
-TOPIC_WEIGHTS = {
-    "access-to-services": 14,
-    "housing": 10,
-    "mental-health": 9,
-    "money-cost-of-living": 8,
-    "transport": 6,
-    "ageing-well": 6,
-    "isolation-connection": 5,
-    "children-young-people-families": 5,
-    "long-term-conditions": 4,
-    "community-safety": 4,
-    "green-public-spaces-environment": 3,
-    "healthy-living": 3,
-    "digital-inclusion": 2,
-    "employment-skills": 2,
-    "education": 1,
-}
-SOURCE_WEIGHTS = {"web": 80, "phone": 8, "paper": 6, "event": 6}
-# Status by the item's age in days: older items have mostly been dealt with.
-STATUS_BY_AGE = (
-    (3, {"received": 85, "looking": 15}),
-    (30, {"received": 40, "looking": 30, "shared": 15, "acted": 10, "closed": 5}),
-    (180, {"received": 10, "looking": 15, "shared": 15, "acted": 30, "closed": 30}),
-    (10_000, {"received": 3, "looking": 4, "shared": 8, "acted": 35, "closed": 50}),
-)
-CLOSE_REASONS = (
-    "Passed to the council's housing team, who will contact the tenant.",
-    "This is outside what the partnership can change; we have told the practice manager.",
-    "Resolved: the surgery has changed its phone system.",
-    "Duplicate of an earlier report.",
-    "Raised at the partnership meeting; see the published reply.",
-)
-TAGS = ("urgent", "follow-up", "council", "gp-access", "pharmacy", "damp", "bus-route", "young-carers", "quote")
-
-PLACES = (
-    "Harehills", "Chapeltown", "Burmantofts", "Richmond Hill", "Seacroft", "Armley", "Bramley", "Wortley",
-    "Beeston", "Middleton", "Morley", "Garforth", "Kippax", "Rothwell", "Otley", "Yeadon", "Guiseley", "Wetherby",
-    "Boston Spa", "Cross Gates", "Whinmoor", "Holt Park", "Woodsley", "Hyde Park", "Belle Isle", "Hunslet",
-    "Osmondthorpe", "Gipton", "Killingbeck", "Farnley", "Pudsey", "Horsforth",
-)  # fmt: skip
-OPENERS = (
-    "I live in {place} and",
-    "My mum lives in {place} and",
-    "As an unpaid carer in {place},",
-    "Our residents' group in {place} met last week and",
-    "I am writing on behalf of a neighbour in {place}:",
-    "I wanted to let you know that in {place}",
-    "We run a lunch club in {place} and",
-    "I have lived in {place} for {years} years and",
-    "Speaking as a parent in {place},",
-    "",
-)
-SENTENCES = {
-    "access-to-services": (
-        "it takes three weeks to get a GP appointment",
-        "the pharmacy on the main road keeps running out of my prescriptions",
-        "ringing the surgery at 8am is hopeless, the line is engaged until every slot has gone",
-        "the walk-in centre has closed, so people go to A&E instead",
-        "the online booking system does not work for people without a smartphone",
-        "the dentist is not taking NHS patients any more",
-        "there is no interpreter available when my father sees the nurse",
-    ),
-    "housing": (
-        "our flat has damp and black mould in both bedrooms",
-        "the landlord will not fix the heating and the children keep getting chest infections",
-        "the lift in our block has been broken for a month",
-        "we were moved to temporary accommodation far from our school and our surgery",
-    ),
-    "mental-health": (
-        "the waiting list for talking therapies is over a year",
-        "my son was discharged from the crisis team with no follow-up",
-        "there is nowhere local to go when you are struggling at night",
-        "the peer support group was brilliant but its funding ended",
-    ),
-    "money-cost-of-living": (
-        "people are choosing between heating and eating this winter",
-        "the food bank at the church has run out twice this month",
-        "prescription charges are too much for people on low wages",
-    ),
-    "transport": (
-        "the 42 bus stopped running after 7pm, so I cannot get to the hospital for evening appointments",
-        "there is no step-free access at the station",
-        "the community transport minibus needs booking a week ahead",
-    ),
-    "ageing-well": (
-        "older people feel forgotten since the day centre closed",
-        "my dad waited six hours for an ambulance after a fall",
-        "the falls prevention class was really helpful and should be run again",
-    ),
-    "isolation-connection": (
-        "a lot of people on our estate do not see anyone from one week to the next",
-        "the library's coffee morning is the only place some people talk to anyone",
-    ),
-}
-GENERIC = (
-    "nobody seems to know who is responsible",
-    "things have got worse over the last year",
-    "the staff are kind but clearly overstretched",
-    "it would help to have information in other languages",
-    "the leaflet we were given was out of date",
-    "we would like to come to a partnership meeting to talk about it",
-)
-FILLERS = (
-    "This has been going on since {month}.",
-    "My neighbour has the same problem.",
-    "We have {n} children and it is hard to manage.",
-    "I have already told the council but heard nothing back.",
-    "The receptionist was very helpful though.",
-    "Please do something about it before the winter.",
-    "I do not want to complain about the doctors, they do their best.",
-    "I heard about this website from the community centre.",
-)
-CLOSERS = ("Thank you for listening.", "Please can someone get back to me.", "I hope this helps.", "", "", "")
-MONTHS = ("January", "February", "March", "April", "May", "June", "July", "August", "September", "October")
-FIRST_NAMES = ("Amina", "Ben", "Chloe", "Dev", "Ewa", "Farah", "George", "Hui", "Imran", "Jade", "Kofi", "Lena")
-AGE_GROUP_VALUES = ("children", "young-people", "adults", "older-people")
-GROUP_VALUES = ("carers", "disability", "long-term-conditions", "mental-health", "low-income", "ethnic-minorities")
-RECEIPT_ALPHABET = "23456789ABCDEFGHJKMNPQRSTWXYZ"
-
-
-# Data ------------------------------------------------------------------------------------------------------------
-
-
-def weighted(rng: random.Random, table: dict[str, int]) -> str:
-    return rng.choices(list(table), weights=list(table.values()))[0]
-
-
-def make_body(rng: random.Random, topic_slugs: list[str]) -> str:
-    """A few sentences about the item's topics, of very different lengths, in a resident's voice."""
-    parts = []
-    for index in range(rng.choices((1, 2, 3, 5, 8, 14), weights=(20, 30, 25, 15, 7, 3))[0]):
-        pool = SENTENCES.get(topic_slugs[index % len(topic_slugs)], GENERIC) if rng.random() < 0.7 else GENERIC
-        opener = rng.choice(OPENERS) if index == 0 else ""
-        sentence = rng.choice(pool)
-        opener = opener.format(place=rng.choice(PLACES), years=rng.randint(2, 40))
-        text = f"{opener} {sentence}".strip()
-        parts.append(text[0].upper() + text[1:] + ".")
-        if rng.random() < 0.35:
-            parts.append(rng.choice(FILLERS).format(month=rng.choice(MONTHS), n=rng.randint(1, 6)))
-    if rng.random() < 0.0005:
-        parts.append(f"There is no {RARE_WORD} anywhere near the shops in {rng.choice(PLACES)}.")
-    parts.append(rng.choice(CLOSERS))
-    separator = "\n\n" if len(parts) > 8 else " "
-    return separator.join(part for part in parts if part)
-
-
-def receipt_code(rng: random.Random, used: set[str]) -> str:
-    for _attempt in range(100):
-        code = "".join(rng.choices(RECEIPT_ALPHABET, k=8))
-        if code not in used:
-            used.add(code)
-            return code
-    raise RuntimeError("could not find a free receipt code in 100 attempts")
-
-
-@dataclass
-class Staff:
-    admin_id: int
-    worker_id: int
-    worker_lcp_id: int
-    worker_lcp_slug: str
-    by_lcp: dict[int, list[int]]  # LCP id: the staff who work on it (for assignees)
-
-
-@dataclass
-class LoadReport:
-    seconds: float = 0.0
-    rows: dict[str, int] = field(default_factory=dict)
-    routings_by_lcp: dict[str, int] = field(default_factory=dict)
-    common_hits: int = 0
-    rare_hits: int = 0
-
-
-def create_staff(db: Any, lcps: list[Any]) -> Staff:
-    """The two measured accounts through the app's own `create_staff`, plus colleagues inserted directly."""
-    from sqlalchemy import insert
-
-    from app.formatting import utcnow
-    from app.models import StaffUser
-    from app.models.staff import staff_lcp
-    from app.services import auth
-
-    busiest = max(lcps, key=lambda lcp: LCP_WEIGHTS.get(lcp.slug, 3))
-    admin = auth.create_staff(ADMIN_EMAIL, "Bench citywide admin", "admin", PASSWORD, [])
-    worker = auth.create_staff(WORKER_EMAIL, "Bench LCP worker", "staff", PASSWORD, [busiest])
-    now = utcnow()
-    for user in (admin, worker):
-        user.totp_enrolled_at = now  # enrolled already, so sign-in goes straight to the code step
-    db.session.commit()
-
-    by_lcp: dict[int, list[int]] = {lcp.id: [] for lcp in lcps}
-    by_lcp[busiest.id].append(worker.id)
-    shared_hash = auth.hash_password(PASSWORD)
-    next_id = worker.id + 1
-    users, links = [], []
-    for lcp in lcps:
-        for number in range(COLLEAGUES_PER_LCP):
-            users.append(
-                {
-                    "id": next_id,
-                    "email": f"bench-{lcp.slug}-{number}@example.org",
-                    "name": f"{rng_name(next_id)} ({lcp.slug})",
-                    "role": "staff",
-                    "password_hash": shared_hash,
-                    "totp_secret": auth.new_totp_secret(),
-                    "totp_enrolled_at": now,
-                    "failed_attempts": 0,
-                    "created_at": now,
-                }
-            )
-            links.append({"staff_user_id": next_id, "lcp_id": lcp.id})
-            by_lcp[lcp.id].append(next_id)
-            next_id += 1
-    with db.engine.begin() as connection:
-        connection.execute(insert(StaffUser.__table__), users)
-        connection.execute(insert(staff_lcp), links)
-    return Staff(admin.id, worker.id, busiest.id, busiest.slug, by_lcp)
-
-
-def rng_name(number: int) -> str:
-    return f"{FIRST_NAMES[number % len(FIRST_NAMES)]} {chr(ord('A') + number % 26)}."
-
-
-def bulk_insert(connection: Any, table: Any, rows: list[dict]) -> None:
-    """Many rows in one go: COPY on PostgreSQL (through psycopg), an executemany INSERT on SQLite."""
-    if not rows:
-        return
-    if connection.dialect.name != "postgresql":
-        from sqlalchemy import insert
-
-        connection.execute(insert(table), rows)
-        return
-    from psycopg import sql
-
-    columns = list(rows[0])
-    statement = sql.SQL("COPY {} ({}) FROM STDIN").format(
-        sql.Identifier(table.name), sql.SQL(", ").join(map(sql.Identifier, columns))
-    )
-    with connection.connection.driver_connection.cursor() as cursor, cursor.copy(statement) as copy:
-        for row in rows:
-            copy.write_row([row[column] for column in columns])
-
-
-def load_submissions(db: Any, count: int, lcps: list[Any], topics: list[Any], staff: Staff) -> LoadReport:
-    """Bulk-inserts `count` submissions with their routings, topics, contacts and history, oldest first."""
-    from sqlalchemy import func, select
-
-    from app.formatting import utcnow
-    from app.models import Routing, Submission, SubmissionContact, SubmissionEvent
-    from app.models.submissions import submission_topic
-    from app.services.sharing import CONTACT_WORDING_VERSION
-
-    rng = random.Random(SEED)
-    report = LoadReport()
-    started = time.perf_counter()
-    now = utcnow()
-    two_years = 730 * 86400.0
-    # Oldest first, so ids grow with time as they do in a real table; more arrive lately than two years ago.
-    ages = sorted((two_years * rng.random() ** 1.25 for _ in range(count)), reverse=True)
-    lcp_weights = {lcp.id: LCP_WEIGHTS.get(lcp.slug, 3) for lcp in lcps}
-    lcp_slugs = {lcp.id: lcp.slug for lcp in lcps}
-    topic_ids = [topic.id for topic in topics]
-    topic_slugs = {topic.id: topic.slug for topic in topics}
-    topic_weights = [TOPIC_WEIGHTS.get(topic.slug, 2) for topic in topics]
-
-    with db.engine.connect() as connection:
-        ids = {
-            name: connection.scalar(select(func.coalesce(func.max(table.c.id), 0)))
-            for name, table in (
-                ("submission", Submission.__table__),
-                ("routing", Routing.__table__),
-                ("contact", SubmissionContact.__table__),
-                ("event", SubmissionEvent.__table__),
-            )
-        }
-    used_codes: set[str] = set()
-    totals = dict.fromkeys(("submission", "routing", "submission_topic", "submission_contact", "submission_event"), 0)
-    by_lcp: dict[int, int] = dict.fromkeys(lcp_weights, 0)
-
-    def status_for(age_days: float) -> str:
-        for limit, table in STATUS_BY_AGE:
-            if age_days < limit:
-                return weighted(rng, table)
-        return "closed"
-
-    def routing_row(submission_id: int, lcp_id: int, created: datetime, events: list[dict]) -> dict:
-        ids["routing"] += 1
-        age_days = (now - created).total_seconds() / 86400
-        status = status_for(age_days)
-        first_response = closed = None
-        reason = ""
-        assignee = None
-        if status != "received":
-            first_response = min(now, created + timedelta(hours=rng.uniform(1, 24 * 14)))
-            if rng.random() < 0.5 and staff.by_lcp.get(lcp_id):
-                assignee = rng.choice(staff.by_lcp[lcp_id])
-        elif rng.random() < 0.05:
-            assignee = staff.admin_id
-        if status == "closed":
-            closed = min(now, first_response + timedelta(days=rng.uniform(0, 30)))
-            reason = rng.choice(CLOSE_REASONS)
-        if status != "received":
-            ids["event"] += 1
-            events.append(
-                {
-                    "id": ids["event"],
-                    "submission_id": submission_id,
-                    "routing_id": ids["routing"],
-                    "kind": "status",
-                    "status": status,
-                    "body": reason,
-                    "actor": "staff",
-                    "staff_id": assignee,
-                    "public": True,
-                    "created_at": closed or first_response,
-                }
-            )
-        by_lcp[lcp_id] += 1
-        return {
-            "id": ids["routing"],
-            "submission_id": submission_id,
-            "lcp_id": lcp_id,
-            "status": status,
-            "status_reason": reason,
-            "has_new_follow_up": rng.random() < 0.02,
-            "assignee_id": assignee,
-            "tags": " ".join(sorted(set(rng.sample(TAGS, rng.randint(1, 2))))) if rng.random() < 0.15 else "",
-            "first_response_at": first_response,
-            "closed_at": closed,
-            "created_at": created,
-            "updated_at": closed or first_response or created,
-        }
-
-    lcp_ids, weights = list(lcp_weights), list(lcp_weights.values())
-    for start in range(0, count, CHUNK):
-        submissions, routings, links, contacts, events = [], [], [], [], []
-        for age in ages[start : start + CHUNK]:
-            ids["submission"] += 1
-            submission_id = ids["submission"]
-            created = now - timedelta(seconds=age)
-            chosen_topics = list(dict.fromkeys(rng.choices(topic_ids, weights=topic_weights, k=rng.choice((1, 1, 2)))))
-            body = make_body(rng, [topic_slugs[topic_id] for topic_id in chosen_topics])
-            lowered = body.lower()
-            report.common_hits += COMMON_WORD in lowered
-            report.rare_hits += RARE_WORD in lowered
-            source = weighted(rng, SOURCE_WEIGHTS)
-            organisation = rng.random() < 0.1
-            submissions.append(
-                {
-                    "id": submission_id,
-                    "receipt_code": receipt_code(rng, used_codes),
-                    "body": body,
-                    "neighbourhood": rng.choice(PLACES) if rng.random() < 0.6 else "",
-                    "age_groups": " ".join(g for g in AGE_GROUP_VALUES if rng.random() < 0.25),
-                    "groups": " ".join(g for g in GROUP_VALUES if rng.random() < 0.12),
-                    "speaks_for": "organisation" if organisation else "self",
-                    "organisation_name": f"{rng.choice(PLACES)} Community Association" if organisation else "",
-                    "people_count": rng.randint(5, 400) if organisation else None,
-                    "lcp_unsure": False,
-                    "may_publish_words": rng.random() < 0.4,
-                    "agenda_item_id": None,
-                    "source": source,
-                    "entered_by_id": None if source == "web" else rng.choice((staff.admin_id, staff.worker_id)),
-                    "duplicate_of_id": None,
-                    "language": "en_GB",
-                    "form_key": f"{rng.getrandbits(128):032x}" if source == "web" else None,
-                    "created_at": created,
-                    "is_demo": False,
-                }
-            )
-            links.extend({"submission_id": submission_id, "topic_id": topic_id} for topic_id in chosen_topics)
-            ids["event"] += 1
-            events.append(
-                {
-                    "id": ids["event"],
-                    "submission_id": submission_id,
-                    "routing_id": None,
-                    "kind": "received",
-                    "status": "received",
-                    "body": "",
-                    "actor": "person" if source == "web" else "staff",
-                    "staff_id": None,
-                    "public": True,
-                    "created_at": created,
-                }
-            )
-            first_lcp = rng.choices(lcp_ids, weights=weights)[0]
-            routings.append(routing_row(submission_id, first_lcp, created, events))
-            if rng.random() < 0.1:
-                second_lcp = rng.choices(lcp_ids, weights=weights)[0]
-                if second_lcp != first_lcp:
-                    routed = min(now, created + timedelta(hours=rng.uniform(1, 24 * 10)))
-                    routings.append(routing_row(submission_id, second_lcp, routed, events))
-                    ids["event"] += 1
-                    events.append(
-                        {
-                            "id": ids["event"],
-                            "submission_id": submission_id,
-                            "routing_id": ids["routing"],
-                            "kind": "routed",
-                            "status": "received",
-                            "body": "",
-                            "actor": "staff",
-                            "staff_id": staff.admin_id,
-                            "public": True,
-                            "created_at": routed,
-                        }
-                    )
-            if rng.random() < 0.3:
-                ids["contact"] += 1
-                wants = rng.random() < 0.5
-                contacts.append(
-                    {
-                        "id": ids["contact"],
-                        "submission_id": submission_id,
-                        "name": rng.choice(FIRST_NAMES) if rng.random() < 0.7 else "",
-                        "email": f"person{submission_id}@example.org",
-                        "may_contact": rng.random() < 0.7,
-                        "may_share": rng.random() < 0.4,
-                        "wants_updates": wants,
-                        "wording_version": CONTACT_WORDING_VERSION,
-                        "link_key": f"{rng.getrandbits(96):024x}",
-                        "created_at": created,
-                    }
-                )
-        with db.engine.begin() as connection:
-            if connection.dialect.name == "sqlite":
-                # A page cache big enough for the indexes being filled (this connection only; the app's stay as set).
-                connection.exec_driver_sql(f"PRAGMA cache_size=-{SQLITE_LOAD_CACHE_KIB}")
-            for table, rows in (
-                (Submission.__table__, submissions),
-                (Routing.__table__, routings),
-                (submission_topic, links),
-                (SubmissionContact.__table__, contacts),
-                (SubmissionEvent.__table__, events),
-            ):
-                bulk_insert(connection, table, rows)
-        for name, rows in (
-            ("submission", submissions),
-            ("routing", routings),
-            ("submission_topic", links),
-            ("submission_contact", contacts),
-            ("submission_event", events),
-        ):
-            totals[name] += len(rows)
-    report.seconds = time.perf_counter() - started
-    report.rows = totals
-    report.routings_by_lcp = {lcp_slugs[lcp_id]: n for lcp_id, n in sorted(by_lcp.items(), key=lambda kv: -kv[1])}
-    return report
-
-
-def settle(db: Any, postgres: bool) -> str:
-    """After the bulk load: sequences past the ids we chose, and statistics, as a live database would have."""
-    from sqlalchemy import text
-
-    if postgres:
-        with db.engine.connect().execution_options(isolation_level="AUTOCOMMIT") as connection:
-            for table in ("submission", "routing", "submission_contact", "submission_event", "staff_user"):
-                connection.execute(
-                    text(
-                        f"SELECT setval(pg_get_serial_sequence('{table}', 'id'), "
-                        f"(SELECT coalesce(max(id), 1) FROM {table}))"
-                    )
-                )
-            connection.execute(text("VACUUM ANALYZE"))
-        return "sequences moved past the loaded ids; VACUUM ANALYZE"
-    with db.engine.connect() as connection:
-        connection.exec_driver_sql("PRAGMA wal_checkpoint(TRUNCATE)")
-    return "WAL checkpointed; no ANALYZE (the app never runs one, so the planner has no statistics)"
-
-
-def database_size(db: Any, postgres: bool, sqlite_path: Path | None) -> str:
-    from sqlalchemy import text
-
-    if postgres:
-        with db.engine.connect() as connection:
-            size = connection.scalar(text("SELECT pg_database_size(current_database())"))
-    else:
-        size = sum(p.stat().st_size for p in sqlite_path.parent.glob(sqlite_path.name + "*"))
-    return f"{size / 1024 / 1024:.0f} MiB"
-
-
-# PostgreSQL database -------------------------------------------------------------------------------------------
-
-
-def postgres_admin(url: str) -> tuple[dict[str, Any], str]:
-    """Connection arguments for the server's `postgres` database, and the name of the database to create."""
-    from sqlalchemy.engine import make_url
-
-    parsed = make_url(url)
-    name = parsed.database or ""
-    if not name.startswith("bench"):
-        raise SystemExit(
-            f"refusing to use database {name!r}: it is created and dropped here, so its name must start with 'bench'"
-        )
-    arguments = {"host": parsed.host or "127.0.0.1", "port": parsed.port or 5432, "user": parsed.username}
-    if parsed.password:
-        arguments["password"] = parsed.password
-    return {key: value for key, value in arguments.items() if value is not None} | {"dbname": "postgres"}, name
-
-
-def postgres_recreate(url: str, drop_only: bool = False) -> None:
-    import psycopg
-    from psycopg import sql
-
-    arguments, name = postgres_admin(url)
-    with psycopg.connect(**arguments, autocommit=True, connect_timeout=10) as connection:
-        connection.execute(sql.SQL("DROP DATABASE IF EXISTS {} WITH (FORCE)").format(sql.Identifier(name)))
-        if not drop_only:
-            connection.execute(sql.SQL("CREATE DATABASE {}").format(sql.Identifier(name)))
-
 
 # Signed-in HTTP ------------------------------------------------------------------------------------------------
-
-
-class Browser:
-    """Just enough of a browser to sign in: keeps cookies, never follows redirects."""
-
-    def __init__(self, port: int) -> None:
-        self.port = port
-        self.cookies: dict[str, str] = {}
-
-    def cookie_header(self) -> dict[str, str]:
-        return {"Cookie": "; ".join(f"{name}={value}" for name, value in self.cookies.items())}
-
-    def request(self, method: str, path: str, form: dict[str, str] | None = None) -> tuple[int, str, bytes]:
-        headers = self.cookie_header()
-        body = None
-        if form is not None:
-            body = urlencode(form)
-            headers["Content-Type"] = "application/x-www-form-urlencoded"
-        connection = http.client.HTTPConnection(HOST, self.port, timeout=base.REQUEST_TIMEOUT)
-        try:
-            connection.request(method, path, body=body, headers=headers)
-            response = connection.getresponse()
-            content = response.read()
-            for value in response.headers.get_all("Set-Cookie") or []:
-                for name, morsel in SimpleCookie(value).items():
-                    if morsel.value:
-                        self.cookies[name] = morsel.value
-                    else:
-                        self.cookies.pop(name, None)
-            return response.status, response.getheader("Location", ""), content
-        finally:
-            connection.close()
-
-
-def csrf_token(page: bytes) -> str:
-    found = re.search(rb'name="csrf_token"[^>]*value="([^"]+)"', page)
-    if not found:
-        raise SystemExit("no csrf_token field on the sign-in page")
-    return found.group(1).decode()
-
-
-def sign_in(port: int, email: str, secret: str) -> Browser:
-    """Password step, then a TOTP code computed from the account's secret, as a person with an app would."""
-    import pyotp
-
-    browser = Browser(port)
-    status, _, page = browser.request("GET", "/admin/login")
-    if status != 200:
-        raise SystemExit(f"GET /admin/login answered HTTP {status}")
-    status, location, _ = browser.request(
-        "POST", "/admin/login", {"csrf_token": csrf_token(page), "email": email, "password": PASSWORD}
-    )
-    if status not in (302, 303) or not location.endswith("/admin/login/code"):
-        raise SystemExit(f"the password step for {email} answered HTTP {status} to {location!r}")
-    status, _, page = browser.request("GET", "/admin/login/code")
-    code = pyotp.TOTP(secret).now()
-    status, location, _ = browser.request("POST", "/admin/login/code", {"csrf_token": csrf_token(page), "code": code})
-    if status not in (302, 303) or "/login" in location:
-        raise SystemExit(f"the code step for {email} answered HTTP {status} to {location!r}")
-    # One page in the browser first, so the session cookie holds what a real browser's would (the CSRF secret).
-    status, _, page = browser.request("GET", "/admin/")
-    if status != 200 or SIGNED_IN not in page:
-        raise SystemExit(f"{email} is not signed in after the code step (HTTP {status})")
-    return browser
 
 
 def next_page(page: bytes) -> str | None:
@@ -717,47 +120,6 @@ def probe(browser: Browser, target: Target) -> None:
 
 
 # Output --------------------------------------------------------------------------------------------------------
-
-
-def machine_busy_ticks() -> int:
-    """Clock ticks all cores spent running user and kernel code of any process, from /proc/stat."""
-    try:
-        fields = Path("/proc/stat").read_text().split("\n", 1)[0].split()
-    except OSError:
-        return 0
-    user, nice, system = (int(value) for value in fields[1:4])
-    return user + nice + system
-
-
-def process_ticks(pids: list[int]) -> int:
-    """Clock ticks these processes (all their threads) spent on a CPU, user and kernel."""
-    total = 0
-    for pid in pids:
-        try:
-            fields = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
-        except (OSError, IndexError):
-            continue
-        total += int(fields[11]) + int(fields[12])  # utime, stime
-    return total
-
-
-class OtherCpu:
-    """How much of the machine other processes used while one URL was measured: this client and the gunicorn
-    master and workers are ours; anything else (a test run, a browser) competes with them and skews the figures."""
-
-    def __init__(self, server_pid: int) -> None:
-        self.pids = [os.getpid(), server_pid, *base.children_of(server_pid)]
-        self.ticks_per_second = os.sysconf("SC_CLK_TCK") if hasattr(os, "sysconf") else 100
-        self.cores = os.cpu_count() or 1
-        self.start = (time.monotonic(), machine_busy_ticks(), process_ticks(self.pids))
-
-    def percent(self) -> float | None:
-        started, busy, ours = self.start
-        seconds = time.monotonic() - started
-        if seconds <= 0 or not busy:
-            return None
-        others = (machine_busy_ticks() - busy) - (process_ticks(self.pids) - ours)
-        return max(0.0, 100 * others / (seconds * self.ticks_per_second * self.cores))
 
 
 def print_table(title: str, targets: list[Target], results: list[base.Result], others: dict[str, float | None]) -> None:
@@ -946,22 +308,13 @@ def diagnose(app: Any, db: Any, postgres: bool, user_id: int, target: Target, p5
         db.session.remove()
 
 
-def load_average() -> str:
-    """Other work on the machine competes with the server and the client: read the figures with this in mind."""
-    try:
-        one, five, _fifteen = os.getloadavg()
-    except OSError:
-        return "load average unknown"
-    return f"load average {one:.1f} (1 min), {five:.1f} (5 min)"
-
-
 def print_context(args: argparse.Namespace, postgres: bool) -> None:
     database = "PostgreSQL (version below)" if postgres else f"SQLite {sqlite3.sqlite_version}"
     base.print_header(
         "Leeds LCP site benchmark: the staff inbox",
         [
             ("busy", f"{load_average()} before the run"),
-            ("server", f"gunicorn {{gunicorn}}, 2 sync workers; {database}"),
+            ("server", f"{base.describe_gunicorn()}; {database}"),
             (
                 "load",
                 f"{args.submissions:,} submissions; {base.WARMUP_REQUESTS} warm-up then {args.requests} requests "
@@ -972,15 +325,11 @@ def print_context(args: argparse.Namespace, postgres: bool) -> None:
     )
 
 
-def positive_int(value: str) -> int:
-    return base.positive_int(value)
-
-
 def main() -> int:
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
-    parser.add_argument("--submissions", type=positive_int, default=200_000, help="submissions to load (200000)")
-    parser.add_argument("--requests", type=positive_int, default=100, help="measured requests per URL (100)")
-    parser.add_argument("--concurrency", type=positive_int, default=4, help="concurrent client threads (4)")
+    parser.add_argument("--submissions", type=base.positive_int, default=200_000, help="submissions to load (200000)")
+    parser.add_argument("--requests", type=base.positive_int, default=100, help="measured requests per URL (100)")
+    parser.add_argument("--concurrency", type=base.positive_int, default=4, help="concurrent client threads (4)")
     parser.add_argument("--timeout", type=float, default=600.0, help="overall seconds for all requests (600)")
     parser.add_argument(
         "--url-budget", type=float, default=60.0, help="seconds for one URL's requests; the rest are not sent (60)"
@@ -1048,13 +397,7 @@ def main() -> int:
                 settled = time.perf_counter()
                 note = settle(db, postgres)
                 settle_seconds = time.perf_counter() - settled
-                print(f"\nBulk load: {report.seconds:.1f} s ({args.submissions / report.seconds:,.0f} submissions/s)")
-                print("  rows: " + ", ".join(f"{name} {n:,}" for name, n in report.rows.items()))
-                print("  routings per LCP: " + ", ".join(f"{slug} {n:,}" for slug, n in report.routings_by_lcp.items()))
-                print(
-                    f"  bodies containing {COMMON_WORD!r}: {report.common_hits:,}; "
-                    f"containing {RARE_WORD!r}: {report.rare_hits:,}"
-                )
+                print_submissions_report(report, args.submissions)
                 print(f"  then: {note} ({settle_seconds:.1f} s)")
                 print(f"  database size: {database_size(db, postgres, sqlite_path)}")
                 peak = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss
@@ -1077,7 +420,7 @@ def main() -> int:
                  WORKER_EMAIL, staff.worker_id),
                 (f"Citywide admin (every LCP: {report.rows['routing']:,} routings)", ADMIN_EMAIL, staff.admin_id),
             ):  # fmt: skip
-                browser = sign_in(port, email, secrets_by_id[user_id])
+                browser = sign_in(port, email, secrets_by_id[user_id], PASSWORD)
                 print(f"\n{email} signed in (password, then TOTP code)")
                 targets, walk = targets_for(browser, date_from, date_to)
                 print(f"  {walk}")

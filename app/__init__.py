@@ -81,9 +81,10 @@ def setup_extensions(app: Flask) -> None:
     db.init_app(app)
     migrate.init_app(app, db, directory=str(app.root_path) + "/../migrations")
     csrf.init_app(app)
-    from app.languages import select_locale
+    from app.languages import install_cheap_gettext, select_locale
 
     babel.init_app(app, locale_selector=select_locale)
+    install_cheap_gettext(app)
     htmx.init_app(app)
     limiter.init_app(app)
     exempt = app.config.get("RATELIMIT_EXEMPT_ADDRESSES") or frozenset()

@@ -25,7 +25,7 @@ from typing import Any
 from urllib.parse import urlencode
 
 from flask import Flask, Response, current_app, g, request
-from flask_babel import get_locale, refresh
+from flask_babel import get_locale, get_translations, refresh
 from markupsafe import Markup
 
 COOKIE = "lang"
@@ -144,6 +144,37 @@ def remember_choice(response: Response) -> Response:
         response.vary.add("Cookie")
         response.vary.add("Accept-Language")
     return response
+
+
+# Each language's catalogue as Flask-Babel loaded it, by locale: a page translates hundreds of strings, and
+# Flask-Babel works out the context, domain and language again for every one of them.
+_catalogues: dict[Any, Any] = {}
+
+
+def catalogue():
+    """The catalogue for the language this request (or a `force_locale` block) is in.
+
+    The language is read where Flask-Babel keeps it once decided; until then (the first string of a
+    request, or after `refresh`), Flask-Babel decides it as usual.
+    """
+    decided = getattr(g.get("_flask_babel"), "babel_locale", None)
+    if decided is None:
+        return get_translations()
+    found = _catalogues.get(decided)
+    if found is None:
+        found = _catalogues[decided] = get_translations()
+    return found
+
+
+def install_cheap_gettext(app: Flask) -> None:
+    """Templates translate through `catalogue()`, replacing the callables Flask-Babel installed."""
+    app.jinja_env.install_gettext_callables(
+        gettext=lambda string: catalogue().ugettext(string),
+        ngettext=lambda singular, plural, number: catalogue().ungettext(singular, plural, number),
+        newstyle=True,
+        pgettext=lambda context, string: catalogue().upgettext(context, string),
+        npgettext=lambda context, singular, plural, number: catalogue().unpgettext(context, singular, plural, number),
+    )
 
 
 def register(app: Flask) -> None:

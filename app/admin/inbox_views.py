@@ -33,13 +33,14 @@ from app.models import Routing
 from app.services import directory, triage
 
 
-def _context(back: str) -> dict:
+def _context(back: str, routings: list[Routing]) -> dict:
     user = me()
+    people = triage.assignable_staff() if user.can_edit else []
     return {
         "back": back,
         "can_edit": user.can_edit,
-        "people": triage.assignable_staff() if user.can_edit else [],
-        "can_take": triage.can_take,
+        "people": people,
+        "assignees": triage.assignees_by_lcp(people, {routing.lcp_id for routing in routings}),
         "excerpt": triage.excerpt,
         "status_labels": STATUS_LABELS,
         "source_labels": SOURCE_LABELS,
@@ -59,7 +60,7 @@ def _inbox_page(args: MultiDict, back: str, problem: str | None = None):
         lcps=lcps,
         topics=directory.all_topics(),
         problem=problem,
-        **_context(back),
+        **_context(back, page.routings),
     )
 
 
@@ -72,7 +73,7 @@ def inbox():
 def _answer(routing: Routing, back: str, done: str = "", problem: str = ""):
     """The changed row for htmx; otherwise back to the inbox, or the inbox with the problem if refused."""
     if wants_fragment():
-        context = _context(back)
+        context = _context(back, [routing])
         response = make_response(
             render_template("admin/inbox/_row.html", routing=routing, row_done=done, row_problem=problem, **context)
         )

@@ -184,6 +184,13 @@ def assignable_staff() -> list[StaffUser]:
     )
 
 
+def assignees_by_lcp(people: list[StaffUser], lcp_ids: set[int]) -> dict[int, list[StaffUser]]:
+    """Who may be given an item of each of these LCPs, worked out once for a page rather than once a row."""
+    able = [(person, person.is_admin, person.lcp_ids) for person in people if person.can_edit]
+    able = [(person, admin, ids) for person, admin, ids in able if person.disabled_at is None]
+    return {lcp_id: [person for person, admin, ids in able if admin or lcp_id in ids] for lcp_id in lcp_ids}
+
+
 def can_take(person: StaffUser | None, routing: Routing) -> bool:
     return person is not None and person.can_edit and person.disabled_at is None and person.sees(routing.lcp_id)
 

@@ -169,7 +169,7 @@ def _key(allowed: frozenset[str]) -> str | None:
 
     query = sorted(request.args.items(multi=True))
     fragment = "f" if wants_fragment() else "p"
-    return f"page:{content_version()}:{current()}:{fragment}:{request.host}:{request.path}?{query!r}"
+    return f"page:{content_version()}:{current()}:{fragment}:{request.host_url}{request.path}?{query!r}"
 
 
 # Serving and keeping ----------------------------------------------------------------------------------------------

@@ -42,9 +42,10 @@ def _context(back: str, routings: list[Routing]) -> dict:
         "people": people,
         "assignees": triage.assignees_by_lcp(people, {routing.lcp_id for routing in routings}),
         "excerpt": triage.excerpt,
-        "status_labels": STATUS_LABELS,
-        "source_labels": SOURCE_LABELS,
-        "bulk_actions": BULK_ACTIONS,
+        # Translated once for the page, not once for each row that shows them.
+        "status_labels": {status: str(label) for status, label in STATUS_LABELS.items()},
+        "source_labels": {source: str(label) for source, label in SOURCE_LABELS.items()},
+        "bulk_actions": {action: str(label) for action, label in BULK_ACTIONS.items()},
     }
 
 

@@ -497,8 +497,8 @@ def measure_route(
 
 
 class WorkerMemory(threading.Thread):
-    """Reads VmRSS and VmHWM of every gunicorn worker twice a second while the routes are measured: gunicorn.conf.py
-    replaces a worker after about 2,000 requests (max_requests), and its peak would go with it unread."""
+    """Reads VmRSS and VmHWM of every gunicorn worker twice a second while the routes are measured: a worker that
+    gunicorn replaces (after a crash, or after MAX_REQUESTS when that is set) would take its peak with it unread."""
 
     INTERVAL = 0.5
 

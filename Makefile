@@ -11,7 +11,7 @@ HOST := 127.0.0.1
 PORT ?= 5000
 export FLASK_APP := wsgi
 
-.PHONY: setup run test lint pytest bench audit chromium assets translations-check clean
+.PHONY: setup run test lint pytest bench soak audit chromium assets translations-check clean
 
 setup: $(STAMPS)/python $(STAMPS)/node app/static/dist/manifest.json translations-compile instance
 	$(FLASK) db upgrade
@@ -71,6 +71,16 @@ bench: setup
 	@[ bench/node_modules/.package-lock.json -nt bench/package-lock.json ] || \
 	  npm ci --prefix bench --no-audit --no-fund --loglevel=error
 	$(BIN)/python bench/city.py $(if $(BENCH_DATABASE_URL),--database-url '$(BENCH_DATABASE_URL)') $(BENCH_ARGS)
+
+# The reliability tests (tests/test_reliability.py, marked soak) for longer: two minutes of sharing under load, two
+# with gunicorn workers killed and, on PostgreSQL, rounds of the database flapping and going away, and 2,000 emails
+# for two outbox workers at once. On SQLite, then on the PostgreSQL at TEST_DATABASE_URL (default CI's). About 15
+# minutes; RELIABILITY_LOAD_SECONDS, RELIABILITY_FAULT_SECONDS and RELIABILITY_MESSAGES change the lengths.
+soak: setup
+	export RELIABILITY_LOAD_SECONDS="$${RELIABILITY_LOAD_SECONDS:-120}" \
+	  RELIABILITY_FAULT_SECONDS="$${RELIABILITY_FAULT_SECONDS:-120}" RELIABILITY_MESSAGES="$${RELIABILITY_MESSAGES:-2000}"; \
+	env -u TEST_DATABASE_URL $(BIN)/pytest -m soak && \
+	TEST_DATABASE_URL="$${TEST_DATABASE_URL:-postgresql://postgres@127.0.0.1:5432/test}" $(BIN)/pytest -m soak
 
 # Known vulnerabilities in the pinned packages: pip-audit (PyPI's advisory data, for everything in .venv) and npm
 # audit (the npm registry's, for the site's packages and the benchmark's). --strict makes pip-audit fail when a

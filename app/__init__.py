@@ -79,6 +79,17 @@ def setup_templates(app: Flask) -> None:
 
 def setup_extensions(app: Flask) -> None:
     db.init_app(app)
+
+    @app.teardown_appcontext
+    def close_database_session(error: BaseException | None) -> None:
+        """Before Flask-SQLAlchemy's own clean-up: a connection that died after the request's last query would
+        make its closing ROLLBACK raise, and turn a finished page into a bare 500. Throw it away instead."""
+        try:
+            db.session.remove()
+        except DBAPIError:
+            db.session().invalidate()
+            db.session.remove()
+
     migrate.init_app(app, db, directory=str(app.root_path) + "/../migrations")
     csrf.init_app(app)
     from app.languages import install_cheap_gettext, select_locale

@@ -1,9 +1,12 @@
 """The email outbox: messages are queued in the caller's transaction and delivered over SMTP by a worker.
 
 `queue()` only adds a row to the session, so the email exists exactly when what caused it is committed.
-`deliver_due()` claims each due message with one conditional UPDATE (queued → sending), so two workers
-never send the same message, sends it with a fixed Message-ID, and marks it sent. A refused or failed
-attempt is retried after a wait that doubles each time; after `OUTBOX_MAX_ATTEMPTS` the message is
+`deliver_due()` claims due messages one at a time, just before sending each: on PostgreSQL it picks the next
+one with `SELECT … FOR UPDATE SKIP LOCKED`, so several workers at once each take a different message without
+waiting on one another; on every database the claim itself is one conditional UPDATE (queued → sending),
+which is what guarantees that two workers never send the same message (SQLite has no FOR UPDATE, and
+serialises the UPDATEs instead). It sends the message with a fixed Message-ID, and marks it sent. A refused
+or failed attempt is retried after a wait that doubles each time; after `OUTBOX_MAX_ATTEMPTS` the message is
 marked failed and logged as an error. A worker that dies mid-send leaves a claim that expires, and the
 message is tried again with the same Message-ID.
 """
@@ -13,6 +16,7 @@ from __future__ import annotations
 import logging
 import smtplib
 import ssl
+from collections.abc import Collection
 from dataclasses import dataclass, field
 from datetime import timedelta
 from email.message import EmailMessage
@@ -20,7 +24,7 @@ from email.utils import format_datetime, make_msgid
 from typing import Any
 
 from flask import current_app
-from sqlalchemy import func, select, update
+from sqlalchemy import Select, func, select, update
 
 from app.extensions import db
 from app.formatting import as_utc, utcnow
@@ -31,6 +35,9 @@ log = logging.getLogger(__name__)
 # How long a worker may hold a claimed message before another may try it.
 CLAIM_FOR = timedelta(minutes=5)
 LONGEST_WAIT = timedelta(hours=6)
+# How often one pick may lose the race for a message to another worker before the run gives up (SQLite only:
+# on PostgreSQL a locked message is skipped, not raced for).
+CLAIM_RACES = 50
 
 
 @dataclass(frozen=True)
@@ -143,6 +150,31 @@ def _claim(message_id: int) -> bool:
     return claimed.rowcount == 1
 
 
+def _due(skip: Collection[int] = ()) -> Select[tuple[int]]:
+    query = select(OutboxMessage.id).where(OutboxMessage.status == "queued", OutboxMessage.next_attempt_at <= utcnow())
+    if skip:
+        query = query.where(OutboxMessage.id.not_in(skip))
+    return query.order_by(OutboxMessage.next_attempt_at, OutboxMessage.id)
+
+
+def _claim_next(skip: Collection[int]) -> int | None:
+    """Claim the next due message not in `skip`; its id, or None when nothing (more) is due.
+
+    On PostgreSQL the row is chosen and locked with FOR UPDATE SKIP LOCKED in the transaction that claims it,
+    so a second worker passes over it to the next one instead of racing for it. SQLite ignores FOR UPDATE;
+    there two workers may pick the same row, and the conditional UPDATE in `_claim` lets only one have it.
+    """
+    for _race in range(CLAIM_RACES):
+        message_id = db.session.scalar(_due(skip).limit(1).with_for_update(skip_locked=True))
+        if message_id is None:
+            db.session.rollback()
+            return None
+        if _claim(message_id):
+            return message_id
+        # Another worker claimed it between our SELECT and UPDATE (SQLite): pick again.
+    return None
+
+
 def release_stale_claims() -> int:
     """Messages a dead worker claimed go back in the queue once their claim runs out."""
     released = db.session.execute(
@@ -183,26 +215,27 @@ def _record_failure(message: OutboxMessage, error: Exception) -> bool:
 
 
 def due_ids(limit: int) -> list[int]:
-    return list(
-        db.session.scalars(
-            select(OutboxMessage.id)
-            .where(OutboxMessage.status == "queued", OutboxMessage.next_attempt_at <= utcnow())
-            .order_by(OutboxMessage.next_attempt_at, OutboxMessage.id)
-            .limit(limit)
-        )
-    )
+    """The ids of the messages due now, oldest first (what a run would try; it claims them one by one)."""
+    return list(db.session.scalars(_due().limit(limit)))
 
 
 def deliver_due(settings: SmtpSettings, limit: int = 100) -> Delivery:
-    """Send the messages that are due, over one SMTP connection; returns what happened."""
+    """Send up to `limit` due messages over one SMTP connection, each tried at most once; returns what happened."""
     release_stale_claims()
     sent = retrying = failed = 0
     connection: smtplib.SMTP | None = None
+    tried: list[int] = []
     try:
-        for message_id in due_ids(limit):
-            if not _claim(message_id):
-                continue
+        while len(tried) < limit:
+            message_id = _claim_next(tried)
+            if message_id is None:
+                break
+            # A message that fails is due again later, perhaps within this run (a short first retry): once is enough.
+            tried.append(message_id)
             message = db.session.get(OutboxMessage, message_id)
+            if message is None:
+                # Deleted with its person's details between the claim and now: nothing to send.
+                continue
             try:
                 if connection is None:
                     connection = _connect(settings)

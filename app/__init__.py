@@ -12,9 +12,11 @@ from sqlalchemy.engine import Engine
 from sqlalchemy.exc import DBAPIError, OperationalError
 from werkzeug.formparser import FormDataParser
 from werkzeug.middleware.proxy_fix import ProxyFix
+from werkzeug.routing import IntegerConverter
 
 from app.config import Config, config_from_environment
 from app.extensions import babel, compress, csrf, db, htmx, limiter, migrate
+from app.numbers import LARGEST_ID
 
 CONTENT_SECURITY_POLICY = (
     "default-src 'self'; script-src 'self'; style-src 'self'; img-src 'self' data:; "
@@ -130,8 +132,17 @@ COMPRESSED_TYPES = [
 ]
 
 
+class IdConverter(IntegerConverter):
+    """`<int:…>` in an address: a number too large for any row is a 404, not a database error."""
+
+    def __init__(self, map, *args, **kwargs) -> None:
+        kwargs.setdefault("max", LARGEST_ID)
+        super().__init__(map, *args, **kwargs)
+
+
 def setup_request(app: Flask) -> None:
     """Every request parses its form with `FormParser`, on top of the request class htmx-flask installs."""
+    app.url_map.converters["int"] = IdConverter
     app.request_class = type("Request", (app.request_class,), {"form_data_parser_class": FormParser})
 
 

@@ -30,6 +30,7 @@ from app.admin.inbox_forms import (
 from app.extensions import db
 from app.htmx import wants_fragment
 from app.models import Routing
+from app.numbers import database_id
 from app.services import directory, triage
 
 
@@ -142,7 +143,7 @@ def routing_tags(routing_id: int):
 def inbox_bulk():
     form = BulkForm()
     back = back_to(form.back.data)
-    ids = dict.fromkeys(int(value) for value in request.form.getlist("routing") if value.isdigit())
+    ids = dict.fromkeys(number for value in request.form.getlist("routing") if (number := database_id(value)))
     # Every id is checked before anything changes: one outside the person's LCPs is a 404 for all.
     routings = [_routing(routing_id) for routing_id in ids]
     try:

@@ -15,6 +15,7 @@ from wtforms.validators import DataRequired, Length, ValidationError
 
 from app.engage.forms import CheckboxesField, options
 from app.engage.share_forms import clean_text
+from app.numbers import whole_number as plain_number
 from app.services import lcp_content, themes
 from app.services.lcp_content import ContentProblem
 from app.services.people import normalise_email
@@ -140,7 +141,8 @@ def whole_number(low: int, high: int, message):
 
     def validate(_form, field) -> None:
         text = (field.data or "").strip()
-        if not text.isdigit() or not low <= int(text) <= high:
+        number = plain_number(text, len(str(high)))
+        if number is None or not low <= number <= high:
             raise ValidationError(str(message))
 
     return validate

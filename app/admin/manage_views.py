@@ -26,6 +26,7 @@ from app.engage.forms import options
 from app.engage.views import keeps_input, valid_submission
 from app.extensions import db
 from app.models import Lcp, StaffUser, Topic
+from app.numbers import database_id
 from app.services import audit as audit_log
 from app.services import directory, lcp_admin, staff_admin
 
@@ -266,7 +267,7 @@ def audit():
     form.action.choices = options([("", _("All kinds")), *((prefix, prefix) for prefix in prefixes)])
     action = form.action.data if form.action.data in prefixes else ""
     text = (form.q.data or "").strip()[:200]
-    events = audit_log.search(text, action, request.args.get("before", type=int), limit=AUDIT_PAGE + 1)
+    events = audit_log.search(text, action, database_id(request.args.get("before")), limit=AUDIT_PAGE + 1)
     older = events[AUDIT_PAGE - 1].id if len(events) > AUDIT_PAGE else None
     staff_admin.load_lcps_of(events)
     return render_template(

@@ -33,6 +33,7 @@ from app.extensions import db, limiter
 from app.formatting import utcnow
 from app.htmx import wants_fragment
 from app.models import AgendaItem, GpPractice
+from app.numbers import database_id
 from app.services import finder, sharing
 from app.services.tokens import LinkProblem, read_contact_token
 
@@ -94,9 +95,10 @@ def find_lcp(form: ShareForm) -> LcpHint:
 
 def _item_from(value: str | None) -> AgendaItem | None:
     """The agenda item being commented on: only an item of a published meeting that has not finished yet."""
-    if not value or not value.isdigit():
+    item_id = database_id(value)
+    if item_id is None:
         return None
-    item = db.session.get(AgendaItem, int(value))
+    item = db.session.get(AgendaItem, item_id)
     if item is None or not item.meeting.published or item.meeting.ends_at < utcnow():
         return None
     return item

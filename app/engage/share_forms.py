@@ -12,6 +12,7 @@ from wtforms import BooleanField, EmailField, HiddenField, RadioField, StringFie
 from wtforms.validators import DataRequired, InputRequired, Length, ValidationError
 
 from app.engage.forms import CheckboxesField, RegisterForm, options
+from app.numbers import whole_number
 from app.services import directory
 from app.services.people import lcps_by_slug, normalise_email, topics_by_slug
 from app.services.sharing import BODY_LIMIT, FOLLOW_UP_LIMIT, ContactInput, ShareInput
@@ -205,9 +206,9 @@ class ShareForm(FlaskForm):
             return
         if not value:
             raise ValidationError(_l("Enter about how many people you are speaking for, like 40"))
-        if not value.isdigit():
+        if not (value.isascii() and value.isdigit()):
             raise ValidationError(_l("Enter the number of people as a whole number, like 40"))
-        if not 1 <= int(value) <= 1_000_000:
+        if not 1 <= (whole_number(value, 7) or 0) <= 1_000_000:
             raise ValidationError(_l("Enter a number of people between 1 and 1,000,000"))
 
     def validate_name(self, field) -> None:
@@ -227,7 +228,7 @@ class ShareForm(FlaskForm):
     @property
     def people_number(self) -> int | None:
         value = (self.people_count.data or "").strip().replace(",", "")
-        return int(value) if value.isdigit() else None
+        return whole_number(value, 7)
 
     def share_input(self, item=None) -> ShareInput:
         contact = None

@@ -9,6 +9,7 @@ from sqlalchemy import text
 from app import page_cache
 from app.extensions import db, limiter
 from app.htmx import page_or_fragment
+from app.numbers import database_id
 from app.public import public
 from app.public.forms import DirectoryFilterForm, FindForm
 from app.services import directory, figures, finder, sharing
@@ -71,7 +72,7 @@ def meeting_page(slug: str, meeting_id: int) -> str:
 @page_cache.page("q", "practice")
 def find():
     form = FindForm(request.args)
-    result = finder.find(form.q.data or "", practice_id=request.args.get("practice", type=int))
+    result = finder.find(form.q.data or "", practice_id=database_id(request.args.get("practice")))
     return page_or_fragment(
         "public/find.html",
         "partials/find_results.html",

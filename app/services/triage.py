@@ -22,6 +22,7 @@ from app.extensions import db
 from app.formatting import london_to_utc
 from app.models import Lcp, Routing, StaffUser, Submission, SubmissionEvent, Topic
 from app.models.submissions import SOURCES, STATUSES, submission_topic
+from app.numbers import database_id
 from app.services import audit, keyset, sharing
 
 PAGE_SIZE = 25
@@ -92,7 +93,7 @@ def read_filters(args: Any, user: StaffUser, lcps: list[Lcp]) -> Filters:
         if found.topic is None:
             notes.append(_("The topic filter was ignored: there is no such topic."))
     assignee = args.get("assignee", "").strip()
-    if assignee in ("me", "none") or assignee.isdigit():
+    if assignee in ("me", "none") or database_id(assignee) is not None:
         found.assignee = assignee
     source = args.get("source", "")
     found.source = source if source in SOURCES else ""
@@ -250,7 +251,8 @@ def find_assignee(value: str) -> StaffUser | None:
     """The staff member a form chose, or None for "Nobody"; raises Refused for anything else."""
     if value in ("", "none"):
         return None
-    person = db.session.get(StaffUser, int(value)) if value.isdigit() else None
+    person_id = database_id(value)
+    person = db.session.get(StaffUser, person_id) if person_id is not None else None
     if person is None:
         raise Refused(_("Choose someone from the list, or Nobody."))
     return person

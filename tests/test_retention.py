@@ -296,3 +296,86 @@ def test_the_privacy_notice_says_how_long_contact_details_are_kept(app, get_page
     with app.app_context():
         page_cache.cache.clear()
     assert "delete them 1 day after the last one closes it" in get_page("/privacy").text()
+
+
+# Everything with a retention period: `flask retention purge` -------------------------------------------------------
+
+
+def test_retention_purge_removes_each_kind_of_personal_data_after_its_period_and_keeps_the_rest(
+    app, make, make_staff
+) -> None:
+    from app.models import AuditEvent, StaffSession
+
+    old, fresh = utcnow() - timedelta(days=400), utcnow() - timedelta(days=5)
+    expired, _, _ = make({"armley": old})
+    kept_open, _, _ = make({"armley": None})
+    user = make_staff("staff", ("armley",))
+    mark = uuid4().hex[:10]
+    with app.app_context():
+        mail = {
+            age: OutboxMessage(
+                to_address=f"{age}-{mark}@example.org",
+                subject="s",
+                text_body="t",
+                kind="test",
+                message_id=f"<{age}-{mark}@test>",
+                status="sent",
+                sent_at=when,
+                next_attempt_at=when,
+            )
+            for age, when in (("old", old), ("fresh", fresh))
+        }
+        queued = OutboxMessage(
+            to_address=f"queued-{mark}@example.org",
+            subject="s",
+            text_body="t",
+            kind="test",
+            message_id=f"<queued-{mark}@test>",
+            next_attempt_at=utcnow(),
+        )
+        sessions = {
+            age: StaffSession(
+                token_hash=f"{age}-{mark}".ljust(64, "0"), user_id=user.id, started_at=when, last_seen_at=when
+            )
+            for age, when in (("old", old), ("fresh", fresh))
+        }
+        audits = {
+            age: AuditEvent(at=when, action="test.retention", summary=f"{age} {mark}", address="192.0.2.9")
+            for age, when in (("old", old), ("fresh", fresh))
+        }
+        db.session.add_all([*mail.values(), queued, *sessions.values(), *audits.values()])
+        db.session.commit()
+        ids = {
+            "mail": {age: message.id for age, message in mail.items()},
+            "sessions": {age: session.id for age, session in sessions.items()},
+            "audits": {age: event.id for age, event in audits.items()},
+            "queued": queued.id,
+        }
+    result = app.test_cli_runner().invoke(args=["retention", "purge"])
+    assert result.exit_code == 0, result.output
+    lines = result.output.splitlines()
+    assert lines[0].startswith("Contact details removed from ") and "(CONTACT_RETENTION_DAYS=365)" in lines[0]
+    assert "(MAIL_RETENTION_DAYS=30)" in lines[2] and "(AUDIT_ADDRESS_DAYS=90)" in lines[4]
+    with app.app_context():
+        assert contact_of(expired) is None
+        assert contact_of(kept_open) is not None
+        assert db.session.get(OutboxMessage, ids["mail"]["old"]) is None
+        assert db.session.get(OutboxMessage, ids["mail"]["fresh"]) is not None
+        assert db.session.get(OutboxMessage, ids["queued"]) is not None
+        assert db.session.get(StaffSession, ids["sessions"]["old"]) is None
+        assert db.session.get(StaffSession, ids["sessions"]["fresh"]) is not None
+        # The audit entry stays, anonymous; a recent one keeps its address.
+        assert db.session.get(AuditEvent, ids["audits"]["old"]).address == ""
+        assert db.session.get(AuditEvent, ids["audits"]["fresh"]).address == "192.0.2.9"
+        # The submission itself stays, so every count still includes it.
+        assert db.session.get(Submission, expired) is not None
+        db.session.execute(delete(OutboxMessage).where(OutboxMessage.id.in_([ids["mail"]["fresh"], ids["queued"]])))
+        db.session.execute(delete(StaffSession).where(StaffSession.id == ids["sessions"]["fresh"]))
+        db.session.execute(delete(AuditEvent).where(AuditEvent.id.in_(ids["audits"].values())))
+        db.session.commit()
+    again = app.test_cli_runner().invoke(args=["retention", "purge"])
+    assert "Copies of sent email deleted: 0" in again.output
+
+
+def test_the_privacy_notice_says_how_long_copies_of_email_are_kept(get_page) -> None:
+    assert "Copies of the emails we send you are deleted 30 days after they are sent." in get_page("/privacy").text()

@@ -262,8 +262,8 @@ def start_gunicorn(env: dict[str, str], port: int, log_path: Path) -> subprocess
         return subprocess.Popen(gunicorn_command(port), cwd=ROOT, env=env, stdout=log, stderr=subprocess.STDOUT)
 
 
-def print_header(title: str, lines: list[tuple[str, str]]) -> None:
-    """The benchmark's title, then this machine and its software, then `lines`, as aligned "name: value" rows."""
+def usable_cores_and_gunicorn() -> tuple[int | None, str]:
+    """The cores this process may run on, and the installed gunicorn's version."""
     try:
         usable = len(os.sched_getaffinity(0))
     except AttributeError:
@@ -272,6 +272,12 @@ def print_header(title: str, lines: list[tuple[str, str]]) -> None:
         gunicorn_version = metadata.version("gunicorn")
     except metadata.PackageNotFoundError:
         gunicorn_version = "unknown"
+    return usable, gunicorn_version
+
+
+def print_header(title: str, lines: list[tuple[str, str]]) -> None:
+    """The benchmark's title, then this machine and its software, then `lines`, as aligned "name: value" rows."""
+    usable, gunicorn_version = usable_cores_and_gunicorn()
     rows = [
         ("machine", f"{os.cpu_count()} cores ({usable} usable by this process), {platform.machine()}"),
         *[(name, value) for name, value in lines if name == "busy"],

@@ -30,7 +30,6 @@ import time
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from html.parser import HTMLParser
-from importlib import metadata
 from pathlib import Path
 from typing import Any
 from urllib.parse import urlencode, urljoin, urlsplit
@@ -854,14 +853,7 @@ def lighthouse_version() -> str:
 
 
 def machine(args: argparse.Namespace, postgres: str) -> dict[str, Any]:
-    try:
-        usable = len(os.sched_getaffinity(0))
-    except AttributeError:
-        usable = os.cpu_count()
-    try:
-        gunicorn_version = metadata.version("gunicorn")
-    except metadata.PackageNotFoundError:
-        gunicorn_version = "unknown"
+    usable, gunicorn_version = base.usable_cores_and_gunicorn()
     return {
         "cores": os.cpu_count(),
         "usable_cores": usable,

@@ -19,7 +19,7 @@ from http.cookiejar import CookieJar
 from pathlib import Path
 from urllib.error import HTTPError, URLError
 from urllib.parse import urlencode, urlsplit
-from urllib.request import HTTPCookieProcessor, HTTPRedirectHandler, Request, build_opener
+from urllib.request import HTTPCookieProcessor, Request, build_opener
 from uuid import uuid4
 
 import pytest
@@ -29,6 +29,7 @@ from sqlalchemy.engine import make_url
 
 from app.config import database_url
 from app.models import OutboxMessage, Routing, Submission, SubmissionContact, SubmissionEvent
+from tests.live_site import NoRedirects
 from tests.mailbox import free_port
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -112,11 +113,6 @@ def server(database: str, tmp_path_factory: pytest.TempPathFactory) -> Iterator[
             process.wait(timeout=10)
         server_log = log_path.read_text()
         assert "Traceback" not in server_log, server_log
-
-
-class NoRedirects(HTTPRedirectHandler):
-    def redirect_request(self, req, fp, code, msg, headers, newurl):
-        return None
 
 
 @dataclass

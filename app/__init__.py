@@ -9,10 +9,11 @@ from flask_wtf.csrf import CSRFError
 from jinja2 import ChainableUndefined, ChoiceLoader, FileSystemLoader, PackageLoader
 from sqlalchemy import event
 from sqlalchemy.engine import Engine
-from sqlalchemy.exc import DBAPIError, OperationalError
+from sqlalchemy.exc import DataError, DBAPIError, OperationalError
 from werkzeug.formparser import FormDataParser
 from werkzeug.middleware.proxy_fix import ProxyFix
 from werkzeug.routing import IntegerConverter
+from werkzeug.utils import cached_property
 
 from app.config import Config, config_from_environment
 from app.extensions import babel, compress, csrf, db, htmx, limiter, migrate
@@ -143,7 +144,22 @@ class IdConverter(IntegerConverter):
 def setup_request(app: Flask) -> None:
     """Every request parses its form with `FormParser`, on top of the request class htmx-flask installs."""
     app.url_map.converters["int"] = IdConverter
-    app.request_class = type("Request", (app.request_class,), {"form_data_parser_class": FormParser})
+    base = app.request_class
+
+    class Request(base):
+        form_data_parser_class = FormParser
+
+        @cached_property
+        def args(self):
+            """The query string without NUL characters: no one types them, and PostgreSQL refuses them in text."""
+            parsed = super().args
+            if not any("\x00" in key or "\x00" in value for key, value in parsed.items(multi=True)):
+                return parsed
+            return self.parameter_storage_class(
+                (key.replace("\x00", ""), value.replace("\x00", "")) for key, value in parsed.items(multi=True)
+            )
+
+    app.request_class = Request
 
 
 @event.listens_for(Engine, "connect")
@@ -219,6 +235,14 @@ def setup_error_pages(app: Flask) -> None:
             response.status_code = 429
             return response
         return render_template("errors/429.html"), 429
+
+    @app.errorhandler(DataError)
+    def data_refused(error: DataError):
+        """A value the database will not compare or store (a NUL in an address, say): nothing can match it, so the
+        answer is the page-not-found page, not a fault."""
+        app.logger.warning("Database refused a value for %s %s: %s", request.method, request.path, type(error.orig))
+        _roll_back_quietly()
+        return render_template("errors/404.html"), 404
 
     @app.errorhandler(OperationalError)
     def database_unavailable(error: DBAPIError):

@@ -465,3 +465,11 @@ def test_hosts_sharing_redis_count_one_rate_limit(limited_app_with) -> None:
         (first if n % 2 else second).test_client().get("/find?q=LS1", **address).status_code for n in range(301)
     ]
     assert statuses[:300] == [200] * 300 and statuses[300] == 429
+
+
+def test_a_nul_in_the_address_is_a_page_not_found_or_ignored_never_a_fault(client) -> None:
+    """PostgreSQL refuses NUL in text: a path holding one is 404, and the query string drops it."""
+    assert client.get(f"/lcps/{LCP}%00x").status_code == 404
+    directory = client.get("/lcps?topic=hou%00sing&area=%00")
+    assert directory.status_code == 200
+    assert Page(directory).soup.select_one("select[name=topic] option[selected]")["value"] == "housing"

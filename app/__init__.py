@@ -45,6 +45,14 @@ class FormParser(FormDataParser):
     the forms can refuse them with a message and show where they were.
     """
 
+    def parse(self, *args, **kwargs):
+        """Either kind of form, without NUL characters: nobody types them, and PostgreSQL refuses them in text."""
+        stream, form, files = super().parse(*args, **kwargs)
+        if any("\x00" in key or "\x00" in value for key, value in form.items(multi=True)):
+            pairs = form.items(multi=True)
+            form = self.cls((key.replace("\x00", ""), value.replace("\x00", "")) for key, value in pairs)
+        return stream, form, files
+
     def _parse_urlencoded(self, stream, mimetype, content_length, options):
         items = parse_qsl(stream.read().decode("latin-1"), keep_blank_values=True, errors="replace")
         return stream, self.cls(items), self.cls()

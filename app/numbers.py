@@ -1,4 +1,4 @@
-"""Numbers read from what people send: only plain digits (not "²" or "٣"), and never too large for a column."""
+"""Numbers read from what people send: never superscripts such as "²", and never too large for a column."""
 
 from __future__ import annotations
 
@@ -15,7 +15,8 @@ def database_id(value: str | None) -> int | None:
 
 
 def whole_number(value: str, most_digits: int) -> int | None:
-    """Plain digits, at most `most_digits` of them, as a number; None for anything else."""
-    if not value.isascii() or not value.isdigit() or len(value) > most_digits:
+    """Decimal digits (any script's, such as ٤٠), at most `most_digits` of them, as a number; None for anything
+    else, including superscripts such as "²", which are digits but not decimal ones."""
+    if not value.isdecimal() or len(value) > most_digits:
         return None
     return int(value)

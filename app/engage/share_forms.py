@@ -182,7 +182,8 @@ class ShareForm(FlaskForm):
     def fill_choices(self) -> None:
         self.lcps.choices = options((lcp.slug, lcp.name) for lcp in directory.all_lcps())
         self.topics.choices = options((topic.slug, topic.shown_label) for topic in directory.all_topics())
-        if not self.form_key.data:
+        # The key the page made (32 URL-safe characters); anything else sent back is replaced, not stored.
+        if not re.fullmatch(r"[A-Za-z0-9_-]{16,64}", self.form_key.data or ""):
             self.form_key.data = secrets.token_urlsafe(24)
 
     def validate_body(self, field) -> None:
@@ -206,7 +207,7 @@ class ShareForm(FlaskForm):
             return
         if not value:
             raise ValidationError(_l("Enter about how many people you are speaking for, like 40"))
-        if not (value.isascii() and value.isdigit()):
+        if not value.isdecimal():
             raise ValidationError(_l("Enter the number of people as a whole number, like 40"))
         if not 1 <= (whole_number(value, 7) or 0) <= 1_000_000:
             raise ValidationError(_l("Enter a number of people between 1 and 1,000,000"))

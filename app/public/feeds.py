@@ -16,6 +16,7 @@ from flask import Response, current_app, request, url_for
 from flask_babel import gettext as _
 from icalendar import Calendar, Event
 from markupsafe import Markup
+from werkzeug.urls import iri_to_uri
 
 from app import page_cache
 from app.formatting import as_utc, render_markdown, utcnow
@@ -119,12 +120,13 @@ def atom_response(
     """An Atom feed of updates (newest first), and of published replies among them by date when given."""
     responses = responses or []
     feed = FeedGenerator()
-    feed.id(request.url)
+    # The address as ASCII: Werkzeug decodes it, and characters XML cannot hold (U+FFFE) would break the feed.
+    feed.id(iri_to_uri(request.url))
     feed.title(title)
     feed.subtitle(subtitle)
     feed.author({"name": current_app.config["SITE_NAME"]})
     feed.link(href=page_url, rel="alternate")
-    feed.link(href=request.url, rel="self")
+    feed.link(href=iri_to_uri(request.url), rel="self")
     feed.language("en-GB")
     newest = [item.published_at for item in (*updates[:1], *responses[:1])]
     feed.updated(as_utc(max(newest)) if newest else as_utc(utcnow()))

@@ -10,8 +10,18 @@ STAMPS := .make
 HOST := 127.0.0.1
 PORT ?= 5000
 export FLASK_APP := wsgi
+# Beyond loopback the development server needs a SECRET_KEY of your own: with the public development key anyone who
+# reaches it could forge its session cookies (the app refuses other machines then too; see app/dev_guard.py).
+# Checked when the Makefile is read, so nothing is set up or started first.
+ifneq ($(filter run,$(MAKECMDGOALS)),)
+ifeq ($(filter 127.% localhost ::1,$(HOST)),)
+ifeq ($(filter-out dev-only-not-secret,$(strip $(SECRET_KEY))),)
+$(error make run HOST=$(HOST) would let other machines reach a site signed with the public development SECRET_KEY. Set a key of your own first: SECRET_KEY=$$(python3 -c 'import secrets; print(secrets.token_hex())') make run HOST=$(HOST))
+endif
+endif
+endif
 
-.PHONY: setup run test lint pytest bench soak audit chromium assets translations-check clean
+.PHONY: setup run test lint pytest bench soak audit chromium nginx assets translations-check clean
 
 setup: $(STAMPS)/python $(STAMPS)/node app/static/dist/manifest.json translations-compile instance
 	$(FLASK) db upgrade
@@ -50,6 +60,12 @@ chromium:
 	  if [ "$$(id -u)" = 0 ]; then apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq chromium; \
 	  else echo "Chromium is missing: install Debian's chromium package (sudo apt-get install chromium)"; exit 1; fi; }
 
+# tests/test_nginx.py runs deploy/nginx.conf in front of the site, with a self-signed certificate from openssl.
+nginx:
+	@{ command -v nginx || [ -x /usr/sbin/nginx ]; } >/dev/null 2>&1 && command -v openssl >/dev/null 2>&1 || { \
+	  if [ "$$(id -u)" = 0 ]; then apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq nginx-light openssl; \
+	  else echo "nginx or openssl is missing: install Debian's nginx-light and openssl packages (sudo apt-get install nginx-light openssl)"; exit 1; fi; }
+
 lint: $(STAMPS)/python
 	$(BIN)/ruff check .
 	$(BIN)/ruff format --check .
@@ -58,7 +74,7 @@ lint: $(STAMPS)/python
 pytest:
 	$(BIN)/pytest
 
-test: setup chromium lint pytest
+test: setup chromium nginx lint pytest
 
 # The city benchmark (bench/README.md): SQLite, then PostgreSQL at 127.0.0.1:5432 when it answers; about 10 minutes.
 # Options through BENCH_ARGS (`make bench BENCH_ARGS="--submissions 5000 --followers 2000 --duration 3"`), and

@@ -10,12 +10,14 @@ from jinja2 import ChainableUndefined, ChoiceLoader, FileSystemLoader, PackageLo
 from sqlalchemy import event
 from sqlalchemy.engine import Engine
 from sqlalchemy.exc import DataError, DBAPIError, OperationalError
+from werkzeug.exceptions import SecurityError
 from werkzeug.formparser import FormDataParser
 from werkzeug.middleware.proxy_fix import ProxyFix
 from werkzeug.routing import IntegerConverter
 from werkzeug.utils import cached_property
 
 from app.config import Config, config_from_environment
+from app.dev_guard import refuse_remote_requests
 from app.extensions import babel, compress, csrf, db, htmx, limiter, migrate
 from app.numbers import LARGEST_ID
 
@@ -69,6 +71,7 @@ def create_app(config: Config | None = None) -> Flask:
     setup_security_headers(app)
     setup_wsgi(app)
     setup_cli(app)
+    refuse_remote_requests(app)  # with the public development key, only this machine is answered (app/dev_guard.py)
     return app
 
 
@@ -82,10 +85,11 @@ def setup_templates(app: Flask) -> None:
         "autoescape": True,
         "extensions": ["jinja2.ext.i18n"],
     }
-    from app import formatting, languages
+    from app import formatting, languages, links
 
     formatting.register(app)
     languages.register(app)
+    links.register(app)
 
 
 def setup_extensions(app: Flask) -> None:
@@ -223,10 +227,23 @@ def setup_error_pages(app: Flask) -> None:
         """A form whose CSRF check failed is shown again with what was typed, if its view can do that."""
         view = app.view_functions.get(request.endpoint or "")
         if view is not None and getattr(view, "keeps_input_on_csrf_failure", False):
+            # The view shows the form again with what was typed, and must store nothing: without its token, the
+            # form's own check fails too (the site-wide one may have refused a good token, for a missing Referer).
+            kept = [(key, value) for key, value in request.form.items(multi=True) if not key.endswith("csrf_token")]
+            request.form = request.parameter_storage_class(kept)
             response = make_response(view(**(request.view_args or {})))
             response.status_code = 400
             return response
         return render_template("errors/400.html"), 400
+
+    @app.errorhandler(SecurityError)
+    def host_not_served(error: SecurityError):
+        """A Host (or forwarded host) this site does not serve, in production: no page, since nothing on it could
+        link anywhere trustworthy, and nothing echoed back."""
+        response = make_response("Bad request: this site does not answer to that host name.\n", 400)
+        response.mimetype = "text/plain"
+        response.headers["Cache-Control"] = "no-store"
+        return response
 
     @app.errorhandler(413)
     def too_large(error: Exception) -> tuple[str, int]:

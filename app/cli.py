@@ -1,7 +1,7 @@
 """Flask commands: `seed`, `demo`, `translate`, for email `outbox send`, `digests send` and `people purge`, and
 the staff tools for what people share, until the staff area exists: `submissions list|show|status|respond`,
 `submissions purge-contacts` and `meetings decide`, and staff accounts:
-`staff create|list|disable|enable|unlock|reset-2fa`."""
+`staff create|list|disable|enable|lock|unlock|reset-2fa`."""
 
 from __future__ import annotations
 
@@ -13,7 +13,7 @@ from datetime import datetime
 from pathlib import Path
 
 import click
-from flask import Flask, url_for
+from flask import Flask
 
 ROOT = Path(__file__).resolve().parent.parent
 TRANSLATIONS = ROOT / "translations"
@@ -183,6 +183,7 @@ def register_submission_commands(app: Flask) -> None:
 
     from app.extensions import db
     from app.formatting import utcnow
+    from app.links import absolute_url_for
     from app.models import AgendaItem, Lcp, Routing, Submission
     from app.models.submissions import STATUSES
     from app.services import sharing
@@ -386,7 +387,7 @@ def register_submission_commands(app: Flask) -> None:
                     "Publish it without --quote."
                 )
             response = sharing.publish_response(routing, you_said.strip(), we_did.strip(), quote_words=quote)
-            page = url_for("public.lcp_page", slug=lcp_slug, _external=True, _anchor=f"response-{response.id}")
+            page = absolute_url_for("public.lcp_page", slug=lcp_slug, _anchor=f"response-{response.id}")
             click.echo(f"Published reply {response.id}: {page}")
             if submission.contact and submission.contact.wants_updates:
                 click.echo("The person asked for updates: an email is queued for the outbox worker.")
@@ -485,6 +486,7 @@ def register_staff_commands(app: Flask) -> None:
     status_words = {
         "active": "active",
         "locked": "locked",
+        "throttled": "waiting after wrong attempts",
         "disabled": "disabled",
         "not-enrolled": "authenticator not set up",
     }
@@ -510,7 +512,7 @@ def register_staff_commands(app: Flask) -> None:
 
     @app.cli.group("staff")
     def staff_group() -> None:
-        """Staff accounts: create, list, disable, enable, unlock, reset the authenticator."""
+        """Staff accounts: create, list, disable, enable, lock, unlock, reset the authenticator."""
 
     @staff_group.command("create")
     @click.argument("email")
@@ -566,10 +568,16 @@ def register_staff_commands(app: Flask) -> None:
         """Let a disabled account sign in again."""
         change(email, staff_admin.enable, "enabled")
 
+    @staff_group.command("lock")
+    @click.argument("email")
+    def staff_lock(email: str) -> None:
+        """Lock an account someone else may be using: signed out everywhere, no sign-in until it is unlocked."""
+        change(email, staff_admin.lock, "locked and signed out everywhere; `flask staff unlock` lets it sign in again")
+
     @staff_group.command("unlock")
     @click.argument("email")
     def staff_unlock(email: str) -> None:
-        """Unlock an account locked after too many wrong attempts."""
+        """Unlock an account an admin locked, and end any wait after wrong attempts."""
         change(email, staff_admin.unlock, "unlocked")
 
     @staff_group.command("list")

@@ -10,6 +10,7 @@ from __future__ import annotations
 import os
 from pathlib import Path
 from typing import ClassVar
+from urllib.parse import urlsplit
 
 ROOT = Path(__file__).resolve().parent.parent
 INSTANCE = ROOT / "instance"
@@ -17,6 +18,10 @@ INSTANCE = ROOT / "instance"
 
 def _sqlite_url(path: Path) -> str:
     return f"sqlite:///{path}"
+
+
+# The default contact address: fine for trying the site, refused in production.
+PLACEHOLDER_CONTACT_EMAIL = "lcp-engagement@example.org"
 
 
 def database_url(value: str | None, default: str) -> str:
@@ -62,10 +67,15 @@ class Config:
     # anyone could choose the address the rate limits count.
     TRUSTED_PROXY_COUNT = int(os.environ.get("TRUSTED_PROXY_COUNT", "0"))
     SITE_NAME = "Leeds Local Care Partnerships"
-    # Shown in the accessibility statement and privacy notice.
-    CONTACT_EMAIL = os.environ.get("CONTACT_EMAIL", "lcp-engagement@example.org")
-    # The site's public address, for links in emails sent from the command line (digests).
+    # Shown in the accessibility statement and privacy notice, and wherever the site has no answer. Production
+    # refuses to start with the placeholder.
+    CONTACT_EMAIL = os.environ.get("CONTACT_EMAIL", PLACEHOLDER_CONTACT_EMAIL)
+    # The site's public address: every absolute link (emails, feeds, calendars) starts with it, never with the
+    # host a request names (app/links.py).
     SITE_URL = os.environ.get("SITE_URL", "http://127.0.0.1:5000")
+    # The host names the site answers; others get 400. Production sets it from SITE_URL plus TRUSTED_HOSTS
+    # (comma-separated extra names, e.g. an address a load balancer's health check uses); elsewhere it is open.
+    TRUSTED_HOSTS: ClassVar[list[str] | None] = None
     # Forms are small; anything larger is refused with a page that says so.
     MAX_CONTENT_LENGTH = 256 * 1024
     # Email. With no SMTP_HOST, mail waits in the outbox and shows on /dev/outbox (never in production).
@@ -99,10 +109,15 @@ class Config:
     # Submissions accepted from one network address (only stored ones count). The count is kept by the
     # rate limiter for the period only, never with a submission.
     SHARE_LIMIT = os.environ.get("SHARE_LIMIT", "5 per minute; 30 per hour")
-    # Staff sign-in: failed attempts (password or code) before an account locks until an admin unlocks it;
-    # sign-in attempts per network address; how long a signed-in session lasts idle and in all; how long
+    # Staff sign-in. After STAFF_THROTTLE_AFTER wrong attempts in a row (passwords and codes alike) an account
+    # must wait before its next attempt is even checked: STAFF_THROTTLE_FIRST_MINUTES, doubling with each
+    # further wrong attempt, up to STAFF_THROTTLE_MAX_MINUTES; its owner is emailed when the wait begins. Nobody
+    # can lock an account for good by guessing; an admin can lock one by hand. STAFF_LOGIN_LIMIT counts
+    # attempts per network address. Then how long a signed-in session lasts idle and in all, and how long
     # the second step may wait after the password.
-    STAFF_MAX_FAILURES = 10
+    STAFF_THROTTLE_AFTER = int(os.environ.get("STAFF_THROTTLE_AFTER", "5"))
+    STAFF_THROTTLE_FIRST_MINUTES = int(os.environ.get("STAFF_THROTTLE_FIRST_MINUTES", "1"))
+    STAFF_THROTTLE_MAX_MINUTES = int(os.environ.get("STAFF_THROTTLE_MAX_MINUTES", "60"))
     STAFF_LOGIN_LIMIT = os.environ.get("STAFF_LOGIN_LIMIT", "10 per minute; 60 per hour")
     STAFF_IDLE_MINUTES = 30
     STAFF_ABSOLUTE_HOURS = 12
@@ -128,12 +143,17 @@ class ProductionConfig(Config):
         missing_or_wrong = [problem for problem in production_problems(os.environ) if problem]
         if missing_or_wrong:
             raise RuntimeError("Production settings are incomplete:\n- " + "\n- ".join(missing_or_wrong))
+        from app.links import trusted_hosts
+
+        self.TRUSTED_HOSTS = trusted_hosts(os.environ["SITE_URL"], os.environ.get("TRUSTED_HOSTS", ""))
 
 
 class TestingConfig(Config):
     ENV_NAME = "testing"
     TESTING = True
     SECRET_KEY = "testing"  # noqa: S105 - the test configuration only
+    # The test client's own host, so that links in emails read as the pages the tests fetch; never the env's.
+    SITE_URL = "http://localhost"
     SQLALCHEMY_DATABASE_URI = database_url(os.environ.get("TEST_DATABASE_URL"), "sqlite://")
     RATELIMIT_ENABLED = False
 
@@ -142,6 +162,7 @@ def production_problems(environ) -> list[str]:
     """What stops the site running in production: each a sentence saying what to set."""
     secret = environ.get("SECRET_KEY", "")
     site_url = environ.get("SITE_URL", "")
+    contact = environ.get("CONTACT_EMAIL", "")
     return [
         "" if secret else "SECRET_KEY must be set (make one: python3 -c 'import secrets; print(secrets.token_hex())')",
         "" if not secret or len(secret) >= 32 else "SECRET_KEY must be at least 32 characters long",
@@ -152,6 +173,13 @@ def production_problems(environ) -> list[str]:
         ""
         if not site_url or site_url.startswith(("https://", "http://127.0.0.1", "http://localhost"))
         else "SITE_URL must start with https://",
+        ""
+        if not site_url or urlsplit(site_url).hostname
+        else "SITE_URL must be a full address with a host name, such as https://lcp.example.org",
+        ""
+        if "@" in contact and contact.strip() != PLACEHOLDER_CONTACT_EMAIL
+        else "CONTACT_EMAIL must be set to the address residents write to (the placeholder is shown on every page "
+        "that has no answer, and in the accessibility statement and privacy notice)",
     ]
 
 

@@ -2,14 +2,16 @@
 
 from __future__ import annotations
 
+from collections.abc import Iterable
 from datetime import UTC, date, datetime, time
 from zoneinfo import ZoneInfo
 
 import markdown
 import nh3
+from babel.lists import format_list
 from flask import Flask
 from flask_babel import format_date, format_decimal, format_time, get_locale
-from markupsafe import Markup
+from markupsafe import Markup, escape
 
 # Every date a person reads or types is a day in Leeds; the database keeps naive UTC.
 LONDON = ZoneInfo("Europe/London")
@@ -73,6 +75,27 @@ def decimal(value: float) -> str:
     return format_decimal(round(value, 1), format="#,##0.#")
 
 
+def english(text: str) -> Markup:
+    """Words that stay in English on a page in another language: a name, or what staff or a source wrote.
+
+    Marked `lang="en-GB"`, so a screen reader reads them with an English voice, and isolated (`<bdi dir="ltr">`),
+    so that in Arabic or Urdu the punctuation around them stays where the sentence puts it. On an English page,
+    only escaped.
+    """
+    if _in_english():
+        return escape(text)
+    return Markup('<bdi lang="en-GB" dir="ltr">%s</bdi>') % text
+
+
+def names(items: Iterable[str]) -> Markup:
+    """Names, each in English, joined as the reader's language joins a list: "Otley and Pool", "Otley i Pool"."""
+    marked = [str(english(item)) for item in items]
+    if not marked:
+        return Markup("")
+    # CLDR's list patterns hold only words and punctuation, so the joined names stay safe HTML.
+    return Markup(format_list(marked, locale=get_locale() or "en_GB"))  # noqa: S704 - each name escaped above
+
+
 def render_markdown(text: str) -> Markup:
     html = markdown.markdown(text or "")
     return Markup(nh3.clean(html, tags=ALLOWED_TAGS, attributes={"a": {"href"}}))  # noqa: S704 - sanitised by nh3
@@ -84,3 +107,5 @@ def register(app: Flask) -> None:
     app.add_template_filter(decimal, "decimal")
     app.add_template_filter(number, "number")
     app.add_template_filter(render_markdown, "markdown")
+    app.add_template_filter(english, "english")
+    app.add_template_filter(names, "names")

@@ -169,7 +169,8 @@ def _key(allowed: frozenset[str]) -> str | None:
 
     query = sorted(request.args.items(multi=True))
     fragment = "f" if wants_fragment() else "p"
-    return f"page:{content_version()}:{current()}:{fragment}:{request.host_url}{request.path}?{query!r}"
+    # No host or scheme: pages carry only SITE_URL's (app/links.py), so a forged Host cannot add entries.
+    return f"page:{content_version()}:{current()}:{fragment}:{request.path}?{query!r}"
 
 
 # Serving and keeping ----------------------------------------------------------------------------------------------

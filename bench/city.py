@@ -365,6 +365,7 @@ def serve_env(database: Database, port: int) -> dict[str, str]:
         SECRET_KEY=secrets.token_hex(32),
         DATABASE_URL=database.url,
         SITE_URL=f"http://{HOST}:{port}",
+        CONTACT_EMAIL="bench@lcp.test",
         TRUSTED_PROXY_COUNT="0",
         RATELIMIT_EXEMPT_ADDRESSES=EXEMPT_ADDRESS,
         WEB_CONCURRENCY=str(base.WORKERS),

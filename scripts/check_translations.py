@@ -6,12 +6,16 @@
   used outside the staff area (app/admin, templates/admin, the command line and the staff's own emails);
 - a translation's placeholders (`%(name)s`, `%%`, `{name}`) differ from the English, in any form;
 - a catalogue does not compile;
-- a catalogue whose header says it awaits community review lost that mark without saying who reviewed it.
+- a catalogue whose header says it awaits community review lost that mark without saying who reviewed it;
+- our curation (app/data/curation.json) holds a sentence for people: the site words what it knows of Leeds itself,
+  as messages with the facts as placeholders, so the sentence reaches the catalogue. Only notes for whoever edits
+  the data (`about`, `why`) and partnerships' summaries (which staff translate on the site) may be prose.
 """
 
 from __future__ import annotations
 
 import gettext
+import json
 import re
 import subprocess
 import sys
@@ -26,8 +30,18 @@ POT = ROOT / "translations" / "messages.pot"
 sys.path.insert(0, str(ROOT))
 
 # Where staff-only messages live; staff pages may stay in English.
-STAFF_ONLY = ("app/admin/", "app/templates/admin/", "app/cli.py", "app/templates/email/theme-alert.")
+STAFF_ONLY = (
+    "app/admin/",
+    "app/templates/admin/",
+    "app/cli.py",
+    "app/templates/email/theme-alert.",
+    "app/templates/email/staff-",
+    "app/services/staff_mail.py",
+)
 PLACEHOLDER = re.compile(r"%\([a-z_]+\)[sd]|%%|%[sd]|\{[a-z_]+\}")
+CURATION = ROOT / "app" / "data" / "curation.json"
+CURATION_PROSE = {"about", "why", "summary"}
+ENGLISH_WORD = re.compile(r"[A-Za-z][A-Za-z’'-]*")
 REVIEW_MARK = "Awaiting community review"
 REVIEWED_MARK = "Reviewed by"
 
@@ -117,6 +131,29 @@ def check_catalogue(code: str, public: set[str]) -> list[str]:
     return problems
 
 
+def is_sentence(text: str) -> bool:
+    """Four or more English words ending as a sentence ends: what a person would read as a sentence."""
+    return text.rstrip()[-1:] in ".!?" and len(ENGLISH_WORD.findall(text)) >= 4
+
+
+def curation_sentences(data, path: str = "") -> list[str]:
+    """Where our curation holds a sentence for people, outside the fields that may hold prose."""
+    found = []
+    if isinstance(data, dict):
+        for name, value in data.items():
+            if name not in CURATION_PROSE:
+                found += curation_sentences(value, f"{path}.{name}" if path else name)
+    elif isinstance(data, list):
+        for index, value in enumerate(data):
+            found += curation_sentences(value, f"{path}[{index}]")
+    elif isinstance(data, str) and is_sentence(data):
+        found.append(
+            f"app/data/curation.json: {path} is a sentence ({data[:60]!r}); keep the facts there and word the "
+            "sentence in code as a message with placeholders (app/services/coverage.py)"
+        )
+    return found
+
+
 def main() -> int:
     with tempfile.TemporaryDirectory() as scratch:
         plain, located = Path(scratch) / "messages.pot", Path(scratch) / "located.pot"
@@ -126,6 +163,7 @@ def main() -> int:
         public = public_messages(read(located))
     for code in offered_languages():
         problems += check_catalogue(code, public)
+    problems += curation_sentences(json.loads(CURATION.read_text(encoding="utf-8")))
     for problem in problems:
         print(problem)
     if problems:

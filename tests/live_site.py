@@ -18,7 +18,7 @@ import threading
 import time
 from collections.abc import Iterator
 from dataclasses import dataclass
-from http.cookiejar import CookieJar
+from http.cookiejar import CookieJar, DefaultCookiePolicy
 from pathlib import Path
 from urllib.error import HTTPError, URLError
 from urllib.parse import urlencode
@@ -93,6 +93,27 @@ def site_environment(url: str, **extra: str) -> dict[str, str]:
     return env
 
 
+# The public address a production site under test believes it has; requests carry it as their Host, and
+# X-Forwarded-Proto says https, as nginx would send them (TRUSTED_PROXY_COUNT is 1 in production).
+PRODUCTION_SITE_URL = "https://lcp.test"
+PRODUCTION_HEADERS = {"Host": "lcp.test", "X-Forwarded-Proto": "https", "X-Forwarded-For": "198.51.100.7"}
+
+
+def production_environment(url: str, **extra: str) -> dict[str, str]:
+    """The environment of a production site on `url`: every required setting given, mail waiting in the outbox."""
+    env = site_environment(
+        url,
+        APP_ENV="production",
+        SECRET_KEY="production-test-" + "k" * 32,
+        SITE_URL=PRODUCTION_SITE_URL,
+        CONTACT_EMAIL="engagement@lcp.test",
+        TRUSTED_PROXY_COUNT="1",
+    )
+    env.pop("TRUSTED_HOSTS", None)
+    env.update(extra)
+    return env
+
+
 def flask(env: dict[str, str], *args: str) -> str:
     done = subprocess.run(
         [str(BIN / "flask"), "--app", "wsgi", *args],
@@ -148,6 +169,12 @@ class Gunicorn:
                 stderr=subprocess.STDOUT,
             )
         self.workers_wanted = workers
+        # A production site answers only its own name (TRUSTED_HOSTS), behind a proxy that says https.
+        self.headers = dict(PRODUCTION_HEADERS) if env.get("APP_ENV") == "production" else {}
+
+    def browser(self) -> Browser:
+        """A browser that reaches this site as its public address would (see `headers`)."""
+        return Browser(self.base, headers=self.headers)
 
     @property
     def pid(self) -> int:
@@ -164,7 +191,8 @@ class Gunicorn:
         deadline = time.monotonic() + timeout
         while True:
             assert self.process.poll() is None, f"gunicorn stopped ({self.process.returncode}):\n{self.log()[-4000:]}"
-            if len(self.workers()) == self.workers_wanted and status_of(self.base + "/healthz") == 200:
+            healthy = status_of(self.base + "/healthz", headers=self.headers) == 200
+            if len(self.workers()) == self.workers_wanted and healthy:
                 return
             assert time.monotonic() < deadline, f"gunicorn not ready within {timeout:.0f} s:\n{self.log()[-4000:]}"
             time.sleep(0.1)
@@ -229,19 +257,35 @@ class Answer:
 CONNECTION_ERRORS = (URLError, OSError, http.client.HTTPException)
 
 
+class HttpsCookies(DefaultCookiePolicy):
+    """Sends `Secure` cookies over the plain loopback connection that stands for the proxy's HTTPS."""
+
+    def return_ok_secure(self, cookie, request) -> bool:
+        return True
+
+
 class Browser:
-    """One person's browser: its own cookies; redirects are left for the test to see."""
+    """One person's browser: its own cookies; redirects are left for the test to see.
 
-    def __init__(self, base: str) -> None:
+    `headers` go with every request (a production site's Host and X-Forwarded-Proto); with them, cookies marked
+    `Secure` are sent back as a browser on HTTPS would.
+    """
+
+    def __init__(self, base: str, headers: dict[str, str] | None = None) -> None:
         self.base = base
-        self.opener = build_opener(HTTPCookieProcessor(CookieJar()), NoRedirects())
+        self.headers = dict(headers or {})
+        self.cookies = CookieJar(HttpsCookies() if self.headers else None)
+        self.opener = build_opener(HTTPCookieProcessor(self.cookies), NoRedirects())
 
-    def open(self, path: str, form: dict | None = None, timeout: float = REQUEST_TIMEOUT) -> Answer:
+    def open(
+        self, path: str, form: dict | None = None, timeout: float = REQUEST_TIMEOUT, headers: dict | None = None
+    ) -> Answer:
         """The answer, whatever its status; raises one of CONNECTION_ERRORS when there is none."""
         data = urlencode(form, doseq=True).encode() if form is not None else None
         started = time.monotonic()
+        request = Request(self.base + path, data=data, headers={**self.headers, **(headers or {})})
         try:
-            with self.opener.open(Request(self.base + path, data=data), timeout=timeout) as response:
+            with self.opener.open(request, timeout=timeout) as response:
                 body = response.read().decode(errors="replace")
                 return Answer(response.status, dict(response.headers), body, time.monotonic() - started)
         except HTTPError as error:
@@ -250,9 +294,9 @@ class Browser:
                 return Answer(error.code, dict(error.headers), body, time.monotonic() - started)
 
 
-def status_of(url: str, timeout: float = 5.0) -> int | None:
+def status_of(url: str, timeout: float = 5.0, headers: dict[str, str] | None = None) -> int | None:
     try:
-        return Browser(url.rsplit("/", 1)[0]).open("/" + url.rsplit("/", 1)[1], timeout=timeout).status
+        return Browser(url.rsplit("/", 1)[0], headers).open("/" + url.rsplit("/", 1)[1], timeout=timeout).status
     except CONNECTION_ERRORS:
         return None
 

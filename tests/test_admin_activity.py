@@ -602,3 +602,36 @@ def test_the_lists_show_drafts_and_published_rows_with_status_tags(editor, rows,
     updates = Page(editor.get(f"/admin/lcps/{LCP}/updates"))
     assert updates.soup.select(f"a[href='/admin/updates/{rows['update']}']")
     assert all(table.caption for table in [*meetings.soup.select("table"), *updates.soup.select("table")])
+
+
+@pytest.mark.parametrize(
+    ("day", "message"),
+    [
+        ("2019-12-31", "Enter a date from 1 January 2020 to "),
+        ("0001-01-01", "Enter a date from 1 January 2020 to "),
+        ("9999-12-31", "Enter a date from 1 January 2020 to "),
+        (None, "Enter a date from 1 January 2020 to "),
+    ],
+    ids=["before-2020", "year-one", "year-9999", "six-years-ahead"],
+)
+def test_a_meeting_date_outside_a_sensible_range_is_refused_with_the_range(editor, staff_post, day, message) -> None:
+    """A slip of the keyboard (2062 for 2026) would put a meeting out of everyone's sight; it is refused, typed
+    words kept, and the message says which dates are taken."""
+    if day is None:
+        day = (date.today() + timedelta(days=6 * 366)).isoformat()
+    form = meeting_form(day=day)
+    page = Page(staff_post(editor, f"/admin/lcps/{LCP}/meetings/new", form))
+    assert page.response.status_code == 200
+    assert page.soup.title.get_text().startswith("Error: ")
+    assert message in page.text(".nhsuk-error-summary")
+    assert page.soup.select_one("input[name=title]")["value"] == form["title"]
+    # The last day of the range is taken.
+    latest = date.today() + timedelta(days=5 * 365)
+    assert made_id(staff_post(editor, f"/admin/lcps/{LCP}/meetings/new", meeting_form(day=latest.isoformat())))
+
+
+def test_a_self_assessment_before_2020_is_refused(editor, staff_post, run) -> None:
+    elements, levels = maturity_choices(run)
+    form = {"assessed_on": "2019-06-30", "note": MARK, f"element_{elements[0]}": str(levels[0])}
+    page = Page(staff_post(editor, f"/admin/lcps/{LCP}/maturity/new", form))
+    assert "Enter a date from 1 January 2020" in page.text(".nhsuk-error-summary")

@@ -441,3 +441,25 @@ def test_the_audit_log_searches_and_pages_back(app, staff_client) -> None:
     with app.app_context():
         db.session.execute(delete(AuditEvent).where(AuditEvent.id.in_(ids)))
         db.session.commit()
+
+
+def test_the_audit_log_search_matches_percent_and_underscore_as_typed(app, staff_client) -> None:
+    marker = uuid.uuid4().hex[:12]
+    with app.test_request_context():
+        events = [
+            audit.record("lcp.test", actor_label="command line", summary=f"{marker} raised 100% of it"),
+            audit.record("lcp.test", actor_label="command line", summary=f"{marker} raised 1000 of it"),
+            audit.record("lcp.test", actor_label="command line", summary=f"{marker} a_b"),
+            audit.record("lcp.test", actor_label="command line", summary=f"{marker} axb"),
+        ]
+        db.session.commit()
+        ids = [event.id for event in events]
+    admin = staff_client("admin")
+    try:
+        for typed, found in ((f"{marker} raised 100%", "100%"), (f"{marker} a_b", "a_b")):
+            rows = Page(admin.get("/admin/audit", query_string={"q": typed})).soup.select("tbody tr")
+            assert [found in row.get_text(" ") for row in rows] == [True]
+    finally:
+        with app.app_context():
+            db.session.execute(delete(AuditEvent).where(AuditEvent.id.in_(ids)))
+            db.session.commit()

@@ -23,7 +23,7 @@ def test_demo_command_reports_what_it_made_and_how_to_sign_in(app: Flask) -> Non
     assert result.exit_code == 0
     lines = result.output.strip().splitlines()
     assert lines[0].endswith("demo rows made")
-    assert "Staff area (development only): http://127.0.0.1:5000/admin/login" in lines
+    assert f"Staff area (development only): {app.config['SITE_URL']}/admin/login" in lines
     keys = [line.split(": ")[1] for line in lines if "TOTP key" in line]
     assert len(keys) == 2
     # The accounts and their keys survive another run, so an authenticator set up once keeps working.

@@ -147,3 +147,29 @@ def test_list_shows_every_account_with_its_status(app, email, make_staff) -> Non
 def test_an_unknown_address_is_an_error(app) -> None:
     result = run(app, "disable", "nobody-here@staff.example.org")
     assert result.exit_code != 0 and "No staff account" in result.output
+
+
+def test_lock_signs_out_everywhere_and_stops_sign_in_until_unlocked(app, email) -> None:
+    run(app, "create", email, "--name", "Locked Out", "--role", "admin", "--password-stdin", stdin=PASSWORD + "\n")
+    with app.app_context():
+        user = auth.find_staff(email)
+        user.totp_enrolled_at = utcnow()
+        token = auth.start_session(user, "test")
+    result = run(app, "lock", email)
+    assert result.exit_code == 0, result.output
+    assert f"{email}: locked and signed out everywhere" in result.output
+    with app.test_request_context():
+        assert auth.find_staff(email).locked_at is not None
+        assert auth.check_session(token).user is None
+        assert auth.check_password(email, PASSWORD) is None
+    line = next(line for line in run(app, "list").output.splitlines() if line.startswith(email))
+    assert line.endswith("\tlocked")
+    assert run(app, "unlock", email).exit_code == 0
+    with app.test_request_context():
+        assert auth.check_password(email, PASSWORD) is not None
+    staff_actions = [row for row in actions_for(app, email) if row[0].startswith("staff.")]
+    assert staff_actions == [
+        ("staff.create", "command line"),
+        ("staff.lock", "command line"),
+        ("staff.unlock", "command line"),
+    ]

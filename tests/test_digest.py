@@ -16,6 +16,7 @@ from urllib.parse import urlsplit
 import pytest
 from bs4 import BeautifulSoup
 from flask import Flask
+from flask_babel import force_locale, gettext
 from sqlalchemy import func, select
 
 from app.extensions import db
@@ -23,6 +24,7 @@ from app.formatting import utcnow
 from app.models import AgendaItem, DigestItem, DigestRun, Follower, Lcp, Meeting, OutboxMessage, Topic, Update
 from app.services import digest, people
 from app.services.outbox import deliver_due
+from tests.english_left import english_left, unisolated_english
 from tests.mailbox import Mailbox
 
 NOW = (utcnow() + timedelta(days=1000)).replace(hour=7, minute=0, second=0, microsecond=0)
@@ -443,6 +445,38 @@ def test_email_has_both_parts_and_one_click_unsubscribe(world, client, mailbox, 
     assert response.status_code == 200
     db.session.rollback()
     assert db.session.get(Follower, person.id).frequency == "none"
+
+
+@pytest.mark.parametrize("language", ["pl", "ur"])
+def test_a_followers_topics_are_named_in_their_language(app: Flask, world, mailbox, smtp, monkeypatch, language):
+    """Every topic name in the email is the catalogue's, in the person's language: under an item, and in the pages
+    listed for what the limit held back (named when the email is written, not in the language of whoever sent it).
+    What stays English (titles, partnership names) is marked as English in the HTML part."""
+    monkeypatch.setitem(app.config, "DIGEST_LIMIT", 1)
+    in_english = world.follower(topics=("transport",))
+    reader = world.follower(topics=("transport",))
+    reader.language = language
+    db.session.commit()
+    world.update("wetherby", "Bus news", NOW - DAY, topics=("transport",))
+    world.update("seacroft", "Timetable news", NOW - 2 * DAY, topics=("transport",))
+
+    digest.send_digests("weekly", now=NOW)
+    deliver_due(smtp)
+    [english], [translated] = mailbox.to(in_english.email), mailbox.to(reader.email)
+    with force_locale(language):
+        label = gettext("Transport and getting around")
+    assert label != "Transport and getting around"
+
+    text, html = text_of(translated), mailbox.html(translated)
+    assert "Transport and getting around" not in text and "Transport and getting around" not in html
+    assert text.count(label) == 2, "the reason under the item, and the page for the rest"
+    soup = BeautifulSoup(html, "html.parser")
+    assert [a.get_text(strip=True) for a in soup.select("main > ul a")] == [label]
+    assert english_left(mailbox.html(english), html) == []
+    assert unisolated_english(html) == []
+    title = soup.select_one("main .item h2 a")
+    assert (title.get_text(strip=True), title["lang"], title["dir"]) == ("Bus news", "en-GB", "ltr")
+    assert "Wetherby Local Care Partnership" in [bdi.get_text() for bdi in soup.select('main bdi[lang="en-GB"]')]
 
 
 # The period -----------------------------------------------------------------------------------------------------

@@ -13,6 +13,7 @@ from sqlalchemy import func, select
 from app.extensions import db
 from app.models import GpPractice
 from app.services.finder import find, normalise, parse_postcode, parse_postcode_parts
+from tests.english_left import english_left, readable_lines, unisolated_english
 
 
 def guide_slugs(result) -> list[str]:
@@ -209,7 +210,7 @@ def test_stanley_wf3_4_is_outside_leeds(app_context: None, get_page) -> None:
     assert guide_slugs(result) == []
     text = get_page("/find?q=WF3+4").text()
     assert "WF3 4 is outside Leeds" in text
-    assert "Stanley, in Wakefield." in text
+    assert "WF3 4 is in Wakefield: Stanley." in text
     assert "Morley" not in text
 
 
@@ -217,7 +218,7 @@ def test_wf3_1_is_in_leeds_and_morley(app_context: None) -> None:
     result = find("WF3 1AA")
     assert not result.outside_leeds
     assert guide_slugs(result) == ["morley-district"]
-    assert "Tingley and West Ardsley, in Leeds." in result.boundary_note
+    assert "WF3 1 is in Leeds: Tingley and West Ardsley." in result.boundary_note
 
 
 @pytest.mark.parametrize("district", ["WF10", "BD4"])
@@ -278,3 +279,118 @@ def test_no_match_and_too_short(app_context: None) -> None:
     assert not find("qwertyuiop").found
     assert find("a").too_short
     assert not find("").too_short
+
+
+# --- In the reader's language -------------------------------------------------------------------------------------
+
+
+def read(page) -> str:
+    """The text of `main` as a person reads it, each block on a line (no spaces added around marked words)."""
+    return "\n".join(line for line, _mask in readable_lines(str(page.soup.select_one("main"))))
+
+
+def marked_english(page) -> list[str]:
+    """Words marked as English and isolated left-to-right in the answer."""
+    return [bdi.get_text() for bdi in page.soup.select('main bdi[lang="en-GB"][dir="ltr"]')]
+
+
+LS17 = {
+    "pl": [
+        "LS17 leży częściowo poza Leeds. Większa część obszaru LS17 leży w Leeds. Kilka miejscowości z obszaru LS17 "
+        "leży na terenie North Yorkshire.",
+        "Lokalnego Partnerstwa Opieki dla obszaru Północno-wschodnie Leeds (Alwoodley, Moortown, Roundhay, Chapel "
+        "Allerton i Meanwood) nie ma jeszcze na tej stronie. Żadne z partnerstw na tej stronie nie obejmuje tej części "
+        "miasta, więc brakuje tu co najmniej jednego.",
+    ],
+    "ur": [
+        "LS17 کا کچھ حصہ Leeds سے باہر ہے۔ LS17 کا زیادہ تر حصہ Leeds میں ہے۔ LS17 کی چند جگہیں North Yorkshire میں "
+        "ہیں۔",
+        "شمال مشرقی Leeds (Alwoodley، Moortown، Roundhay، Chapel Allerton، اور Meanwood) کی مقامی نگہداشت شراکت داری "
+        "ابھی اس سائٹ پر نہیں ہے۔ اس سائٹ پر موجود کوئی بھی شراکت داری شہر کے اس حصے کا احاطہ نہیں کرتی، اس لیے "
+        "یہاں کم از کم ایک شراکت داری موجود نہیں۔",
+    ],
+}
+
+
+@pytest.mark.parametrize("language", ["pl", "ur"])
+def test_ls17_is_answered_in_polish_and_urdu(get_page, language: str) -> None:
+    """What the site knows of LS17 (its edge, the part not covered yet) is worded in the reader's language; the names
+    in it stay in English, marked and isolated, so in Urdu the full stop stays at the end of the sentence."""
+    english = get_page("/find?q=LS17&lang=en_GB")
+    page = get_page(f"/find?q=LS17&lang={language}")
+    text = read(page)
+    for sentence in LS17[language]:
+        assert sentence in text
+    assert english_left(english.response.get_data(as_text=True), page.response.get_data(as_text=True)) == []
+    assert "Most of LS17 is in Leeds" not in text and "so at least one is missing here" not in text
+    assert {"North Yorkshire", "Alwoodley", "Meanwood", "Alwoodley Medical Centre"} <= set(marked_english(page))
+    edge = page.soup.select_one("main .nhsuk-inset-text bdi").parent
+    assert edge.get_text().endswith("۔" if language == "ur" else ".")
+
+
+MOORTOWN = {
+    "pl": "Lokalnego Partnerstwa Opieki dla obszaru Północno-wschodnie Leeds (Alwoodley, Moortown, Roundhay, Chapel "
+    "Allerton i Meanwood) nie ma jeszcze na tej stronie. Żadne z partnerstw na tej stronie nie obejmuje tej części "
+    "miasta, więc brakuje tu co najmniej jednego.",
+    "ur": "شمال مشرقی Leeds (Alwoodley، Moortown، Roundhay، Chapel Allerton، اور Meanwood) کی مقامی نگہداشت شراکت داری "
+    "ابھی اس سائٹ پر نہیں ہے۔ اس سائٹ پر موجود کوئی بھی شراکت داری شہر کے اس حصے کا احاطہ نہیں کرتی، اس لیے یہاں کم از "
+    "کم ایک شراکت داری موجود نہیں۔",
+}
+ELSEWHERE = {
+    ("Pudsey", "pl"): "Istniała grupa przychodni GP o nazwie Pudsey, ale nie potwierdzono, że działa partnerstwo o tej "
+    "nazwie.",
+    ("Boston Spa", "pl"): "Te miejscowości może obejmować partnerstwo Wetherby; nie zostało to potwierdzone.",
+    ("Pudsey", "ur"): "Pudsey کے نام سے جی پی کلینکوں کا ایک مقامی گروپ موجود تھا، لیکن اس نام کی کسی شراکت داری کی "
+    "تصدیق نہیں ہوئی۔",
+    ("Boston Spa", "ur"): "ہو سکتا ہے Wetherby شراکت داری ان جگہوں کا احاطہ کرتی ہو؛ اس کی تصدیق نہیں ہوئی۔",
+}
+
+
+@pytest.mark.parametrize("language", ["pl", "ur"])
+def test_an_area_no_partnership_covers_is_answered_in_polish_and_urdu(get_page, language: str) -> None:
+    page = get_page(f"/find?q=Moortown&lang={language}")
+    assert MOORTOWN[language] in read(page)
+    assert "None of the partnerships on this site" not in read(page)
+    for place in ("Pudsey", "Boston Spa"):
+        text = read(get_page(f"/find?q={place}&lang={language}"))
+        assert ELSEWHERE[place, language] in text
+        assert "not confirmed" not in text and "has been confirmed" not in text
+
+
+@pytest.mark.parametrize(
+    ("query", "english", "polish"),
+    [
+        ("WF3 1AA", "WF3 1 is in Leeds: Tingley and West Ardsley.", "WF3 1 leży w Leeds: Tingley i West Ardsley."),
+        ("WF3 4", "WF3 4 is in Wakefield: Stanley.", "WF3 4 leży na terenie Wakefield: Stanley."),
+        ("Stanley", "Stanley is in Wakefield, not Leeds.", "Stanley leży na terenie Wakefield, a nie Leeds."),
+        (
+            "BD4",
+            "BD4 is partly outside Leeds. Most of BD4 is in Bradford. Tong is in Leeds.",
+            "BD4 leży częściowo poza Leeds. Większa część obszaru BD4 leży na terenie Bradford. Tong leży w Leeds.",
+        ),
+        (
+            "LS15",
+            "LS25 & LS26 covers places in LS15 (our estimate from the places it names). Barwick-in-Elmet, one of this "
+            "partnership’s areas, is in LS15.",
+            "Partnerstwo LS25 & LS26 obejmuje miejsca na obszarze LS15 (to nasze szacunki na podstawie miejsc, które "
+            "wymienia). Barwick-in-Elmet, jeden z obszarów tego partnerstwa, ma kod pocztowy LS15.",
+        ),
+        (
+            "The Light",
+            "The partnership names this practice, but it is not in the NHS list of practices this site uses",
+            "Partnerstwo wymienia tę przychodnię, ale nie ma jej w wykazie przychodni NHS",
+        ),
+    ],
+)
+def test_the_city_edge_is_worded_by_the_site_in_each_language(get_page, query, english, polish) -> None:
+    """Facts from our curation, sentences from the catalogue: the same facts read in English and in Polish."""
+    assert english in read(get_page(f"/find?q={query}&lang=en_GB"))
+    assert polish in read(get_page(f"/find?q={query}&lang=pl"))
+
+
+def test_english_data_in_an_answer_is_marked_only_on_a_translated_page(get_page) -> None:
+    english = get_page("/find?q=Garforth+Medical+Centre&lang=en_GB")
+    assert english.soup.select("main [lang]") == []
+    page = get_page("/find?q=Garforth+Medical+Centre&lang=ur")
+    assert {"Garforth Medical Centre", "LS25 & LS26", "LS25 & LS26 Local Care Partnership"} <= set(marked_english(page))
+    assert unisolated_english(page.response.get_data(as_text=True)) == []

@@ -263,3 +263,38 @@ def test_postcode_districts_are_a_secondary_line_with_the_estimate_note(get_page
     line = containing(page, "Postcode districts: LS12.")
     assert "nhsuk-body-s" in line["class"]
     assert "Some of these districts are our estimate" in words(line)
+
+
+# --- In the reader's language -------------------------------------------------------------------------------------
+
+PCN_NOTE = {
+    "en_GB": "They are the practices in the Seacroft primary care network (PCN) profile, with data from 2020; the "
+    "partnership’s own list was not found.",
+    "pl": "To przychodnie wymienione w profilu sieci podstawowej opieki zdrowotnej (PCN) Seacroft, z danymi z 2020 r.; "
+    "własnej listy partnerstwa nie udało się znaleźć.",
+    "ur": "یہ Seacroft پرائمری کیئر نیٹ ورک (PCN) کے پروفائل میں درج کلینک ہیں، جس کا ڈیٹا 2020 کا ہے؛ شراکت داری کی "
+    "اپنی فہرست نہیں ملی۔",
+}
+
+
+@pytest.mark.parametrize("language", ["en_GB", "pl", "ur"])
+def test_where_the_practice_list_comes_from_is_said_in_the_readers_language(get_page, language: str) -> None:
+    """The PCN profile a list of practices comes from is a fact in our curation; the site words the sentence."""
+    page = get_page(f"/lcps/seacroft?lang={language}")
+    practices = " ".join(part.get_text("") for part in section(page, "gp-practices"))
+    assert PCN_NOTE[language] in " ".join(practices.split())
+    assert "Practices in the Seacroft PCN profile" not in practices
+    pcn = [bdi.get_text() for bdi in page.soup.select('#gp-practices ~ p bdi[lang="en-GB"][dir="ltr"]')]
+    assert pcn == ([] if language == "en_GB" else ["Seacroft"])
+
+
+def test_what_the_sources_wrote_stays_english_and_is_marked_so(get_page) -> None:
+    """One-off paragraphs from the source file (health context, what residents said) are data in English: on a
+    translated page they carry lang="en-GB" dir="ltr", so a screen reader reads them with an English voice."""
+    page = get_page("/lcps/armley?lang=ur")
+    for words in ("PCN profile: most patients live", "Big Leeds Chat at the Armley Festival"):
+        holder = page.soup.find(lambda tag, words=words: tag.name == "p" and tag.get_text().startswith(words))
+        assert holder is not None, words
+        assert (holder.get("lang"), holder.get("dir")) == ("en-GB", "ltr")
+    names = [bdi.get_text() for bdi in page.soup.select('.app-lcp-practices bdi[lang="en-GB"][dir="ltr"]')]
+    assert "Armley Moor Medical Centre" in names

@@ -424,3 +424,24 @@ def test_headings_are_in_order_and_every_result_links_to_its_partnership(get_pag
     for heading in page.soup.select("#results h3"):
         link = heading.select_one("a")
         assert link is not None and urlsplit(link["href"]).path.startswith("/lcps/")
+
+
+@pytest.mark.parametrize(
+    ("language", "topics", "boundary"),
+    [
+        (
+            "pl",
+            ["Twoje tematy: Transport i poruszanie się", "Zdrowie psychiczne i dobre samopoczucie."],
+            "LS17 leży częściowo poza Leeds. Większa część obszaru LS17 leży w Leeds.",
+        ),
+        ("ur", ["آپ کے موضوعات: آمد و رفت", "ذہنی صحت اور خوشحالی۔"], "LS17 کا زیادہ تر حصہ Leeds میں ہے۔"),
+    ],
+)
+def test_the_topics_and_areas_read_in_the_readers_language(get_page, language, topics, boundary) -> None:
+    """The chosen topics are named as the catalogue names them, not by their English labels; what is known of an
+    area on the city's edge is worded by the site."""
+    page = get_page(f"/match?topic=transport&topic=mental-health&areas=LS17&lang={language}")
+    text = page.text("#results")
+    assert all(words in text for words in topics)
+    assert boundary in text
+    assert "Transport and getting around" not in text and "Most of LS17" not in text

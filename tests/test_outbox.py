@@ -188,5 +188,6 @@ def test_production_has_no_development_outbox_page(monkeypatch) -> None:
     monkeypatch.setenv("SECRET_KEY", "x" * 32)
     monkeypatch.setenv("DATABASE_URL", "sqlite://")
     monkeypatch.setenv("SITE_URL", "https://lcp.example.org")
+    monkeypatch.setenv("CONTACT_EMAIL", "engagement@lcp.example.org")
     production = create_app(ProductionConfig())
     assert "dev.outbox_page" not in production.view_functions

@@ -222,6 +222,8 @@ def production_app(app: Flask) -> Flask:
         "SECRET_KEY": "x" * 40,
         "DATABASE_URL": app.config["SQLALCHEMY_DATABASE_URI"],
         "SITE_URL": "https://lcp.example.org",
+        "CONTACT_EMAIL": "engagement@lcp.example.org",
+        "TRUSTED_HOSTS": "",
     }
     saved = {name: os.environ.get(name) for name in environ}
     os.environ.update(environ)
@@ -294,11 +296,40 @@ def test_cookies_in_production_are_secure_httponly_and_same_site(production_app)
     assert "Secure" in language and "HttpOnly" in language and "SameSite=Lax" in language
 
 
+def test_a_form_the_csrf_check_refuses_is_shown_again_and_nothing_is_stored(production_app) -> None:
+    """On HTTPS the site-wide check also wants a Referer from this site; a good token without one is refused, and
+    the form shown again with what was typed must not store it (its own check used to pass)."""
+    from app.models import Submission
+
+    client = production_app.test_client()
+    base = "https://lcp.example.org"
+    page = Page(client.get("/share", base_url=base))
+    body = f"Refused without a referrer {uuid4().hex}"
+    data = {
+        "csrf_token": page.soup.select_one("input[name=csrf_token]")["value"],
+        "form_key": page.soup.select_one("input[name=form_key]")["value"],
+        "body": body,
+        "lcps": "seacroft",
+        "speaks_for": "self",
+        "contact": "no",
+    }
+    refused = client.post("/share", data=data, base_url=base)
+    assert refused.status_code == 400
+    assert "Location" not in refused.headers
+    assert body in Page(refused).soup.select_one("textarea[name=body]").get_text()
+    with production_app.app_context():
+        assert db.session.scalar(select(Submission.id).where(Submission.body == body)) is None
+    accepted = client.post("/share", data=data, base_url=base, headers={"Referer": f"{base}/share"})
+    assert accepted.status_code == 303
+    with production_app.app_context():
+        assert db.session.scalar(select(Submission.id).where(Submission.body == body)) is not None
+
+
 # Settings ------------------------------------------------------------------------------------------------------
 
 
 def test_production_refuses_to_start_without_its_settings(monkeypatch) -> None:
-    for name in ("SECRET_KEY", "DATABASE_URL", "SITE_URL"):
+    for name in ("SECRET_KEY", "DATABASE_URL", "SITE_URL", "CONTACT_EMAIL"):
         monkeypatch.delenv(name, raising=False)
     with pytest.raises(RuntimeError) as refused:
         ProductionConfig()
@@ -306,14 +337,38 @@ def test_production_refuses_to_start_without_its_settings(monkeypatch) -> None:
     assert "SECRET_KEY must be set" in message
     assert "DATABASE_URL must be set" in message
     assert "SITE_URL must be set" in message
-    assert production_problems({"SECRET_KEY": "short", "DATABASE_URL": "x", "SITE_URL": "http://lcp.example.org"}) == [
-        "",
-        "SECRET_KEY must be at least 32 characters long",
-        "",
-        "",
-        "SITE_URL must start with https://",
+    assert "CONTACT_EMAIL must be set" in message
+    good = {"SECRET_KEY": "k" * 32, "DATABASE_URL": "x", "SITE_URL": "https://a.b", "CONTACT_EMAIL": "lcp@a.b"}
+    assert [
+        problem
+        for problem in production_problems({**good, "SECRET_KEY": "short", "SITE_URL": "http://lcp.example.org"})
+        if problem
+    ] == ["SECRET_KEY must be at least 32 characters long", "SITE_URL must start with https://"]
+    assert not any(production_problems(good))
+
+
+@pytest.mark.parametrize("contact", ["", "lcp-engagement@example.org", " lcp-engagement@example.org ", "nobody"])
+def test_production_refuses_the_placeholder_contact_address(contact: str) -> None:
+    """Every page with no answer for a resident, and the accessibility and privacy pages, show this address."""
+    good = {"SECRET_KEY": "k" * 32, "DATABASE_URL": "x", "SITE_URL": "https://a.b", "CONTACT_EMAIL": contact}
+    assert [problem for problem in production_problems(good) if problem] == [
+        "CONTACT_EMAIL must be set to the address residents write to (the placeholder is shown on every page "
+        "that has no answer, and in the accessibility statement and privacy notice)"
     ]
-    assert not any(production_problems({"SECRET_KEY": "k" * 32, "DATABASE_URL": "x", "SITE_URL": "https://a.b"}))
+
+
+def test_production_answers_only_the_hosts_it_serves(monkeypatch) -> None:
+    """SITE_URL's host, and the extra names TRUSTED_HOSTS lists; elsewhere every host is answered."""
+    for name, value in {
+        "SECRET_KEY": "k" * 32,
+        "DATABASE_URL": "sqlite://",
+        "SITE_URL": "https://lcp.leeds.example:8443/",
+        "CONTACT_EMAIL": "lcp@leeds.example",
+        "TRUSTED_HOSTS": " 10.0.0.5, lcp-health.internal ,LCP.leeds.example",
+    }.items():
+        monkeypatch.setenv(name, value)
+    assert ProductionConfig().TRUSTED_HOSTS == ["lcp.leeds.example", "10.0.0.5", "lcp-health.internal"]
+    assert TestingConfig().TRUSTED_HOSTS is None
 
 
 def test_behind_a_proxy_the_client_address_comes_from_the_proxy(app) -> None:

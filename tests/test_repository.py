@@ -147,5 +147,6 @@ def test_make_run_honours_port() -> None:
 
 
 def test_make_run_honours_host() -> None:
-    command = serve_command(dry_run("HOST=0.0.0.0", "PORT=8080"))
+    # Beyond loopback only with a key of one's own (tests/test_dev_guard.py).
+    command = serve_command(dry_run("HOST=0.0.0.0", "PORT=8080", "SECRET_KEY=" + "a-key-of-my-own-" * 3))
     assert command.endswith("--host 0.0.0.0 --port 8080")

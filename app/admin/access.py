@@ -12,11 +12,14 @@ partnership's content leaks, not even that it exists.
 
 from __future__ import annotations
 
+import re
+import unicodedata
 from collections.abc import Callable
 from functools import wraps
 from typing import Any, TypeVar
+from urllib.parse import quote, unquote, urlsplit
 
-from flask import abort, redirect, request, session, url_for
+from flask import abort, make_response, redirect, request, session, url_for
 from flask_login import current_user
 from sqlalchemy import select
 
@@ -43,7 +46,7 @@ def requires(permission: str) -> Callable[[F], F]:
         @wraps(view)
         def guarded(*args: Any, **kwargs: Any) -> Any:
             if not current_user.is_authenticated:
-                return redirect(url_for("admin.login", next=request.full_path.rstrip("?")))
+                return to_sign_in()
             if current_user.role not in PERMISSIONS[permission]:
                 abort(403)
             return view(*args, **kwargs)
@@ -99,11 +102,83 @@ def visible_lcps() -> list[Lcp]:
     return list(user.lcps)
 
 
+def to_sign_in():
+    """The answer to a request without a live session: the sign-in page, then back to the page the person was on.
+
+    For htmx (an inline change, say) that page is the one in the browser's address bar, `HX-Current-URL`, and
+    the answer is an `HX-Redirect` that htmx follows with the whole window rather than pasting the sign-in
+    page into a table row. For a form posted without htmx it is the page the form was on (`Referer`), since
+    the address the form posts to answers only POST. Anything else goes back to where it asked for.
+    """
+    if request.headers.get("HX-Request") == "true":
+        response = make_response("", 200)
+        response.headers["HX-Redirect"] = sign_in_url(path_of(request.headers.get("HX-Current-URL")))
+        response.vary.add("HX-Request")
+        return response
+    if request.method in ("GET", "HEAD"):
+        here = quote(request.path) + ("?" + request.query_string.decode("latin-1") if request.query_string else "")
+        return redirect(sign_in_url(here))
+    return redirect(sign_in_url(path_of(request.headers.get("Referer"))))
+
+
+def sign_in_url(target: str | None) -> str:
+    """The sign-in page, with `next` only for a clean address inside the staff area."""
+    back = clean_staff_path(target)
+    return url_for("admin.login", next=back) if back else url_for("admin.login")
+
+
+def path_of(url: str | None) -> str | None:
+    """The path and query of an address (a header's), without its scheme, host or fragment."""
+    # urlsplit would quietly drop tabs and line breaks; an address holding any control character is refused whole.
+    if not url or len(url) > LONGEST_NEXT or any(unicodedata.category(char)[0] == "C" for char in url):
+        return None
+    try:
+        parts = urlsplit(url)
+    except ValueError:
+        return None
+    return parts.path + ("?" + parts.query if parts.query else "")
+
+
+# A path in the staff area, and then perhaps a query: nothing but the characters an address may hold
+# unencoded (RFC 3986), no fragment, at most a couple of thousand characters.
+STAFF_PATH = re.compile(r"/admin(?:/[A-Za-z0-9\-._~!$&'()*+,;=:@%]*)*(?:\?[A-Za-z0-9\-._~!$&'()*+,;=:@%/?]*)?")
+LONGEST_NEXT = 2000
+
+
+def _unquoted(text: str) -> str:
+    """Percent-decoded until nothing changes (three rounds at most), so twice-encoded characters show too."""
+    for _round in range(3):
+        decoded = unquote(text)
+        if decoded == text:
+            break
+        text = decoded
+    return text
+
+
+def clean_staff_path(target: str | None) -> str | None:
+    """`target` if it is a clean path inside /admin; None for anything else.
+
+    Refused: other sites (`//host`, `https://…`), paths outside /admin (`/administrator` too), backslashes,
+    control characters (CR, LF, tab, NUL, C1, bidirectional marks), `.` and `..` segments and empty ones,
+    whether typed or percent-encoded, once or twice.
+    """
+    if not isinstance(target, str) or len(target) > LONGEST_NEXT or not STAFF_PATH.fullmatch(target):
+        return None
+    path, _mark, query = target.partition("?")
+    decoded_path, decoded_query = _unquoted(path), _unquoted(query)
+    if any(char == "\\" or unicodedata.category(char)[0] == "C" for char in decoded_path + decoded_query):
+        return None
+    segments = decoded_path.split("/")[1:]
+    if segments[0] != "admin" or any(segment in (".", "..") for segment in segments):
+        return None
+    if "" in segments[1:-1]:
+        return None
+    return target
+
+
 def safe_next(target: str | None) -> str:
-    """Where to go after signing in: only a path inside the staff area, never another site."""
-    if target and target.startswith("/admin") and not target.startswith("//") and "\\" not in target:
-        return target
-    return url_for("admin.dashboard")
+    """Where to go after signing in: a clean path inside the staff area, or else the dashboard; never another site."""
+    return clean_staff_path(target) or url_for("admin.dashboard")
 
 
 @login.request_loader

@@ -7,17 +7,16 @@ Each form turns what was typed into the values its model takes (`values()`), and
 from __future__ import annotations
 
 import re
-from datetime import time
+from datetime import date, time
 from typing import Any
 
 from flask_babel import lazy_gettext as _l
-from flask_wtf import FlaskForm
 from wtforms import BooleanField, DateField, RadioField, SelectField, StringField, TextAreaField
 from wtforms.validators import DataRequired, InputRequired, Length, Optional, ValidationError
 
 from app.engage.forms import CheckboxesField, options
-from app.engage.share_forms import clean_text
 from app.formatting import in_london, london_to_utc, london_today
+from app.forms import Form
 from app.models import AgendaItem, Lcp, MaturityElement, MaturityLevel, Meeting, Update
 from app.services import activity, directory
 from app.services.people import topics_by_slug
@@ -40,18 +39,54 @@ def read_clock(value: str | None) -> time | None:
     return time(int(found.group(1)), int(found.group(2))) if found else None
 
 
-class DayField(DateField):
-    """A date typed into a date input (2026-03-27), or as 27/03/2026 where the browser has no date picker."""
+# The earliest date the site takes for a meeting or a self-assessment: Leeds's partnerships began in 2020.
+EARLIEST_DAY = date(2020, 1, 1)
 
-    def __init__(self, label, invalid_message, **kwargs) -> None:
+
+def spelled(day: date) -> str:
+    return f"{day.day} {day:%B %Y}"
+
+
+class DayField(DateField):
+    """A date typed into a date input (2026-03-27), or as 27/03/2026 where the browser has no date picker.
+
+    Only dates from EARLIEST_DAY to `years_ahead` years after today are taken (a typo such as 2062 for 2026 is
+    refused with the range, not stored); with `years_ahead=None` the form sets the latest date itself.
+    """
+
+    def __init__(self, label, invalid_message, years_ahead: int | None = 5, **kwargs) -> None:
         super().__init__(label, format=["%Y-%m-%d", "%d/%m/%Y"], **kwargs)
         self.invalid_message = invalid_message
+        self.years_ahead = years_ahead
 
     def process_formdata(self, valuelist) -> None:
         try:
             super().process_formdata(valuelist)
         except ValueError as problem:
             raise ValueError(str(self.invalid_message)) from problem
+
+    def latest(self) -> date:
+        today = london_today()
+        if self.years_ahead is None:
+            return date.max
+        try:
+            return today.replace(year=today.year + self.years_ahead)
+        except ValueError:  # 29 February, in a year without one
+            return today.replace(year=today.year + self.years_ahead, day=28)
+
+    def pre_validate(self, form) -> None:
+        super().pre_validate(form)
+        if not isinstance(self.data, date) or EARLIEST_DAY <= self.data <= self.latest():
+            return
+        if self.years_ahead is None:
+            raise ValidationError(_l("Enter a date from %(earliest)s", earliest=spelled(EARLIEST_DAY)))
+        raise ValidationError(
+            _l(
+                "Enter a date from %(earliest)s to %(latest)s",
+                earliest=spelled(EARLIEST_DAY),
+                latest=spelled(self.latest()),
+            )
+        )
 
 
 def topic_field() -> CheckboxesField:
@@ -60,24 +95,7 @@ def topic_field() -> CheckboxesField:
     )
 
 
-class TextChecks:
-    """Refuses control characters and unreadable bytes in every free-text field, with the share form's messages."""
-
-    free_text: tuple[str, ...] = ()
-
-    def validate(self, extra_validators=None) -> bool:
-        valid = super().validate(extra_validators)  # type: ignore[misc]
-        for name in self.free_text:
-            field = self[name]  # type: ignore[index]
-            try:
-                clean_text(field)
-            except ValidationError as problem:
-                field.errors = [*field.errors, str(problem)]
-                valid = False
-        return valid
-
-
-class MeetingForm(TextChecks, FlaskForm):
+class MeetingForm(Form):
     field_order = (
         "csrf_token",
         "title",
@@ -91,7 +109,6 @@ class MeetingForm(TextChecks, FlaskForm):
         "summary",
         "outcome",
     )
-    free_text = ("title", "location", "joining_details", "summary", "outcome")
 
     title = StringField(
         _l("Title"),
@@ -163,9 +180,8 @@ class MeetingForm(TextChecks, FlaskForm):
         }
 
 
-class AgendaItemForm(TextChecks, FlaskForm):
+class AgendaItemForm(Form):
     field_order = ("csrf_token", "title", "description", "topics", "papers")
-    free_text = ("title", "description", "papers")
 
     title = StringField(
         _l("Title"),
@@ -208,16 +224,13 @@ class AgendaItemForm(TextChecks, FlaskForm):
         }
 
 
-class DecisionForm(TextChecks, FlaskForm):
-    free_text = ("decision",)
-
+class DecisionForm(Form):
     decision = TextAreaField(_l("What was decided"), validators=[InputRequired(_l("Enter what was decided"))])
 
 
-class UpdateForm(TextChecks, FlaskForm):
+class UpdateForm(Form):
     body_limit = BODY_LIMIT
     field_order = ("csrf_token", "title", "body", "topics")
-    free_text = ("title", "body")
 
     title = StringField(
         _l("Title"),
@@ -253,14 +266,13 @@ class UpdateForm(TextChecks, FlaskForm):
         }
 
 
-class MaturityForm(TextChecks, FlaskForm):
+class MaturityForm(Form):
     """The date and note; `build` adds one select for each element of the framework."""
-
-    free_text = ("note",)
 
     assessed_on = DayField(
         _l("Date of the self-assessment"),
         _l("Enter the date of the self-assessment as day, month and year, such as 27/03/2026"),
+        years_ahead=None,
         validators=[InputRequired(_l("Enter the date of the self-assessment"))],
     )
     note = TextAreaField(_l("Note"), validators=[Optional()])
@@ -306,11 +318,10 @@ class MaturityForm(TextChecks, FlaskForm):
         }
 
 
-class SummaryTranslationForm(TextChecks, FlaskForm):
+class SummaryTranslationForm(Form):
     """A partnership's summary in another language."""
 
     field_order = ("csrf_token", "summary")
-    free_text = ("summary",)
 
     summary = TextAreaField(
         _l("The summary in this language"),
@@ -321,12 +332,11 @@ class SummaryTranslationForm(TextChecks, FlaskForm):
     )
 
 
-class UpdateTranslationForm(TextChecks, FlaskForm):
+class UpdateTranslationForm(Form):
     """An update in another language: its title and its text."""
 
     body_limit = BODY_LIMIT
     field_order = ("csrf_token", "title", "body")
-    free_text = ("title", "body")
 
     title = StringField(
         _l("Title in this language"),

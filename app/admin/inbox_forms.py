@@ -11,10 +11,10 @@ import re
 
 from flask import url_for
 from flask_babel import lazy_gettext as _l
-from flask_wtf import FlaskForm
 from wtforms import HiddenField, SelectField, StringField
 
 from app.engage.forms import options
+from app.forms import Form
 
 INBOX_ADDRESS = re.compile(r"/admin/inbox(\?[^\\\s#]*)?")
 STATUS_LABELS = {
@@ -35,23 +35,23 @@ def back_to(value: str | None) -> str:
     return url_for("admin.inbox")
 
 
-class StatusForm(FlaskForm):
+class StatusForm(Form):
     status = SelectField(_l("Status"), choices=options(STATUS_LABELS.items()))
     reason = StringField(_l("Reason (needed to close)"), default="")
     back = HiddenField()
 
 
-class AssignForm(FlaskForm):
+class AssignForm(Form):
     assignee = SelectField(_l("Assigned to"), validate_choice=False)
     back = HiddenField()
 
 
-class TagsForm(FlaskForm):
+class TagsForm(Form):
     tags = StringField(_l("Tags"), default="")
     back = HiddenField()
 
 
-class BulkForm(FlaskForm):
+class BulkForm(Form):
     action = SelectField(_l("What to change"), choices=options(BULK_ACTIONS.items()))
     status = SelectField(_l("Status"), choices=options(STATUS_LABELS.items()))
     reason = StringField(_l("Reason (needed to close)"), default="")

@@ -9,12 +9,11 @@ from __future__ import annotations
 from email_validator import EmailNotValidError
 from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
-from flask_wtf import FlaskForm
 from wtforms import StringField, TextAreaField
 from wtforms.validators import DataRequired, Length, ValidationError
 
 from app.engage.forms import CheckboxesField, options
-from app.engage.share_forms import clean_text
+from app.forms import Form, clean_text
 from app.numbers import whole_number as plain_number
 from app.services import lcp_content, themes
 from app.services.lcp_content import ContentProblem
@@ -38,7 +37,7 @@ def read_with(reader):
     return validate
 
 
-class LcpPageForm(FlaskForm):
+class LcpPageForm(Form):
     field_order = ("csrf_token", "summary", "contact_email", "areas", "districts", "partners")
 
     summary = TextAreaField(
@@ -86,7 +85,7 @@ class LcpPageForm(FlaskForm):
         )
 
 
-class PriorityForm(FlaskForm):
+class PriorityForm(Form):
     field_order = ("csrf_token", "title", "summary", "topics")
 
     title = StringField(
@@ -109,7 +108,7 @@ class PriorityForm(FlaskForm):
         self.topics.choices = options((topic.slug, topic.label) for topic in lcp_content.all_topics())
 
 
-class PracticeLinkForm(FlaskForm):
+class PracticeLinkForm(Form):
     field_order = ("csrf_token", "ods", "source", "note")
 
     ods = StringField(
@@ -148,7 +147,7 @@ def whole_number(low: int, high: int, message):
     return validate
 
 
-class ThemeAlertForm(FlaskForm):
+class ThemeAlertForm(Form):
     """When the team hears that one topic is coming up: this many items within this many days."""
 
     field_order = ("csrf_token", "count", "days")

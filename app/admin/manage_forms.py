@@ -3,11 +3,11 @@
 from __future__ import annotations
 
 from flask_babel import lazy_gettext as _l
-from flask_wtf import FlaskForm
 from wtforms import BooleanField, EmailField, RadioField, SearchField, SelectField, StringField, TextAreaField
 from wtforms.validators import DataRequired, InputRequired, Length, Optional, ValidationError
 
 from app.engage.forms import CheckboxesField, options
+from app.forms import Form
 from app.services import directory
 
 ROLE_CHOICES = options(
@@ -19,7 +19,7 @@ ROLE_CHOICES = options(
 )
 
 
-class AccessForm(FlaskForm):
+class AccessForm(Form):
     """A role and, except for admins, at least one partnership."""
 
     field_order = ("role", "lcps")
@@ -48,7 +48,7 @@ class StaffNewForm(AccessForm):
     )
 
 
-class TopicForm(FlaskForm):
+class TopicForm(Form):
     field_order = ("label", "summary")
 
     label = StringField(
@@ -61,7 +61,7 @@ class TopicForm(FlaskForm):
     summary = TextAreaField(_l("Summary (optional)"), validators=[Optional(), Length(max=2000)])
 
 
-class LcpNewForm(FlaskForm):
+class LcpNewForm(Form):
     field_order = ("name", "short_name", "summary")
 
     name = StringField(
@@ -75,7 +75,7 @@ class LcpNewForm(FlaskForm):
     summary = TextAreaField(_l("Summary (optional)"), validators=[Optional(), Length(max=5000)])
 
 
-class LcpRenameForm(FlaskForm):
+class LcpRenameForm(Form):
     field_order = ("name", "short_name", "slug")
 
     name = LcpNewForm.name
@@ -86,7 +86,7 @@ class LcpRenameForm(FlaskForm):
     )
 
 
-class LcpMergeForm(FlaskForm):
+class LcpMergeForm(Form):
     field_order = ("target", "confirm")
 
     target = SelectField(
@@ -104,7 +104,7 @@ class LcpMergeForm(FlaskForm):
             raise ValidationError(_l("Choose the partnership to merge into"))
 
 
-class AuditSearchForm(FlaskForm):
+class AuditSearchForm(Form):
     class Meta:
         csrf = False
 

@@ -128,6 +128,16 @@ def staff_enable(user_id: int):
     return _staff_change(user_id, staff_admin.enable, lambda name: _("%(name)s’s account is enabled again.", name=name))
 
 
+@admin.route("/staff/<int:user_id>/lock", methods=["POST"])
+@requires("admin")
+def staff_lock(user_id: int):
+    return _staff_change(
+        user_id,
+        staff_admin.lock,
+        lambda name: _("%(name)s’s account is locked and they have been signed out everywhere.", name=name),
+    )
+
+
 @admin.route("/staff/<int:user_id>/unlock", methods=["POST"])
 @requires("admin")
 def staff_unlock(user_id: int):

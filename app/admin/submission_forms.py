@@ -10,12 +10,12 @@ from __future__ import annotations
 import secrets
 
 from flask_babel import lazy_gettext as _l
-from flask_wtf import FlaskForm
 from wtforms import BooleanField, EmailField, HiddenField, RadioField, SelectField, StringField, TextAreaField
 from wtforms.validators import DataRequired, InputRequired, Length, ValidationError
 
 from app.engage.forms import RegisterForm, options
-from app.engage.share_forms import body_field, clean_text, neighbourhood_field, normalised, topics_field
+from app.engage.share_forms import body_field, neighbourhood_field, normalised, topics_field
+from app.forms import Form, clean_text
 from app.models import Lcp
 from app.services import directory
 from app.services.people import normalise_email, topics_by_slug
@@ -32,7 +32,7 @@ SOURCE_CHOICES = options(
 )
 
 
-class NoteForm(FlaskForm):
+class NoteForm(Form):
     class Meta:
         csrf = False
 
@@ -49,7 +49,7 @@ class NoteForm(FlaskForm):
         clean_text(field)
 
 
-class RespondForm(FlaskForm):
+class RespondForm(Form):
     class Meta:
         csrf = False
 
@@ -77,7 +77,7 @@ class RespondForm(FlaskForm):
         clean_text(field)
 
 
-class ShareWithForm(FlaskForm):
+class ShareWithForm(Form):
     field_order = ("csrf_token", "lcp")
     lcp = SelectField(_l("Share with another partnership"), validate_choice=False)
 
@@ -94,7 +94,7 @@ class ShareWithForm(FlaskForm):
         return self.allowed[self.lcp.data]
 
 
-class DuplicateForm(FlaskForm):
+class DuplicateForm(Form):
     field_order = ("csrf_token", "code")
     code = StringField(
         _l("Receipt code of the other submission"),
@@ -102,7 +102,7 @@ class DuplicateForm(FlaskForm):
     )
 
 
-class EntryForm(FlaskForm):
+class EntryForm(Form):
     """What someone said by phone, on paper or at an event, typed in by staff."""
 
     body_limit = BODY_LIMIT

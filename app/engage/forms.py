@@ -5,13 +5,13 @@ from __future__ import annotations
 from email_validator import EmailNotValidError
 from flask import current_app
 from flask_babel import lazy_gettext as _l
-from flask_wtf import FlaskForm
 from wtforms import BooleanField, EmailField, RadioField, SelectField, SelectMultipleField, StringField, TextAreaField
 from wtforms.fields.choices import SelectChoice
 from wtforms.validators import DataRequired, InputRequired, Length, ValidationError
 from wtforms.widgets import CheckboxInput, ListWidget
 
 from app import languages
+from app.forms import Form
 from app.services import directory
 from app.services.people import CONSENTS, Choices, lcps_by_slug, normalise_email, topics_by_slug
 
@@ -90,7 +90,7 @@ class CheckboxesField(SelectMultipleField):
             )
 
 
-class FollowChoicesForm(FlaskForm):
+class FollowChoicesForm(Form):
     """What a person follows and how they hear about it: shared by registering and by the preferences page."""
 
     lcps = CheckboxesField(
@@ -213,7 +213,7 @@ class PreferencesForm(FollowChoicesForm):
     pass
 
 
-class EmailOnlyForm(FlaskForm):
+class EmailOnlyForm(Form):
     email = EmailField(
         _l("Email address"),
         validators=[
@@ -225,5 +225,5 @@ class EmailOnlyForm(FlaskForm):
     validate_email = RegisterForm.validate_email
 
 
-class ConfirmForm(FlaskForm):
+class ConfirmForm(Form):
     """A button only. Confirming and deleting are POSTs, so a link checker that opens a link changes nothing."""

@@ -9,7 +9,6 @@ from __future__ import annotations
 
 from flask import make_response, render_template, request
 from flask_babel import lazy_gettext as _l
-from flask_wtf import FlaskForm
 from wtforms import BooleanField, TextAreaField
 from wtforms.validators import Length, ValidationError
 
@@ -17,12 +16,13 @@ from app.engage import engage
 from app.engage.forms import CheckboxesField, options
 from app.engage.views import recognised_follower
 from app.extensions import limiter
+from app.forms import Form
 from app.services import directory
 from app.services.coverage import coverage
 from app.services.match import match as match_lcps
 
 
-class MatchForm(FlaskForm):
+class MatchForm(Form):
     class Meta:
         csrf = False
 

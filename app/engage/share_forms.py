@@ -7,11 +7,11 @@ import secrets
 import unicodedata
 
 from flask_babel import lazy_gettext as _l
-from flask_wtf import FlaskForm
 from wtforms import BooleanField, EmailField, HiddenField, RadioField, StringField, TextAreaField
 from wtforms.validators import DataRequired, InputRequired, Length, ValidationError
 
 from app.engage.forms import CheckboxesField, RegisterForm, options
+from app.forms import Form, clean_text
 from app.numbers import whole_number
 from app.services import directory
 from app.services.people import lcps_by_slug, normalise_email, topics_by_slug
@@ -50,31 +50,6 @@ CONTACT_CHOICES = options(
         ("yes", _l("Yes, I will leave an email address")),
     ]
 )
-# Control characters other than tab and line breaks: invisible, and never meant.
-CONTROL = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f\x7f-\x9f\u200b-\u200f\u202a-\u202e\u2066-\u2069\ufeff]")
-# What a browser or the server puts where bytes were not valid UTF-8.
-UNREADABLE = "\ufffd"
-
-
-def clean_text(field) -> None:
-    """Refuse text with invisible control characters or unreadable bytes, saying which, and keep the rest.
-
-    Control characters are removed from what is shown again, so sending again works; unreadable
-    characters stay as � so the person can see where they were.
-    """
-    value = field.data or ""
-    if CONTROL.search(value):
-        field.data = CONTROL.sub("", value)
-        raise ValidationError(
-            _l(
-                "Your text had hidden control characters, which we have removed. Check it reads as you meant, "
-                "then send it again"
-            )
-        )
-    if UNREADABLE in value:
-        raise ValidationError(
-            _l("Some characters could not be read and are shown as �. Retype them or remove them, then send again")
-        )
 
 
 def normalised(value: str | None) -> str:
@@ -101,7 +76,7 @@ def neighbourhood_field() -> StringField:
     )
 
 
-class ShareForm(FlaskForm):
+class ShareForm(Form):
     body_limit = BODY_LIMIT
     field_order = (
         "csrf_token",
@@ -259,7 +234,7 @@ class ShareForm(FlaskForm):
         )
 
 
-class FollowUpForm(FlaskForm):
+class FollowUpForm(Form):
     body_limit = FOLLOW_UP_LIMIT
     body = TextAreaField(
         _l("What would you like to add?"),
@@ -276,7 +251,7 @@ class FollowUpForm(FlaskForm):
         clean_text(field)
 
 
-class TrackForm(FlaskForm):
+class TrackForm(Form):
     class Meta:
         csrf = False
 

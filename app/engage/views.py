@@ -19,6 +19,7 @@ from app.engage import engage
 from app.engage.forms import ConfirmForm, EmailOnlyForm, PreferencesForm, RegisterForm
 from app.extensions import csrf, limiter
 from app.htmx import wants_fragment
+from app.links import absolute_url_for
 from app.models import Follower, Lcp, Topic
 from app.public.feeds import calendar_response
 from app.services import directory, people
@@ -187,7 +188,7 @@ def preferences(token: str):
         languages.prefer(follower.language)
         flash(_("Your choices are saved."), "success")
         return redirect(url_for("engage.preferences", token=token))
-    calendar_url = url_for("engage.private_calendar", token=make_token(follower, Purpose.CALENDAR), _external=True)
+    calendar_url = absolute_url_for("engage.private_calendar", token=make_token(follower, Purpose.CALENDAR))
     response = make_response(
         render_template(
             "engage/preferences.html",

@@ -5,6 +5,7 @@ from __future__ import annotations
 from datetime import date, datetime
 from typing import TYPE_CHECKING
 
+from markupsafe import Markup
 from sqlalchemy import ForeignKey, String, Text, UniqueConstraint
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
@@ -71,6 +72,14 @@ class Lcp(db.Model):
     def source_urls(self) -> list[str]:
         return [line for line in self.sources.splitlines() if line.strip()]
 
+    # What residents read: the site's own sentences from the facts in our curation, in the reader's language
+    # (app.services.coverage); otherwise the English the row holds, marked as English. Staff pages keep the columns.
+    @property
+    def shown_gp_practices_note(self) -> Markup:
+        from app.services.coverage import practice_list_note
+
+        return practice_list_note(self)
+
     def __repr__(self) -> str:
         return f"<Lcp {self.slug}>"
 
@@ -129,6 +138,13 @@ class GpPractice(db.Model):
     def alias_list(self) -> list[str]:
         return [line.strip() for line in self.aliases.splitlines() if line.strip()]
 
+    @property
+    def shown_lcp_note(self) -> Markup:
+        """What residents read beside the practice's partnership (app.services.coverage)."""
+        from app.services.coverage import practice_note
+
+        return practice_note(self)
+
     def __repr__(self) -> str:
         return f"<GpPractice {self.ods_code} {self.name}>"
 
@@ -141,7 +157,8 @@ class PostcodeDistrict(db.Model):
     id: Mapped[int] = mapped_column(primary_key=True)
     code: Mapped[str] = mapped_column(String(8), unique=True)
     in_leeds: Mapped[bool] = mapped_column(default=True)
-    # True when the district crosses the city boundary; `note` says what is known of it, for people.
+    # True when the district crosses the city boundary. What is known of it is in our curation, worded for people
+    # by app.services.coverage; `note` is shown (as English) only for a district the curation says nothing of.
     partly_outside: Mapped[bool] = mapped_column(default=False)
     note: Mapped[str] = mapped_column(Text, default="")
 
@@ -183,6 +200,13 @@ class Place(db.Model):
     def district_list(self) -> list[str]:
         return self.districts.split()
 
+    @property
+    def shown_note(self) -> Markup:
+        """For a place outside Leeds, where it is, in the reader's language (app.services.coverage)."""
+        from app.services.coverage import place_note
+
+        return place_note(self)
+
 
 class CoverageGap(db.Model):
     """A part of Leeds whose partnership this site does not hold yet, so people there get an honest answer."""
@@ -199,6 +223,25 @@ class CoverageGap(db.Model):
     def place_list(self) -> list[str]:
         return [line.strip() for line in self.places.splitlines() if line.strip()]
 
+    # What residents read, in their language (app.services.coverage): the name, its places and what is known.
+    @property
+    def shown_name(self) -> Markup:
+        from app.services.coverage import gap_name
+
+        return gap_name(self)
+
+    @property
+    def shown_places(self) -> Markup:
+        from app.services.coverage import gap_places
+
+        return gap_places(self)
+
+    @property
+    def shown_note(self) -> Markup:
+        from app.services.coverage import gap_note
+
+        return gap_note(self)
+
 
 class LcpPostcodeDistrict(db.Model):
     """A district points to an LCP. `derived` marks links inferred from place names, not stated by a source."""
@@ -208,7 +251,8 @@ class LcpPostcodeDistrict(db.Model):
     lcp_id: Mapped[int] = mapped_column(ForeignKey("lcp.id", ondelete="CASCADE"), primary_key=True)
     district_id: Mapped[int] = mapped_column(ForeignKey("postcode_district.id", ondelete="CASCADE"), primary_key=True)
     derived: Mapped[bool] = mapped_column(default=False)
-    # Shown to people with the finder's answer, so written for them.
+    # Shown to people with the finder's answer, as English, where our curation does not give the reason for the
+    # link (app.services.coverage words that one in the reader's language).
     note: Mapped[str] = mapped_column(Text, default="")
 
     lcp: Mapped[Lcp] = relationship(back_populates="district_links")

@@ -4,8 +4,12 @@ A `StaffUser` has one role: `admin` (everything, including staff accounts, topic
 `staff` (edits and triages only the LCPs in `lcps`) or `viewer` (reads only the LCPs in `lcps`).
 Every account has two factors: an Argon2id password hash and a TOTP secret, enrolled at first
 sign-in. `totp_last_step` holds the time step of the last code accepted, so a code works once even
-with several workers. `failed_attempts` and `locked_at` live here, not in a process, so a lockout
-holds across workers and hosts.
+with several workers. `failed_attempts` (wrong passwords and codes in a row) and `throttled_until` (no
+attempt is checked before then) live here, not in a process, so the growing wait holds across workers
+and hosts; `throttle_notified_at` says the owner has been told of this run of failures. `locked_at` is
+set only by an admin, by hand. Between the password and the second factor the browser holds a random
+token whose SHA-256 is `pending_token_hash`, made at `pending_started_at`: the second step needs it, so a
+forged session cookie alone signs nobody in.
 
 A `StaffSession` is one signed-in browser. The cookie holds a random token; the table holds only its
 SHA-256, with when it began, when it was last used and when it was revoked, so sign-out, idle and
@@ -52,7 +56,11 @@ class StaffUser(UserMixin, db.Model):
     totp_enrolled_at: Mapped[datetime | None]
     totp_last_step: Mapped[int | None]
     failed_attempts: Mapped[int] = mapped_column(default=0)
+    throttled_until: Mapped[datetime | None]
+    throttle_notified_at: Mapped[datetime | None]
     locked_at: Mapped[datetime | None]
+    pending_token_hash: Mapped[str | None] = mapped_column(String(64), unique=True)
+    pending_started_at: Mapped[datetime | None]
     disabled_at: Mapped[datetime | None]
     created_at: Mapped[datetime] = mapped_column(default=utcnow)
     last_sign_in_at: Mapped[datetime | None]

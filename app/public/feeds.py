@@ -12,7 +12,7 @@ from __future__ import annotations
 from datetime import UTC
 
 from feedgen.feed import FeedGenerator
-from flask import Response, current_app, request, url_for
+from flask import Response, current_app, request
 from flask_babel import gettext as _
 from icalendar import Calendar, Event
 from markupsafe import Markup
@@ -20,6 +20,7 @@ from werkzeug.urls import iri_to_uri
 
 from app import page_cache
 from app.formatting import as_utc, render_markdown, utcnow
+from app.links import absolute_path, absolute_url_for, site_host
 from app.models import Lcp, Meeting, PublishedResponse, Update
 from app.public import public
 from app.public.subscribe import Subscription, feed_subscription
@@ -88,7 +89,7 @@ def response_content(response: PublishedResponse) -> str:
 
 def _add_update(feed: FeedGenerator, update: Update) -> None:
     entry = feed.add_entry()
-    link = url_for("public.lcp_page", slug=update.lcp.slug, _external=True, _anchor=f"update-{update.id}")
+    link = absolute_url_for("public.lcp_page", slug=update.lcp.slug, _anchor=f"update-{update.id}")
     entry.id(link)
     entry.title(update.title)
     entry.link(href=link)
@@ -102,7 +103,7 @@ def _add_update(feed: FeedGenerator, update: Update) -> None:
 
 def _add_response(feed: FeedGenerator, response: PublishedResponse) -> None:
     entry = feed.add_entry()
-    link = url_for("public.lcp_page", slug=response.lcp.slug, _external=True, _anchor=f"response-{response.id}")
+    link = absolute_url_for("public.lcp_page", slug=response.lcp.slug, _anchor=f"response-{response.id}")
     entry.id(link)
     entry.title(_("You said, we did: %(words)s", words=first_words(response.you_said)))
     entry.link(href=link)
@@ -121,12 +122,13 @@ def atom_response(
     responses = responses or []
     feed = FeedGenerator()
     # The address as ASCII: Werkzeug decodes it, and characters XML cannot hold (U+FFFE) would break the feed.
-    feed.id(iri_to_uri(request.url))
+    self_url = iri_to_uri(absolute_path(request.full_path.rstrip("?")))
+    feed.id(self_url)
     feed.title(title)
     feed.subtitle(subtitle)
     feed.author({"name": current_app.config["SITE_NAME"]})
     feed.link(href=page_url, rel="alternate")
-    feed.link(href=iri_to_uri(request.url), rel="self")
+    feed.link(href=self_url, rel="self")
     feed.language("en-GB")
     newest = [item.published_at for item in (*updates[:1], *responses[:1])]
     feed.updated(as_utc(max(newest)) if newest else as_utc(utcnow()))
@@ -163,9 +165,9 @@ def calendar_response(name: str, description: str, meetings: list[Meeting]) -> R
     calendar.add("x-wr-calname", name)
     calendar.add("x-wr-caldesc", description)
     calendar.add("x-wr-timezone", "Europe/London")
-    host = request.host.split(":")[0]
+    host = site_host()
     for meeting in meetings:
-        page = url_for("public.lcp_page", slug=meeting.lcp.slug, _external=True, _anchor=f"meeting-{meeting.id}")
+        page = absolute_url_for("public.lcp_page", slug=meeting.lcp.slug, _anchor=f"meeting-{meeting.id}")
         description = "\n\n".join(part for part in (*meeting_text(meeting), page) if part)
         event = Event()
         event.add("uid", f"meeting-{meeting.id}@{host}")
@@ -187,7 +189,7 @@ def lcp_updates_feed(slug: str) -> Response:
     return atom_response(
         _("Updates from %(lcp)s", lcp=lcp.name),
         updates_subtitle(_one_lcp(lcp)),
-        url_for("public.lcp_page", slug=slug, _external=True),
+        absolute_url_for("public.lcp_page", slug=slug),
         feed_updates([lcp], None),
         responses_for(lcp, limit=FEED_LIMIT),
     )
@@ -226,7 +228,7 @@ def updates_feed() -> Response:
     return atom_response(
         title,
         updates_subtitle(subscription),
-        url_for("public.lcp_directory", _external=True),
+        absolute_url_for("public.lcp_directory"),
         feed_updates(list(wanted.lcps), wanted.topic),
     )
 

@@ -3,18 +3,19 @@
 from __future__ import annotations
 
 from flask_babel import lazy_gettext as _l
-from flask_wtf import FlaskForm
 from wtforms import SearchField, SelectField
 
+from app.forms import Form
 
-class FindForm(FlaskForm):
+
+class FindForm(Form):
     class Meta:
         csrf = False
 
     q = SearchField(_l("GP practice, postcode or neighbourhood"))
 
 
-class DirectoryFilterForm(FlaskForm):
+class DirectoryFilterForm(Form):
     class Meta:
         csrf = False
 

@@ -12,6 +12,7 @@ from urllib.parse import urlsplit
 from flask import render_template, request, url_for
 
 from app import page_cache
+from app.links import absolute_url_for
 from app.models import Lcp
 from app.public import public
 from app.services.feeds import FeedFilter, read_feed_filter
@@ -37,8 +38,8 @@ class Subscription:
     def calendar_url(self) -> str:
         """The calendar's own web address, to paste into a calendar app (https on the live site)."""
         if self.lcp:
-            return url_for("public.lcp_meetings_feed", slug=self.lcp.slug, _external=True)
-        return url_for("public.meetings_feed", **self.filter.query(), _external=True)
+            return absolute_url_for("public.lcp_meetings_feed", slug=self.lcp.slug)
+        return absolute_url_for("public.meetings_feed", **self.filter.query())
 
     @property
     def webcal_url(self) -> str:
@@ -48,8 +49,8 @@ class Subscription:
     @property
     def updates_url(self) -> str:
         if self.lcp:
-            return url_for("public.lcp_updates_feed", slug=self.lcp.slug, _external=True)
-        return url_for("public.updates_feed", **self.filter.query(), _external=True)
+            return absolute_url_for("public.lcp_updates_feed", slug=self.lcp.slug)
+        return absolute_url_for("public.updates_feed", **self.filter.query())
 
     @property
     def browse_url(self) -> str:
@@ -62,7 +63,9 @@ class Subscription:
 
     def page_url(self, anchor: str | None = None, external: bool = False) -> str:
         """The subscribe page for the same filter, at `anchor` ("calendar" or "updates")."""
-        return url_for("public.subscribe", **self.filter.query(), _anchor=anchor, _external=external)
+        if external:
+            return absolute_url_for("public.subscribe", **self.filter.query(), _anchor=anchor)
+        return url_for("public.subscribe", **self.filter.query(), _anchor=anchor)
 
 
 @public.app_template_global()

@@ -18,6 +18,7 @@ from sqlalchemy import or_, select
 
 from app.extensions import db
 from app.models import AuditEvent, StaffUser
+from app.services.like import ESCAPE, containing
 
 
 def _plain(value: Any) -> Any:
@@ -94,16 +95,15 @@ def search(
     """Newest first; `before_id` pages back (keyset), so a deep page costs what the first does."""
     query = select(AuditEvent).order_by(AuditEvent.id.desc()).limit(limit)
     if text:
-        like = f"%{text.strip()}%"
-        query = query.where(
-            or_(
-                AuditEvent.actor_label.ilike(like),
-                AuditEvent.summary.ilike(like),
-                AuditEvent.object_type.ilike(like),
-                AuditEvent.before.ilike(like),
-                AuditEvent.after.ilike(like),
-            )
+        like = containing(text.strip())
+        columns = (
+            AuditEvent.actor_label,
+            AuditEvent.summary,
+            AuditEvent.object_type,
+            AuditEvent.before,
+            AuditEvent.after,
         )
+        query = query.where(or_(*(column.ilike(like, escape=ESCAPE) for column in columns)))
     if action:
         query = query.where(AuditEvent.action.startswith(action))
     if before_id:

@@ -1,21 +1,32 @@
-"""Staff sign-in: Argon2id passwords, TOTP codes that work once, recovery codes, lockout, sessions.
+"""Staff sign-in: Argon2id passwords, TOTP codes that work once, recovery codes, a growing wait after
+wrong attempts, the token between the two steps, sessions.
 
-Every decision that must hold across workers and hosts is made by the database: failed attempts and
-lockout are counted with one UPDATE; a TOTP code is accepted by one conditional UPDATE of the last
-time step used, so a replayed code fails in any process; a recovery code is spent the same way; and a
-session is a row that sign-out revokes and that expires after `STAFF_IDLE_MINUTES` idle or
-`STAFF_ABSOLUTE_HOURS` in all.
+Every decision that must hold across workers and hosts is made by the database. An attempt (a password or
+a code) is admitted and counted as wrong by one conditional UPDATE before anything is checked, and given
+back if it was right; after `STAFF_THROTTLE_AFTER` wrong attempts in a row the same UPDATE sets a time
+before which no attempt is checked at all, doubling with each further wrong one up to
+`STAFF_THROTTLE_MAX_MINUTES`. Attempts sent at once are therefore admitted one after another, and the wait
+the first one starts turns the rest away. With the defaults that is at most 10 guesses at an account in the
+first hour and one an hour after that, whatever the number of addresses they come from (OWASP ASVS v4 2.2.1
+asks for "soft lockouts … ever increasing delays" and no more than 100 failed attempts an hour); the limit
+per network address (`STAFF_LOGIN_LIMIT`) holds back one address guessing at many accounts. Nobody can lock
+an account for good by guessing (only an admin locks one, by hand), and the waiting never ends a session
+that is already open. A TOTP code is accepted by
+one conditional UPDATE of the last time step used, so a replayed code fails in any process; a recovery code
+is spent the same way; the random token a browser holds between the password and the second factor is
+stored only as a hash and spent once; and a session is a row that sign-out revokes and that expires after
+`STAFF_IDLE_MINUTES` idle or `STAFF_ABSOLUTE_HOURS` in all.
 """
 
 from __future__ import annotations
 
-import contextlib
 import gzip
 import hmac
 import re
 import secrets
 from dataclasses import dataclass
 from datetime import datetime, timedelta
+from enum import Enum
 from functools import cache
 
 import pyotp
@@ -24,14 +35,14 @@ from argon2 import PasswordHasher
 from argon2.exceptions import InvalidHashError, VerificationError
 from flask import current_app
 from flask_babel import gettext as _
-from sqlalchemy import delete, or_, select, update
+from sqlalchemy import case, delete, null, or_, select, update
 
 from app.config import ROOT
 from app.extensions import db
 from app.formatting import utcnow
 from app.models import Lcp, RecoveryCode, StaffSession, StaffUser
 from app.models.staff import ROLES, token_digest
-from app.services import audit
+from app.services import audit, staff_mail
 from app.services.people import normalise_email
 
 PASSWORD_MIN_LENGTH = 12
@@ -116,54 +127,161 @@ def find_staff(email: str) -> StaffUser | None:
     return db.session.scalar(select(StaffUser).where(StaffUser.email == normalise_email(email)))
 
 
-def max_failures() -> int:
-    return current_app.config["STAFF_MAX_FAILURES"]
+# The growing wait after wrong attempts ---------------------------------------------------------------------
 
 
-def register_failure(user: StaffUser, what: str) -> None:
-    """Counts one failed attempt in the database; the attempt that reaches the limit locks the account."""
-    count = db.session.execute(
+def wait_minutes(failures: int) -> int | None:
+    """How many minutes an account waits after `failures` wrong attempts in a row; None before the wait begins."""
+    config = current_app.config
+    beyond = failures - config["STAFF_THROTTLE_AFTER"]
+    if beyond < 0:
+        return None
+    return min(config["STAFF_THROTTLE_FIRST_MINUTES"] * 2 ** min(beyond, 30), config["STAFF_THROTTLE_MAX_MINUTES"])
+
+
+def throttled_until(user: StaffUser) -> datetime | None:
+    """Until when the account waits after wrong attempts (read afresh from the database); None if it does not."""
+    until = db.session.scalar(select(StaffUser.throttled_until).where(StaffUser.id == user.id))
+    return until if until is not None and until > utcnow() else None
+
+
+@dataclass
+class Attempt:
+    """One admitted attempt, counted as wrong until `succeeded()` gives it back."""
+
+    user: StaffUser
+    failures: int  # wrong attempts in a row, this one included
+    until: datetime | None  # the wait this attempt began, were it wrong
+
+
+def admit(user: StaffUser) -> Attempt | None:
+    """Admits and counts one attempt before it is checked; None, counting nothing, while the account waits.
+
+    The conditional UPDATE holds the row until the commit (PostgreSQL's row lock, SQLite's write lock), and
+    the attempt that reaches the limit sets the wait in the same transaction, so of attempts sent at once
+    only as many as the limit allows are ever checked.
+    """
+    now = utcnow()
+    failures = db.session.execute(
         update(StaffUser)
-        .where(StaffUser.id == user.id)
+        .where(StaffUser.id == user.id, or_(StaffUser.throttled_until.is_(None), StaffUser.throttled_until <= now))
         .values(failed_attempts=StaffUser.failed_attempts + 1)
         .returning(StaffUser.failed_attempts)
-    ).scalar_one()
+    ).scalar_one_or_none()
+    if failures is None:
+        db.session.rollback()
+        return None
+    minutes = wait_minutes(failures)
+    until = now + timedelta(minutes=minutes) if minutes is not None else None
+    if until is not None:
+        db.session.execute(update(StaffUser).where(StaffUser.id == user.id).values(throttled_until=until))
+    db.session.commit()
+    return Attempt(user, failures, until)
+
+
+def succeeded(attempt: Attempt) -> None:
+    """Gives back a right attempt: it does not count, and the wait it began, if nothing came after it, is lifted."""
+    mine = StaffUser.failed_attempts == attempt.failures
+    values = {"failed_attempts": case((StaffUser.failed_attempts > 0, StaffUser.failed_attempts - 1), else_=0)}
+    if attempt.until is not None:
+        values["throttled_until"] = case((mine, null()), else_=StaffUser.throttled_until)
+    db.session.execute(update(StaffUser).where(StaffUser.id == attempt.user.id).values(**values))
+    db.session.commit()
+
+
+def failed(attempt: Attempt, what: str) -> None:
+    """Records a wrong attempt. When it began a wait, that is recorded too, any half-finished sign-in of the
+    account is forgotten, and the first wait of a run of failures (until the next sign-in or an admin's
+    unlock) is emailed to the account's owner, once."""
+    user = attempt.user
     audit.record("sign-in.failed", actor=user, obj=user, summary=what)
-    if count >= max_failures():
-        locked = db.session.execute(
+    if attempt.until is not None:
+        db.session.execute(
+            update(StaffUser).where(StaffUser.id == user.id).values(pending_token_hash=None, pending_started_at=None)
+        )
+        audit.record(
+            "sign-in.throttled",
+            actor=user,
+            obj=user,
+            summary=f"{attempt.failures} wrong attempts in a row: waits until {attempt.until:%Y-%m-%d %H:%M} UTC",
+        )
+        first = db.session.execute(
             update(StaffUser)
-            .where(StaffUser.id == user.id, StaffUser.locked_at.is_(None))
-            .values(locked_at=utcnow())
+            .where(StaffUser.id == user.id, StaffUser.throttle_notified_at.is_(None))
+            .values(throttle_notified_at=utcnow())
             .returning(StaffUser.id)
         ).first()
-        if locked:
-            audit.record("sign-in.locked", actor=user, obj=user, summary=f"after {count} failed attempts")
+        if first and user.disabled_at is None:
+            staff_mail.send_sign_in_throttled(user, attempt.failures, attempt.until)
     db.session.commit()
-    db.session.refresh(user)
+
+
+def clear_throttle(user: StaffUser) -> None:
+    """Ends a run of wrong attempts: the count, the wait and the note that the owner was told. The caller commits."""
+    user.failed_attempts = 0
+    user.throttled_until = None
+    user.throttle_notified_at = None
+
+
+class Check(Enum):
+    RIGHT = "right"
+    WRONG = "wrong"
+    WAITING = "waiting"
+
+
+def check_code(user: StaffUser, code: str, what: str, recovery: bool = False) -> Check:
+    """A second factor (a TOTP code, or with `recovery` a recovery code), counted like a password.
+
+    While the account waits nothing is checked (so no recovery code is spent) and the answer is WAITING.
+    """
+    attempt = admit(user)
+    if attempt is None:
+        audit.record("sign-in.refused", actor=user, obj=user, summary=f"{what}: waiting after wrong attempts")
+        db.session.commit()
+        return Check.WAITING
+    if use_recovery_code(user, code) if recovery else verify_totp(user, code):
+        succeeded(attempt)
+        return Check.RIGHT
+    failed(attempt, what)
+    return Check.WRONG
 
 
 def can_sign_in(user: StaffUser) -> bool:
+    """Not disabled and not locked by an admin. Waiting after wrong attempts is not checked here: it must
+    never end a session that is already open."""
     return user.disabled_at is None and user.locked_at is None
+
+
+def _verify(password_hash: str, password: str) -> bool:
+    try:
+        return hasher.verify(password_hash, password)
+    except (VerificationError, InvalidHashError):
+        return False
 
 
 def check_password(email: str, password: str) -> StaffUser | None:
     """The account, if the password is right and it may sign in; None otherwise, after the same work.
 
-    An unknown address still costs one Argon2 verification, so timing does not reveal which addresses
-    have accounts. Failures are recorded; the caller shows one message whatever the reason.
+    An unknown address, and an account that is waiting, still cost one Argon2 verification, so timing tells
+    nobody which addresses have accounts or which are waiting. Failures are recorded; the caller shows one
+    message whatever the reason.
     """
     user = find_staff(email) if email else None
     if user is None:
-        with contextlib.suppress(VerificationError):
-            hasher.verify(_dummy_hash(), password)
+        _verify(_dummy_hash(), password)
         audit.record("sign-in.failed", actor_label=normalise_email(email)[:254], summary="unknown address")
         db.session.commit()
         return None
-    try:
-        hasher.verify(user.password_hash, password)
-    except (VerificationError, InvalidHashError):
-        register_failure(user, "wrong password")
+    attempt = admit(user)
+    right = _verify(user.password_hash, password)
+    if attempt is None:
+        audit.record("sign-in.refused", actor=user, obj=user, summary="waiting after wrong attempts")
+        db.session.commit()
         return None
+    if not right:
+        failed(attempt, "wrong password")
+        return None
+    succeeded(attempt)
     if not can_sign_in(user):
         audit.record(
             "sign-in.refused", actor=user, obj=user, summary="account locked" if user.locked_at else "account disabled"
@@ -174,6 +292,37 @@ def check_password(email: str, password: str) -> StaffUser | None:
         user.password_hash = hash_password(password)
         db.session.commit()
     return user
+
+
+# Between the password and the second factor ----------------------------------------------------------------
+
+
+def begin_pending(user: StaffUser) -> str:
+    """A random token for the browser whose password was right; only its hash is kept, replacing any before."""
+    token = secrets.token_urlsafe(32)
+    user.pending_token_hash = token_digest(token)
+    user.pending_started_at = utcnow()
+    db.session.commit()
+    return token
+
+
+def pending_user(token: object) -> StaffUser | None:
+    """The account a browser's between-steps token belongs to, while it is fresh and the account may sign in."""
+    if not isinstance(token, str) or not token or len(token) > 100:
+        return None
+    user = db.session.scalar(select(StaffUser).where(StaffUser.pending_token_hash == token_digest(token)))
+    if user is None or user.pending_started_at is None:
+        return None
+    too_old = utcnow() - user.pending_started_at > timedelta(minutes=current_app.config["STAFF_PENDING_MINUTES"])
+    if too_old or not can_sign_in(user):
+        return None
+    return user
+
+
+def end_pending(user: StaffUser) -> None:
+    """Forgets any half-finished sign-in of this account. The caller commits."""
+    user.pending_token_hash = None
+    user.pending_started_at = None
 
 
 def totp(user: StaffUser) -> pyotp.TOTP:
@@ -266,12 +415,27 @@ def recovery_codes_left(user: StaffUser) -> int:
     return len([code for code in user.recovery_codes if code.used_at is None])
 
 
+def spend_pending(user: StaffUser, token: object) -> bool:
+    """True once for a between-steps token: the conditional UPDATE makes a second use fail in any worker."""
+    if not isinstance(token, str) or not token:
+        return False
+    spent = db.session.execute(
+        update(StaffUser)
+        .where(StaffUser.id == user.id, StaffUser.pending_token_hash == token_digest(token))
+        .values(pending_token_hash=None, pending_started_at=None)
+        .returning(StaffUser.id)
+    ).first()
+    db.session.commit()
+    return spent is not None
+
+
 def start_session(user: StaffUser, how: str) -> str:
-    """Signs the person in: a new session row and a new random token for the cookie."""
+    """Signs the person in: a new session row and a new random token for the cookie; a run of failures ends."""
     token = secrets.token_urlsafe(32)
     now = utcnow()
     db.session.add(StaffSession(token_hash=token_digest(token), user_id=user.id, started_at=now, last_seen_at=now))
-    user.failed_attempts = 0
+    clear_throttle(user)
+    end_pending(user)
     user.last_sign_in_at = now
     audit.record("sign-in", actor=user, obj=user, summary=how)
     db.session.commit()
@@ -323,33 +487,45 @@ def end_session(token: str | None, user: StaffUser | None) -> None:
     db.session.commit()
 
 
-def revoke_all_sessions(user: StaffUser) -> None:
-    """Signs a person out everywhere, for when their access or second factor changes. The caller commits."""
-    db.session.execute(
-        update(StaffSession)
-        .where(StaffSession.user_id == user.id, StaffSession.revoked_at.is_(None))
-        .values(revoked_at=utcnow())
-    )
+def revoke_all_sessions(user: StaffUser, keep: str | None = None) -> int:
+    """Signs a person out everywhere (but the session whose token is `keep`), half-finished sign-ins included,
+    for when their password, access or second factor changes. Returns how many sessions ended. The caller commits."""
+    query = update(StaffSession).where(StaffSession.user_id == user.id, StaffSession.revoked_at.is_(None))
+    if keep:
+        query = query.where(StaffSession.token_hash != token_digest(keep))
+    ended = db.session.execute(query.values(revoked_at=utcnow())).rowcount
+    end_pending(user)
+    return ended or 0
 
 
 def reset_second_factor(user: StaffUser) -> None:
-    """A new TOTP secret to enrol at next sign-in; recovery codes, lockout and sessions cleared. The caller commits."""
+    """A new TOTP secret to enrol at next sign-in; recovery codes, waiting and sessions cleared. The caller commits.
+
+    An admin's lock stays: only unlocking lifts it."""
     user.totp_secret = new_totp_secret()
     user.totp_enrolled_at = None
     user.totp_last_step = None
-    user.failed_attempts = 0
-    user.locked_at = None
+    clear_throttle(user)
     db.session.execute(delete(RecoveryCode).where(RecoveryCode.user_id == user.id))
     revoke_all_sessions(user)
 
 
+def lock(user: StaffUser) -> None:
+    """An admin's lock: no sign-in until an admin unlocks, and signed out everywhere now. The caller commits."""
+    user.locked_at = user.locked_at or utcnow()
+    revoke_all_sessions(user)
+
+
 def unlock(user: StaffUser) -> None:
-    user.failed_attempts = 0
+    """Lifts an admin's lock and any wait after wrong attempts. The caller commits."""
+    clear_throttle(user)
     user.locked_at = None
 
 
-def set_password(user: StaffUser, password: str) -> None:
+def set_password(user: StaffUser, password: str, keep: str | None = None) -> None:
+    """A new password; every session of the person ends but the one whose token is `keep`. The caller commits."""
     problem = password_problem(password, user.email, user.name)
     if problem:
         raise ValueError(problem)
     user.password_hash = hash_password(password)
+    revoke_all_sessions(user, keep=keep)

@@ -45,13 +45,14 @@ from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 from zoneinfo import ZoneInfo
 
-from flask import current_app, url_for
+from flask import current_app
 from sqlalchemy import ColumnElement, exists, or_, select
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import InstrumentedAttribute, selectinload
 
 from app.extensions import db
 from app.formatting import as_utc, render_markdown, utcnow
+from app.links import absolute_url_for
 from app.models import AgendaItem, DigestItem, DigestRun, Follower, Lcp, Meeting, Topic, Update
 from app.services import mail
 
@@ -98,8 +99,19 @@ class Entry:
 
 @dataclass(frozen=True)
 class MorePage:
-    name: str
+    """A followed LCP's or topic's page. Its name is read when the email is written, in the person's language."""
+
+    thing: Lcp | Topic
     url: str
+
+    @property
+    def name(self) -> str:
+        return self.thing.shown_label if isinstance(self.thing, Topic) else self.thing.name
+
+    @property
+    def is_english(self) -> bool:
+        """A partnership's name stays in English; a topic as the site was set up reads in the person's language."""
+        return isinstance(self.thing, Lcp)
 
 
 @dataclass(frozen=True)
@@ -262,7 +274,7 @@ def _entry(
         kind=kind,
         item=item,
         when=when,
-        url=url_for("public.lcp_page", slug=item.lcp.slug, _external=True, _anchor=anchor),
+        url=absolute_url_for("public.lcp_page", slug=item.lcp.slug, _anchor=anchor),
         followed_lcp=item.lcp if item.lcp in follower.lcps else None,
         followed_topics=tuple(topic for topic in follower.topics if topic.id in on_item),
         plain_summary=plain_text(item.body) if isinstance(item, Update) else "",
@@ -316,13 +328,9 @@ def more_pages(follower: Follower, held_back: list[Entry]) -> tuple[MorePage, ..
     lcps = {entry.followed_lcp.id for entry in held_back if entry.followed_lcp}
     topics = {topic.id for entry in held_back for topic in entry.followed_topics}
     return tuple(
-        [
-            MorePage(lcp.name, url_for("public.lcp_page", slug=lcp.slug, _external=True))
-            for lcp in follower.lcps
-            if lcp.id in lcps
-        ]
+        [MorePage(lcp, absolute_url_for("public.lcp_page", slug=lcp.slug)) for lcp in follower.lcps if lcp.id in lcps]
         + [
-            MorePage(topic.shown_label, url_for("public.topic_page", slug=topic.slug, _external=True))
+            MorePage(topic, absolute_url_for("public.topic_page", slug=topic.slug))
             for topic in follower.topics
             if topic.id in topics
         ]

@@ -22,12 +22,15 @@ import re
 from dataclasses import dataclass, field
 
 from flask_babel import gettext as _
+from markupsafe import Markup, escape
 from rapidfuzz import fuzz, process, utils
 from sqlalchemy import select
 from sqlalchemy.orm import selectinload
 
 from app.extensions import db
+from app.formatting import english
 from app.models import CoverageGap, GpPractice, Lcp, LcpPostcodeDistrict, Place, PostcodeDistrict, PostcodeSector
+from app.services.coverage import district_note, link_note, sector_note, sentence
 
 FULL_POSTCODE = re.compile(r"^([A-Z]{1,2}[0-9][A-Z0-9]?) ?([0-9])([A-Z]{2})$")
 OUTWARD_CODE = re.compile(r"^[A-Z]{1,2}[0-9][A-Z0-9]?$")
@@ -88,10 +91,12 @@ def names_match(query: str, name: str) -> bool:
 
 @dataclass
 class LcpMatch:
-    """A partnership offered as a guide, with why: every such answer is a guide, never the person's LCP."""
+    """A partnership offered as a guide, with why: every such answer is a guide, never the person's LCP.
+
+    The reasons are sentences in the reader's language, as safe HTML with the names in them marked as English."""
 
     lcp: Lcp
-    reasons: list[str] = field(default_factory=list)
+    reasons: list[Markup] = field(default_factory=list)
 
 
 @dataclass
@@ -109,8 +114,9 @@ class FindResult:
     district: str | None = None
     sector: str | None = None
     outside_leeds: bool = False
-    outside_note: str = ""
-    boundary_note: str = ""
+    # What is known of the city boundary there, in the reader's language (app.services.coverage).
+    outside_note: Markup = field(default_factory=Markup)
+    boundary_note: Markup = field(default_factory=Markup)
     places: list[Place] = field(default_factory=list)
     # Open practices in the districts a postcode, place or closed practice points to.
     nearby_districts: list[str] = field(default_factory=list)
@@ -132,13 +138,13 @@ class FindResult:
         ) or bool(self.from_postcode and not self.outside_leeds)
 
     @property
-    def summary(self) -> str | None:
+    def summary(self) -> Markup | None:
         """One sentence for a postcode answer naming each partnership linked to the district."""
         if not self.district or not self.guides:
             return None
         # Joined with "and of" alone: LCP names contain commas of their own.
-        names = _(" and of ").join(match.lcp.short_name for match in self.guides)
-        return _("%(district)s is in the area of %(lcps)s.", district=self.district, lcps=names)
+        names = escape(_(" and of ")).join(english(match.lcp.short_name) for match in self.guides)
+        return sentence(_("%(district)s is in the area of %(lcps)s.", district=escape(self.district), lcps=names))
 
 
 def parse_postcode(query: str) -> tuple[str | None, str | None]:
@@ -265,12 +271,11 @@ def _match_district(result: FindResult) -> None:
         return
     if sector is not None and not sector.in_leeds:
         result.outside_leeds = True
-        result.outside_note = sector.note
+        result.outside_note = sector_note(sector)
         return
     if district.partly_outside:
-        result.boundary_note = district.note
-        if sector is not None:
-            result.boundary_note = f"{district.note} {result.sector}: {sector.note}"
+        notes = [district_note(district), sector_note(sector) if sector is not None else Markup("")]
+        result.boundary_note = Markup(" ").join(note for note in notes if note)
     result.guides = _district_guides(district)
     result.nearby_districts = [district.code]
     result.nearby_practices = _open_practices_in([district.code])
@@ -280,17 +285,19 @@ def _match_district(result: FindResult) -> None:
 def _district_guides(district: PostcodeDistrict) -> list[LcpMatch]:
     guides = []
     for link in sorted(district.lcp_links, key=lambda link: (link.derived, link.lcp.name)):
+        code, lcp = escape(district.code), english(link.lcp.short_name)
         if link.derived:
-            text = _(
-                "%(lcp)s covers places in %(district)s (our estimate from the places it names).",
-                district=district.code,
-                lcp=link.lcp.short_name,
+            text = sentence(
+                _(
+                    "%(lcp)s covers places in %(district)s (our estimate from the places it names).",
+                    district=code,
+                    lcp=lcp,
+                )
             )
         else:
-            text = _("%(lcp)s names %(district)s as its area.", district=district.code, lcp=link.lcp.short_name)
-        if link.note:
-            text = f"{text} {link.note}"
-        guides.append(LcpMatch(link.lcp, [text]))
+            text = sentence(_("%(lcp)s names %(district)s as its area.", district=code, lcp=lcp))
+        note = link_note(link)
+        guides.append(LcpMatch(link.lcp, [Markup(" ").join([text, note]) if note else text]))
     return guides
 
 
@@ -375,12 +382,14 @@ def _match_names(result: FindResult, index: NameIndex, query: str) -> None:
         result.nearby_practices = _open_practices_in(districts)
     for lcp in index.lcps:
         reasons = [
-            _("%(area)s is one of the areas %(lcp)s names.", area=area.name, lcp=lcp.short_name)
+            sentence(
+                _("%(area)s is one of the areas %(lcp)s names.", area=english(area.name), lcp=english(lcp.short_name))
+            )
             for area in lcp.areas
             if names_match(query, area.name)
         ]
         if names_match(query, lcp.name):
-            reasons.append(_("The partnership’s name matches “%(query)s”.", query=query))
+            reasons.append(sentence(_("The partnership’s name matches “%(query)s”.", query=escape(query))))
         if reasons:
             result.guides.append(LcpMatch(lcp, reasons))
     # A place only meets a gap by name: Harehills shares LS8 with Roundhay but HATCH covers it.

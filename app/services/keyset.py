@@ -3,10 +3,15 @@
 A cursor names the last (or first) row a page showed, as `<time in ISO 8601>_<id>`; the next page starts
 just after it. Unlike an offset, this costs the same on page 1,000 as on page 1, and a row added meanwhile
 neither repeats nor hides one. The inbox and the list of followers who may be contacted both page this way.
+
+A cursor comes back in the address, where anyone can change it, so only one this module could have written is
+read: anything else (an id too large for a column, a time in another shape, digits of another script) is no
+cursor at all, and the list starts at its first page, as other query arguments the site cannot use are ignored.
 """
 
 from __future__ import annotations
 
+import re
 from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import datetime
@@ -16,6 +21,11 @@ from sqlalchemy import Select, and_, or_
 from sqlalchemy.orm import InstrumentedAttribute
 
 from app.extensions import db
+from app.numbers import database_id
+
+# What `write_cursor` writes: a naive time as `datetime.isoformat` gives it (microseconds only when there are
+# some), then an id, in ASCII digits with no sign, no spaces and no leading zero.
+CURSOR = re.compile(r"([0-9]{4}-[0-9]{2}-[0-9]{2}T[0-9]{2}:[0-9]{2}:[0-9]{2}(?:\.[0-9]{6})?)_([1-9][0-9]*)")
 
 
 @dataclass
@@ -26,12 +36,19 @@ class Page:
     previous_before: str | None
 
 
+def write_cursor(moment: datetime, ident: int) -> str:
+    return f"{moment.isoformat()}_{ident}"
+
+
 def read_cursor(value: str | None) -> tuple[datetime, int] | None:
-    if not value or "_" not in value:
+    """The time and id in a cursor `write_cursor` could have written; None for anything else, such as an id no
+    column can hold (a database refuses to compare with it) or a time that is not a real one."""
+    found = CURSOR.fullmatch(value or "")
+    ident = database_id(found[2]) if found else None
+    if found is None or ident is None:
         return None
-    moment, _sep, ident = value.rpartition("_")
     try:
-        return datetime.fromisoformat(moment), int(ident)
+        return datetime.fromisoformat(found[1]), ident
     except ValueError:
         return None
 
@@ -67,7 +84,7 @@ def page(
     rows = rows[:size]
 
     def cursor(row: Any) -> str:
-        return f"{getattr(row, moment.key).isoformat()}_{getattr(row, ident.key)}"
+        return write_cursor(getattr(row, moment.key), getattr(row, ident.key))
 
     if backwards:
         rows.reverse()

@@ -13,6 +13,7 @@ import re
 import unicodedata
 from dataclasses import dataclass, field
 from typing import Any
+from urllib.parse import urlencode
 
 from flask import redirect, request, url_for
 from flask_babel import gettext as _
@@ -304,8 +305,10 @@ def redirect_old_lcp_slug():
     query = request.args.to_dict(flat=False)
     if query_slugs:
         query["lcp"] = list(dict.fromkeys(new.get(slug, slug) for slug in query_slugs))
-    values = {key: value for key, value in query.items() if not key.startswith("_")}
-    return redirect(url_for(request.endpoint, **{**values, **view_args}), 301)
+    # The path from the view's own arguments, and the query as it came (any names, `endpoint` and `_external`
+    # included, which url_for would read as its own); `lang=None` keeps url_for from adding the language twice.
+    path = url_for(request.endpoint, **view_args, lang=None)
+    return redirect(f"{path}?{urlencode(query, doseq=True)}" if query else path, 301)
 
 
 # Topics ---------------------------------------------------------------------------------------------------------

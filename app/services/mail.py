@@ -10,10 +10,11 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-from flask import current_app, render_template, url_for
+from flask import current_app, render_template
 from flask_babel import force_locale
 from flask_babel import lazy_gettext as _l
 
+from app.links import absolute_url_for
 from app.models import Follower, OutboxMessage
 from app.services import outbox
 from app.services.tokens import Purpose, make_token
@@ -41,9 +42,9 @@ class PersonalLinks:
     @classmethod
     def for_follower(cls, follower: Follower) -> PersonalLinks:
         return cls(
-            preferences=url_for("engage.preferences", token=make_token(follower, Purpose.PREFERENCES), _external=True),
-            unsubscribe=url_for("engage.unsubscribe", token=make_token(follower, Purpose.UNSUBSCRIBE), _external=True),
-            calendar=url_for("engage.private_calendar", token=make_token(follower, Purpose.CALENDAR), _external=True),
+            preferences=absolute_url_for("engage.preferences", token=make_token(follower, Purpose.PREFERENCES)),
+            unsubscribe=absolute_url_for("engage.unsubscribe", token=make_token(follower, Purpose.UNSUBSCRIBE)),
+            calendar=absolute_url_for("engage.private_calendar", token=make_token(follower, Purpose.CALENDAR)),
         )
 
 
@@ -82,6 +83,6 @@ def send_to_follower(follower: Follower, name: str, **context) -> OutboxMessage:
 
 def send_confirmation(follower: Follower) -> OutboxMessage:
     """The only email an unconfirmed person ever gets: the link that confirms them."""
-    link = url_for("engage.confirm", token=make_token(follower, Purpose.CONFIRM), _external=True)
+    link = absolute_url_for("engage.confirm", token=make_token(follower, Purpose.CONFIRM))
     subject, text, html = render_email("confirm", follower.language, follower=follower, confirm_link=link)
     return outbox.queue(to=follower.email, subject=subject, text=text, html=html, kind="confirm", follower=follower)

@@ -21,11 +21,14 @@ from datetime import datetime
 
 from flask_babel import gettext as _
 from flask_babel import ngettext
+from markupsafe import Markup, escape
 from sqlalchemy import select
 from sqlalchemy.orm import selectinload
 
 from app.extensions import db
+from app.formatting import english
 from app.models import CoverageGap, Lcp, Place, PostcodeSector, Topic
+from app.services.coverage import district_note, link_note, place_note, sector_note, sentence
 from app.services.finder import (
     NameIndex,
     _district_links,
@@ -68,7 +71,8 @@ class AreaLink:
 
     lcp: Lcp
     area: str
-    reason: str
+    # In the reader's language, as safe HTML with the names in it marked as English.
+    reason: Markup
     # True when the link is inferred (from the places a partnership names, or a place's postcode district).
     estimate: bool = False
 
@@ -86,7 +90,8 @@ class AreaTerm:
     # A Leeds district or place that no partnership on this site is linked to.
     unlinked: bool = False
     citywide: bool = False
-    notes: list[str] = field(default_factory=list)
+    # What is known of the city boundary there, in the reader's language (app.services.coverage).
+    notes: list[Markup] = field(default_factory=list)
     suggestions: list[str] = field(default_factory=list)
 
     @property
@@ -374,13 +379,18 @@ def _read_name(term: AreaTerm, reference: _Reference) -> None:
     # 1. A partnership's own name, or an area it names: firm.
     for lcp in reference.lcps:
         if _name_hit(text, [lcp.name, lcp.short_name]):
-            term.links.append(
-                AreaLink(lcp, text, _("The partnership’s name matches “%(query)s”.", query=text), estimate=False)
-            )
+            reason = sentence(_("The partnership’s name matches “%(query)s”.", query=escape(text)))
+            term.links.append(AreaLink(lcp, text, reason, estimate=False))
             continue
         for area in lcp.areas:
             if _name_hit(text, [area.name]):
-                reason = _("%(area)s is one of the areas %(lcp)s names.", area=area.name, lcp=lcp.short_name)
+                reason = sentence(
+                    _(
+                        "%(area)s is one of the areas %(lcp)s names.",
+                        area=english(area.name),
+                        lcp=english(lcp.short_name),
+                    )
+                )
                 term.links.append(AreaLink(lcp, text, reason, estimate=False))
                 break
     places = [place for place in reference.places if _name_hit(text, [place.name, *place.alias_list])]
@@ -389,8 +399,8 @@ def _read_name(term: AreaTerm, reference: _Reference) -> None:
     for place in places:
         if not place.in_leeds:
             term.outside_leeds = True
-            if place.note:
-                term.notes.append(place.note)
+            if note := place_note(place):
+                term.notes.append(note)
     if term.links or term.gaps:
         return
     # 3. A place: the partnerships linked to its postcode districts, as an estimate.
@@ -402,21 +412,17 @@ def _read_name(term: AreaTerm, reference: _Reference) -> None:
             if district is None or not district.in_leeds:
                 continue
             for link in sorted(district.lcp_links, key=lambda link: (link.derived, link.lcp.name)):
+                names = {"place": english(place.name), "district": escape(code), "lcp": english(link.lcp.short_name)}
                 if link.derived:
-                    reason = _(
-                        "%(place)s is in %(district)s, where %(lcp)s covers places (our estimate from the places it "
-                        "names).",
-                        place=place.name,
-                        district=code,
-                        lcp=link.lcp.short_name,
+                    reason = sentence(
+                        _(
+                            "%(place)s is in %(district)s, where %(lcp)s covers places (our estimate from the places "
+                            "it names).",
+                            **names,
+                        )
                     )
                 else:
-                    reason = _(
-                        "%(place)s is in %(district)s, which %(lcp)s names as its area.",
-                        place=place.name,
-                        district=code,
-                        lcp=link.lcp.short_name,
-                    )
+                    reason = sentence(_("%(place)s is in %(district)s, which %(lcp)s names as its area.", **names))
                 term.links.append(AreaLink(link.lcp, place.name, reason, estimate=True))
     if places and not term.links and not term.outside_leeds:
         term.unlinked = True
@@ -434,22 +440,21 @@ def _read_district(text: str, code: str, sector_code: str | None) -> AreaTerm:
     if sector is not None and not sector.in_leeds:
         term.label = sector.code
         term.outside_leeds = True
-        if sector.note:
-            term.notes.append(sector.note)
+        if note := sector_note(sector):
+            term.notes.append(note)
         return term
-    if district.partly_outside and district.note:
-        term.notes.append(district.note)
+    if district.partly_outside and (note := district_note(district)):
+        term.notes.append(note)
     for link in sorted(district.lcp_links, key=lambda link: (link.derived, link.lcp.name)):
+        names = {"district": escape(code), "lcp": english(link.lcp.short_name)}
         if link.derived:
-            reason = _(
-                "%(lcp)s covers places in %(district)s (our estimate from the places it names).",
-                district=code,
-                lcp=link.lcp.short_name,
+            reason = sentence(
+                _("%(lcp)s covers places in %(district)s (our estimate from the places it names).", **names)
             )
         else:
-            reason = _("%(lcp)s names %(district)s as its area.", district=code, lcp=link.lcp.short_name)
-        if link.note:
-            reason = f"{reason} {link.note}"
+            reason = sentence(_("%(lcp)s names %(district)s as its area.", **names))
+        if note := link_note(link):
+            reason = Markup(" ").join([reason, note])
         term.links.append(AreaLink(link.lcp, code, reason, estimate=link.derived))
     term.gaps = _gaps_for([code], [])
     if not term.links and not term.gaps:

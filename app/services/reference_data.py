@@ -119,7 +119,7 @@ class Seeder:
         for link in curation["extra_district_links"]["links"]:
             lcp = db.session.scalar(select(Lcp).where(Lcp.slug == link["lcp"]))
             if lcp is not None and lcp.edited_at is None:
-                self.link_district(lcp, link["district"], derived=True, note=link["note"])
+                self.link_district(lcp, link["district"], derived=True, note="")
         self.seed_practices(load_json(PRACTICES_FILE)["practices"], curation["gp_practices"])
         self.seed_places(curation["places"]["places"])
         self.seed_boundaries(curation["postcode_boundaries"])
@@ -218,11 +218,7 @@ class Seeder:
         for extra in curated["extra_practices"]:
             self.get_or_add(
                 GpPractice,
-                {
-                    "lcp_id": lcp_ids.get(extra["lcp"]),
-                    "lcp_note": extra["note"],
-                    "aliases": "\n".join(extra["aliases"]),
-                },
+                {"lcp_id": lcp_ids.get(extra["lcp"]), "aliases": "\n".join(extra["aliases"])},
                 name=extra["name"],
                 ods_code=None,
             )
@@ -235,26 +231,24 @@ class Seeder:
                     "districts": " ".join(place["districts"]),
                     "aliases": "\n".join(place.get("aliases", [])),
                     "in_leeds": place.get("in_leeds", True),
-                    "note": place.get("note", ""),
                 },
                 name=place["name"],
             )
 
     def seed_boundaries(self, boundaries: dict[str, Any]) -> None:
-        for code, note in boundaries["districts"].items():
+        # What is known of each side of the boundary stays in the curation, where app.services.coverage reads it.
+        for code in boundaries["districts"]:
             district = self.get_or_add(PostcodeDistrict, {"in_leeds": True}, code=code)
-            if not district.note:
-                district.partly_outside, district.note = True, note
+            if not district.partly_outside:
+                district.partly_outside = True
         for sector in boundaries["sectors"]:
-            self.get_or_add(
-                PostcodeSector, {"in_leeds": sector["in_leeds"], "note": sector["note"]}, code=sector["code"]
-            )
+            self.get_or_add(PostcodeSector, {"in_leeds": sector["in_leeds"]}, code=sector["code"])
 
     def seed_coverage(self, gaps: list[dict[str, Any]]) -> None:
         for position, gap in enumerate(gaps):
             self.get_or_add(
                 CoverageGap,
-                {"places": "\n".join(gap["places"]), "note": gap["note"], "position": position},
+                {"places": "\n".join(gap["places"]), "position": position},
                 name=gap["name"],
             )
 

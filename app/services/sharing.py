@@ -17,7 +17,6 @@ import secrets
 from dataclasses import dataclass, field
 from datetime import timedelta
 
-from flask import url_for
 from flask_babel import get_locale
 from flask_babel import lazy_gettext as _l
 from sqlalchemy import func, select
@@ -26,6 +25,7 @@ from sqlalchemy.orm import selectinload
 
 from app.extensions import db
 from app.formatting import utcnow
+from app.links import absolute_url_for
 from app.models import (
     AgendaItem,
     Lcp,
@@ -223,13 +223,12 @@ def share(data: ShareInput) -> Shared:
 
 
 def contact_links(submission: Submission) -> dict[str, str]:
-    links = {"track": url_for("engage.track", code=format_code(submission.receipt_code), _external=True)}
+    links = {"track": absolute_url_for("engage.track", code=format_code(submission.receipt_code))}
     if submission.contact:
-        links["manage"] = url_for(
+        links["manage"] = absolute_url_for(
             "engage.follow_up",
             code=format_code(submission.receipt_code),
             token=make_contact_token(submission.contact),
-            _external=True,
         )
     return links
 

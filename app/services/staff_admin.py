@@ -1,8 +1,8 @@
-"""Staff accounts as citywide admins manage them: create, change access, disable, unlock, reset, and the audit log.
+"""Staff accounts as citywide admins manage them: create, change access, disable, lock, unlock, reset; the audit log.
 
 Admins never choose a password for someone else: a new account and a password reset each get a random
-one, shown once to the admin to pass on. Anything that reduces a person's access, or resets how they
-sign in, also signs them out everywhere. Every change is written to the audit log in the same
+one, shown once to the admin to pass on. Anything that reduces a person's access, locks the account, or
+resets how they sign in, also signs them out everywhere. Every change is written to the audit log in the same
 transaction; the caller commits. From the command line, `actor_label="command line"` names the actor.
 """
 
@@ -41,11 +41,14 @@ def generate_password() -> str:
 
 
 def status(user: StaffUser) -> str:
-    """One word for the list: disabled, locked, not-enrolled (authenticator not set up) or active."""
+    """One word for the list: disabled, locked (by an admin), throttled (waiting after wrong attempts),
+    not-enrolled (authenticator not set up) or active."""
     if user.disabled_at is not None:
         return "disabled"
     if user.locked_at is not None:
         return "locked"
+    if user.throttled_until is not None and user.throttled_until > utcnow():
+        return "throttled"
     if user.totp_enrolled_at is None:
         return "not-enrolled"
     return "active"
@@ -123,7 +126,15 @@ def enable(user: StaffUser, actor: StaffUser | None = None, **who: Any) -> None:
     audit.record("staff.enable", obj=user, summary="account enabled", actor=actor, **who)
 
 
+def lock(user: StaffUser, actor: StaffUser | None = None, **who: Any) -> None:
+    """For an account someone else may be using: no sign-in until an admin unlocks it, and signed out now."""
+    refuse_self(actor, user)
+    auth.lock(user)
+    audit.record("staff.lock", obj=user, summary="account locked; signed out everywhere", actor=actor, **who)
+
+
 def unlock(user: StaffUser, actor: StaffUser | None = None, **who: Any) -> None:
+    """Lifts an admin's lock and any wait after wrong attempts."""
     refuse_self(actor, user)
     auth.unlock(user)
     audit.record("staff.unlock", obj=user, summary="account unlocked", actor=actor, **who)
@@ -146,8 +157,7 @@ def reset_password(user: StaffUser, actor: StaffUser | None = None, **who: Any) 
     refuse_self(actor, user)
     password = generate_password()
     auth.set_password(user, password)
-    auth.unlock(user)
-    auth.revoke_all_sessions(user)
+    auth.clear_throttle(user)
     audit.record("staff.reset-password", obj=user, summary="password reset; signed out everywhere", actor=actor, **who)
     return password
 

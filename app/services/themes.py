@@ -18,13 +18,13 @@ import logging
 from dataclasses import dataclass
 from datetime import date, timedelta
 
-from flask import url_for
 from flask_babel import lazy_gettext as _l
 from sqlalchemy import func, select
 from sqlalchemy.exc import IntegrityError
 
 from app.extensions import db
 from app.formatting import london_date, london_to_utc
+from app.links import absolute_url_for
 from app.models import Lcp, Routing, StaffUser, Submission, ThemeAlert, Topic
 from app.models.staff import staff_lcp
 from app.models.submissions import submission_topic
@@ -86,12 +86,11 @@ def _raise(lcp: Lcp, topic: Topic, period: Period, count: int) -> ThemeAlert | N
     with db.session.no_autoflush:  # nothing is written until the alert and its emails go together
         alert = ThemeAlert(lcp=lcp, topic=topic, period_start=period.start, count=count)
         db.session.add(alert)
-        inbox_link = url_for(
+        inbox_link = absolute_url_for(
             "admin.inbox",
             lcp=lcp.slug,
             topic=topic.slug,
             **{"from": period.start.isoformat(), "to": period.end.isoformat()},
-            _external=True,
         )
         for person in recipients:
             subject, text, html = render_email(

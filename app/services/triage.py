@@ -24,6 +24,7 @@ from app.models import Lcp, Routing, StaffUser, Submission, SubmissionEvent, Top
 from app.models.submissions import SOURCES, STATUSES, submission_topic
 from app.numbers import database_id
 from app.services import audit, keyset, sharing
+from app.services.like import ESCAPE, containing
 
 PAGE_SIZE = 25
 TAG_LENGTH = 40
@@ -104,10 +105,6 @@ def read_filters(args: Any, user: StaffUser, lcps: list[Lcp]) -> Filters:
     return found
 
 
-def _like(text: str) -> str:
-    return "%" + re.sub(r"([\\%_])", r"\\\1", text) + "%"
-
-
 @dataclass
 class InboxPage:
     routings: list[Routing]
@@ -146,10 +143,11 @@ def inbox(
         query = query.where(Submission.source == filters.source)
     if filters.date_from:
         query = query.where(Routing.created_at >= london_to_utc(filters.date_from))
-    if filters.date_to:
+    # The last day of the calendar has no day after it to stop before: up to then is no bound at all.
+    if filters.date_to and filters.date_to < date.max:
         query = query.where(Routing.created_at < london_to_utc(filters.date_to + timedelta(days=1)))
     if filters.q:
-        query = query.where(Submission.body.ilike(_like(filters.q), escape="\\"))
+        query = query.where(Submission.body.ilike(containing(filters.q), escape=ESCAPE))
 
     found = keyset.page(
         query,

@@ -37,12 +37,20 @@ def serve(app: Flask) -> Iterator[str]:
     thread.join(timeout=5)
 
 
-@pytest.fixture(scope="session")
+@pytest.fixture(scope="package")
 def live_server(app: Flask) -> Iterator[str]:
-    yield from serve(app)
+    """The site on a loopback port, as its public address: links in emails and feeds (built from SITE_URL, never from
+    the request) lead to it while the browser tests run; the other tests see the test client's address again."""
+    saved = app.config["SITE_URL"]
+    for address in serve(app):
+        app.config["SITE_URL"] = address
+        try:
+            yield address
+        finally:
+            app.config["SITE_URL"] = saved
 
 
-@pytest.fixture(scope="session")
+@pytest.fixture(scope="package")
 def rtl_server(live_server: str) -> str:
     """Where right-to-left pages are read: the same server, which offers Arabic and Urdu."""
     return live_server

@@ -1,0 +1,86 @@
+"""The base of every form on the site: what anyone types is checked the same way, whichever form it is in.
+
+Every text box (not passwords or hidden fields) refuses hidden control characters, bidirectional overrides and
+unreadable bytes, with the share form's messages, and has a length limit: its own `Length(max=…)`, or else
+`STRING_LIMIT` for a one-line box and `TEXT_LIMIT` for a text area. A search box (a GET form, which shows no
+errors) is cleaned and cut to its limit instead. `tests/test_free_text.py` checks every form in the app.
+"""
+
+from __future__ import annotations
+
+import re
+
+from flask_babel import lazy_gettext as _l
+from flask_wtf import FlaskForm
+from wtforms import HiddenField, PasswordField, SearchField, StringField, TextAreaField, ValidationError
+from wtforms.validators import Length
+
+# Control characters other than tab and line breaks, zero-width and bidirectional marks, and the byte-order mark:
+# invisible, never meant, and able to make words read backwards on a page that shows them.
+CONTROL = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f\x7f-\x9f\u200b-\u200f\u202a-\u202e\u2066-\u2069\ufeff]")
+# What a browser or the server puts where bytes were not valid UTF-8.
+UNREADABLE = "\ufffd"
+# Limits for boxes whose form sets none.
+STRING_LIMIT = 500
+TEXT_LIMIT = 10_000
+
+
+def clean_text(field) -> None:
+    """Refuse text with invisible control characters or unreadable bytes, saying which, and keep the rest.
+
+    Control characters are removed from what is shown again, so sending again works; unreadable
+    characters stay as � so the person can see where they were.
+    """
+    value = field.data or ""
+    if CONTROL.search(value):
+        field.data = CONTROL.sub("", value)
+        raise ValidationError(
+            _l(
+                "Your text had hidden control characters, which we have removed. Check it reads as you meant, "
+                "then send it again"
+            )
+        )
+    if UNREADABLE in value:
+        raise ValidationError(
+            _l("Some characters could not be read and are shown as �. Retype them or remove them, then send again")
+        )
+
+
+def is_typed_text(field) -> bool:
+    return isinstance(field, StringField | TextAreaField) and not isinstance(field, PasswordField | HiddenField)
+
+
+def text_limit(field) -> int:
+    """The box's own `Length(max=…)`, or the site's default for its kind."""
+    limits = [validator.max for validator in field.validators if isinstance(validator, Length) and validator.max > 0]
+    if limits:
+        return min(limits)
+    return TEXT_LIMIT if isinstance(field, TextAreaField) else STRING_LIMIT
+
+
+class Form(FlaskForm):
+    def process(self, *args, **kwargs) -> None:
+        """A search box is read as typed, without what cannot be meant, and no longer than its limit."""
+        super().process(*args, **kwargs)
+        for field in self:
+            if isinstance(field, SearchField) and isinstance(field.data, str):
+                field.data = CONTROL.sub("", field.data)[: text_limit(field)]
+
+    def validate(self, extra_validators=None) -> bool:
+        valid = super().validate(extra_validators)
+        for field in self:
+            if not is_typed_text(field) or isinstance(field, SearchField):
+                continue
+            errors = list(field.errors)
+            limit = text_limit(field)
+            if len(field.data or "") > limit and not any(isinstance(v, Length) for v in field.validators):
+                errors.append(str(_l("Shorten what you wrote to %(limit)s characters or fewer", limit=f"{limit:,}")))
+            try:
+                clean_text(field)
+            except ValidationError as problem:
+                if str(problem) not in errors:
+                    errors.append(str(problem))
+            if errors != list(field.errors):
+                field.errors = errors
+                valid = False
+        return valid

@@ -54,6 +54,28 @@ def app(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Flask]:
     yield application
 
 
+def production_app_on(app: Flask, **settings: str) -> Flask:
+    """The app as production configures it from its environment (here the given settings over complete ones), on
+    the test database, with the rate limits off."""
+    from app.config import ProductionConfig
+
+    environ = {
+        "SECRET_KEY": "x" * 40,
+        "DATABASE_URL": app.config["SQLALCHEMY_DATABASE_URI"],
+        "SITE_URL": "https://lcp.example.org",
+        "CONTACT_EMAIL": "engagement@lcp.example.org",
+        "TRUSTED_HOSTS": "",
+        **settings,
+    }
+    with pytest.MonkeyPatch.context() as patch:
+        for name, value in environ.items():
+            patch.setenv(name, value)
+        config = ProductionConfig()
+    config.SQLALCHEMY_DATABASE_URI = app.config["SQLALCHEMY_DATABASE_URI"]
+    config.RATELIMIT_ENABLED = False
+    return create_app(config)
+
+
 @pytest.fixture
 def limited_app_with(app: Flask) -> Iterator:
     """Makes an app on the same database with the rate limiter on and the given settings (e.g. a low limit).

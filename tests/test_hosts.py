@@ -20,7 +20,7 @@ from sqlalchemy import delete, select
 
 from app.extensions import db
 from app.models import Follower, Lcp, OutboxMessage, Submission, Topic
-from tests.conftest import Page
+from tests.conftest import Page, production_app_on
 
 FORGED = "evil.example"
 SITE = "http://localhost"
@@ -208,24 +208,7 @@ def test_no_code_builds_an_absolute_address_from_the_request() -> None:
 
 
 def test_production_answers_400_to_a_host_it_does_not_serve(app) -> None:
-    from app import create_app
-    from app.config import ProductionConfig
-
-    environ = {
-        "SECRET_KEY": "x" * 40,
-        "DATABASE_URL": app.config["SQLALCHEMY_DATABASE_URI"],
-        "SITE_URL": "https://lcp.example.org",
-        "CONTACT_EMAIL": "engagement@lcp.example.org",
-        "TRUSTED_HOSTS": "10.0.0.5",
-        "TRUSTED_PROXY_COUNT": "0",
-    }
-    with pytest.MonkeyPatch.context() as patch:
-        for name, value in environ.items():
-            patch.setenv(name, value)
-        config = ProductionConfig()
-    config.SQLALCHEMY_DATABASE_URI = app.config["SQLALCHEMY_DATABASE_URI"]
-    config.RATELIMIT_ENABLED = False
-    production = create_app(config)
+    production = production_app_on(app, TRUSTED_HOSTS="10.0.0.5", TRUSTED_PROXY_COUNT="0")
     client = production.test_client()
     with production.app_context():
         since = last_mail_id()

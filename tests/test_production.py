@@ -25,7 +25,7 @@ from app import create_app, page_cache
 from app.config import ProductionConfig, TestingConfig, production_problems
 from app.extensions import db
 from app.models import ContentVersion, Lcp
-from tests.conftest import Page
+from tests.conftest import Page, production_app_on
 
 LCP = "hatch"
 BASE_HEADERS = {
@@ -218,26 +218,7 @@ def test_assets_have_hashed_names_and_are_cached_for_a_year(client) -> None:
 @pytest.fixture(scope="module")
 def production_app(app: Flask) -> Flask:
     """The app as production configures it, on the test database."""
-    environ = {
-        "SECRET_KEY": "x" * 40,
-        "DATABASE_URL": app.config["SQLALCHEMY_DATABASE_URI"],
-        "SITE_URL": "https://lcp.example.org",
-        "CONTACT_EMAIL": "engagement@lcp.example.org",
-        "TRUSTED_HOSTS": "",
-    }
-    saved = {name: os.environ.get(name) for name in environ}
-    os.environ.update(environ)
-    try:
-        config = ProductionConfig()
-    finally:
-        for name, value in saved.items():
-            if value is None:
-                os.environ.pop(name, None)
-            else:
-                os.environ[name] = value
-    config.SQLALCHEMY_DATABASE_URI = app.config["SQLALCHEMY_DATABASE_URI"]
-    config.RATELIMIT_ENABLED = False
-    production = create_app(config)
+    production = production_app_on(app)
 
     @production.get("/test-only/boom")
     def boom():

@@ -11,7 +11,7 @@ import re
 import pytest
 from playwright.sync_api import Page, expect
 
-from tests.browser.checks import axe_violations, describe, sideways_problems
+from tests.browser.checks import SMALLEST_PHONE, axe_violations, describe, sideways_problems
 
 pytestmark = pytest.mark.browser
 
@@ -48,6 +48,16 @@ def test_right_to_left_page_is_mirrored_and_accessible(rtl_page: Page, path: str
 @pytest.mark.parametrize("path", PAGES)
 def test_right_to_left_page_fits_a_phone(rtl_phone_page: Page, path: str) -> None:
     rtl_phone_page.goto(path)
+    expect(rtl_phone_page.locator("html")).to_have_attribute("dir", "rtl")
+    problems = sideways_problems(rtl_phone_page)
+    assert not problems, f"{path}:\n" + "\n".join(problems)
+
+
+@pytest.mark.parametrize("path", [*PAGES, "/lcps/seacroft", "/share?lcp=seacroft", "/easy-read"])
+def test_urdu_page_fits_the_smallest_phone(rtl_phone_page: Page, path: str) -> None:
+    """At 320 px, where a list item marked as English (a partner's name) once put its bullet outside the page."""
+    rtl_phone_page.set_viewport_size(SMALLEST_PHONE)
+    rtl_phone_page.goto(path + ("&" if "?" in path else "?") + "lang=ur")
     expect(rtl_phone_page.locator("html")).to_have_attribute("dir", "rtl")
     problems = sideways_problems(rtl_phone_page)
     assert not problems, f"{path}:\n" + "\n".join(problems)

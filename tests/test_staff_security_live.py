@@ -19,7 +19,7 @@ from collections.abc import Iterator
 from dataclasses import dataclass, field
 from datetime import datetime
 from pathlib import Path
-from urllib.parse import parse_qs, urlsplit
+from urllib.parse import parse_qs, quote, urlsplit
 from uuid import uuid4
 
 import pyotp
@@ -267,3 +267,25 @@ def test_an_htmx_change_after_the_session_ended_gets_hx_redirect_and_sign_in_com
     assert answer.status == 302 and path_of(answer.headers["Location"]) == inbox
     page = browser.open(inbox)
     assert page.status == 200 and re.search(r"<h1[^>]*>", page.body)
+
+
+CURSORS = ["99999999999999999999999", "2026-01-01T00:00:00_99999999999999999999999", "9999-12-31T23:59:59_1", "١٢"]
+
+
+def test_a_paging_cursor_the_site_could_not_have_made_is_the_first_page_not_a_server_error(site: Site) -> None:
+    browser, _authenticator = enrol(site, create_account(site))
+    for page in ("/admin/inbox", "/admin/people"):
+        for name in ("after", "before"):
+            for cursor in CURSORS:
+                answer = browser.open(f"{page}?{name}={quote(cursor)}")
+                assert answer.status == 200, f"{page}?{name}={cursor}: {answer.status}"
+
+
+def test_a_name_with_a_right_to_left_override_is_refused_and_not_stored(site: Site) -> None:
+    """A staff member's name shows on the people and audit pages; an RLO in it would show reversed there."""
+    browser, _authenticator = enrol(site, create_account(site))
+    email = f"rlo-{uuid4().hex[:8]}@staff.example.org"
+    answer = post_form(browser, "/admin/staff/new", {"email": email, "name": "Ann \u202eeldeeB", "role": "viewer"})
+    assert answer.status == 200
+    assert any("hidden control characters" in problem for problem in error_summary(answer))
+    assert site.sql("SELECT id FROM staff_user WHERE email = :email", email=email) == []

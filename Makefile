@@ -21,7 +21,7 @@ endif
 endif
 endif
 
-.PHONY: setup run test lint pytest bench soak audit chromium nginx assets translations-check clean
+.PHONY: setup run test lint pytest bench soak fuzz audit chromium nginx assets translations-check clean
 
 setup: $(STAMPS)/python $(STAMPS)/node app/static/dist/manifest.json translations-compile instance
 	$(FLASK) db upgrade
@@ -97,6 +97,11 @@ soak: setup
 	  RELIABILITY_FAULT_SECONDS="$${RELIABILITY_FAULT_SECONDS:-120}" RELIABILITY_MESSAGES="$${RELIABILITY_MESSAGES:-2000}"; \
 	env -u TEST_DATABASE_URL $(BIN)/pytest -m soak && \
 	TEST_DATABASE_URL="$${TEST_DATABASE_URL:-postgresql://postgres@127.0.0.1:5432/test}" $(BIN)/pytest -m soak
+
+# The property-based tests of bad input at full strength: 500 examples each (make test runs 50 of each). CI runs
+# this after make test.
+fuzz: setup
+	FUZZ_EXAMPLES="$${FUZZ_EXAMPLES:-500}" $(BIN)/pytest tests/test_fuzz_public.py tests/test_fuzz_staff.py
 
 # Known vulnerabilities in the pinned packages: pip-audit (PyPI's advisory data, for everything in .venv) and npm
 # audit (the npm registry's, for the site's packages and the benchmark's). --strict makes pip-audit fail when a

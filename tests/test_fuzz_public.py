@@ -1,9 +1,10 @@
 """Property-based tests of every public form and query parameter, with Hypothesis.
 
-Each form and each group of query parameters gets 500 generated examples of hostile input: long text
-(some over the field's limit), nothing, whitespace, control characters, bytes that are not UTF-8
-(percent-encoded, since HTTP cannot carry lone surrogates), HTML and script payloads, right-to-left
-text, CJK, emoji, combining marks, numbers where text is expected and text where numbers are.
+Each form and each group of query parameters gets generated examples of hostile input (50 in `make test`, 500
+in `make fuzz`; `FUZZ_EXAMPLES` in tests/fuzz.py): long text (some over the field's limit), nothing,
+whitespace, control characters, bytes that are not UTF-8 (percent-encoded, since HTTP cannot carry lone
+surrogates), HTML and script payloads, right-to-left text, CJK, emoji, combining marks, numbers where text is
+expected and text where numbers are.
 
 What they prove: no such request is a server error (any 5xx, or an exception, since testing
 propagates them), every redirect stays on this site, feeds stay well-formed, and whatever a page

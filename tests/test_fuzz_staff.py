@@ -30,7 +30,7 @@ from datetime import date, datetime, timedelta
 import pytest
 from flask import Flask
 from flask.testing import FlaskClient
-from hypothesis import given, settings
+from hypothesis import given
 from hypothesis import strategies as st
 from sqlalchemy import delete, select
 
@@ -65,7 +65,7 @@ from tests.fuzz import (
     url,
 )
 
-STAFF_FUZZ = settings(FUZZ, max_examples=100)
+STAFF_FUZZ = FUZZ
 
 # The partnership of the member of staff and of the viewer: the demo has items in it.
 LCP = "seacroft"

@@ -13,12 +13,12 @@ A practice whose partnership no source states is "not confirmed yet", never gues
 matches, a close spelling is offered ("Did you mean …?") with rapidfuzz; otherwise the answer says
 honestly which parts of Leeds the site does not cover yet. Names are matched in Python over the
 whole (small) reference list, so "&" and "and", apostrophes and spacing compare the same on SQLite
-and PostgreSQL alike.
+and PostgreSQL alike. Postcodes, the partnerships a district points to, the reasons and the parts not
+covered yet come from `app.services.geography`, which `/match` reads areas through too.
 """
 
 from __future__ import annotations
 
-import re
 from dataclasses import dataclass, field
 
 from flask_babel import gettext as _
@@ -29,13 +29,21 @@ from sqlalchemy.orm import selectinload
 
 from app.extensions import db
 from app.formatting import english
-from app.models import CoverageGap, GpPractice, Lcp, LcpPostcodeDistrict, Place, PostcodeDistrict, PostcodeSector
-from app.services.coverage import district_note, link_note, sector_note, sentence
+from app.models import CoverageGap, GpPractice, Lcp, Place
+from app.services.coverage import sentence
+from app.services.geography import (
+    area_reason,
+    gaps_in_districts,
+    gaps_named,
+    name_reason,
+    names_match,
+    normalise,
+    parse_postcode_parts,
+    read_district,
+    same_name,
+    starts_a_word,
+)
 
-FULL_POSTCODE = re.compile(r"^([A-Z]{1,2}[0-9][A-Z0-9]?) ?([0-9])([A-Z]{2})$")
-OUTWARD_CODE = re.compile(r"^[A-Z]{1,2}[0-9][A-Z0-9]?$")
-# A postcode still being typed, such as "LS14 2": the district, and perhaps the sector, is known.
-PART_POSTCODE = re.compile(r"^([A-Z]{1,2}[0-9][A-Z0-9]?) ([0-9])[A-Z]?$")
 MIN_QUERY_LENGTH = 2
 # Words that say "a GP practice" without naming one: "seacroft surgery" searches for "seacroft".
 GENERIC_WORDS = {
@@ -61,32 +69,6 @@ GENERIC_WORDS = {
 # How close a spelling must be (0-100) to be offered as "Did you mean …?".
 SUGGESTION_SCORE = 80
 MAX_SUGGESTIONS = 3
-
-
-def normalise(text: str) -> str:
-    text = text.casefold().replace("&", " and ")
-    text = re.sub(r"[^\w\s]", " ", text)
-    return " ".join(text.split())
-
-
-def compact(text: str) -> str:
-    """ "Cross Gates" and "Crossgates" compare the same."""
-    return normalise(text).replace(" ", "")
-
-
-def starts_a_word(needle: str, name: str) -> bool:
-    """ "garforth" and "holt p" match, but "ls" does not match inside "Harehills"."""
-    return f" {needle}" in f" {normalise(name)}"
-
-
-def same_name(query: str, name: str) -> bool:
-    return normalise(query) == normalise(name) or compact(query) == compact(name)
-
-
-def names_match(query: str, name: str) -> bool:
-    """Part of a name, from the start of a word; spacing may differ once the query is long enough."""
-    needle = normalise(query)
-    return starts_a_word(needle, name) or (len(compact(query)) >= 4 and compact(query) in compact(name))
 
 
 @dataclass
@@ -153,22 +135,6 @@ def parse_postcode(query: str) -> tuple[str | None, str | None]:
     return postcode, district
 
 
-def parse_postcode_parts(query: str) -> tuple[str | None, str | None, str | None]:
-    """(full postcode, district, sector): "ls14-2ab" gives ("LS14 2AB", "LS14", "LS14 2")."""
-    spaced = " ".join(re.sub(r"[-.,/]", " ", query.upper()).split())
-    squashed = spaced.replace(" ", "")
-    full = FULL_POSTCODE.match(squashed)
-    if full:
-        outward, digit, unit = full.groups()
-        return f"{outward} {digit}{unit}", outward, f"{outward} {digit}"
-    part = PART_POSTCODE.match(spaced)
-    if part:
-        return None, part.group(1), f"{part.group(1)} {part.group(2)}"
-    if OUTWARD_CODE.match(squashed):
-        return None, squashed, None
-    return None, None, None
-
-
 def practice_by_id(practice_id: int) -> GpPractice | None:
     return db.session.scalar(
         select(GpPractice).where(GpPractice.id == practice_id).options(selectinload(GpPractice.lcp))
@@ -220,24 +186,6 @@ def _open_practices_in(districts: list[str]) -> list[GpPractice]:
     )
 
 
-def _gaps_for(districts: list[str], place_names: list[str], places: list[Place] | None = None) -> list[CoverageGap]:
-    """Coverage gaps that name one of these places, or a place in one of these districts."""
-    gaps = db.session.scalars(select(CoverageGap).order_by(CoverageGap.position)).all()
-    if not gaps:
-        return []
-    by_name = {place.name: place for place in (places if places is not None else db.session.scalars(select(Place)))}
-    wanted = {normalise(name) for name in place_names}
-    found = []
-    for gap in gaps:
-        for name in gap.place_list:
-            place = by_name.get(name)
-            in_district = place is not None and set(place.district_list) & set(districts)
-            if normalise(name) in wanted or in_district:
-                found.append(gap)
-                break
-    return found
-
-
 def _about_practice(result: FindResult) -> None:
     """The person's practice is known: if it has closed, or its LCP is not confirmed, say what to do."""
     practice = result.practice
@@ -249,56 +197,22 @@ def _about_practice(result: FindResult) -> None:
             result.nearby_practices = [other for other in practice.lcp.gp_practices if other.is_open]
             result.nearby_by_lcp = True
     elif practice.lcp is None and practice.district:
-        result.gaps = _gaps_for([practice.district], [])
-
-
-def _district_links(code: str) -> PostcodeDistrict | None:
-    return db.session.scalar(
-        select(PostcodeDistrict)
-        .where(PostcodeDistrict.code == code)
-        .options(selectinload(PostcodeDistrict.lcp_links).selectinload(LcpPostcodeDistrict.lcp))
-    )
+        result.gaps = gaps_in_districts([practice.district])
 
 
 def _match_district(result: FindResult) -> None:
     assert result.district is not None
-    district = _district_links(result.district)
-    sector = (
-        db.session.scalar(select(PostcodeSector).where(PostcodeSector.code == result.sector)) if result.sector else None
-    )
-    if district is None or not district.in_leeds:
+    answer = read_district(result.district, result.sector)
+    if answer.outside_leeds:
         result.outside_leeds = True
+        result.outside_note = answer.outside_note
         return
-    if sector is not None and not sector.in_leeds:
-        result.outside_leeds = True
-        result.outside_note = sector_note(sector)
-        return
-    if district.partly_outside:
-        notes = [district_note(district), sector_note(sector) if sector is not None else Markup("")]
-        result.boundary_note = Markup(" ").join(note for note in notes if note)
-    result.guides = _district_guides(district)
-    result.nearby_districts = [district.code]
-    result.nearby_practices = _open_practices_in([district.code])
-    result.gaps = _gaps_for([district.code], [])
-
-
-def _district_guides(district: PostcodeDistrict) -> list[LcpMatch]:
-    guides = []
-    for link in sorted(district.lcp_links, key=lambda link: (link.derived, link.lcp.name)):
-        code, lcp = escape(district.code), english(link.lcp.short_name)
-        if link.derived:
-            text = sentence(
-                _(
-                    "%(lcp)s covers places in %(district)s (our estimate from the places it names).",
-                    district=code,
-                    lcp=lcp,
-                )
-            )
-        else:
-            text = sentence(_("%(lcp)s names %(district)s as its area.", district=code, lcp=lcp))
-        note = link_note(link)
-        guides.append(LcpMatch(link.lcp, [Markup(" ").join([text, note]) if note else text]))
-    return guides
+    notes = [answer.boundary_note, answer.sector_boundary_note]
+    result.boundary_note = Markup(" ").join(note for note in notes if note)
+    result.guides = [LcpMatch(link.lcp, [link.reason]) for link in answer.links]
+    result.nearby_districts = [answer.code]
+    result.nearby_practices = _open_practices_in([answer.code])
+    result.gaps = answer.gaps
 
 
 @dataclass
@@ -381,16 +295,10 @@ def _match_names(result: FindResult, index: NameIndex, query: str) -> None:
         result.nearby_districts = districts
         result.nearby_practices = _open_practices_in(districts)
     for lcp in index.lcps:
-        reasons = [
-            sentence(
-                _("%(area)s is one of the areas %(lcp)s names.", area=english(area.name), lcp=english(lcp.short_name))
-            )
-            for area in lcp.areas
-            if names_match(query, area.name)
-        ]
+        reasons = [area_reason(lcp, area.name) for area in lcp.areas if names_match(query, area.name)]
         if names_match(query, lcp.name):
-            reasons.append(sentence(_("The partnership’s name matches “%(query)s”.", query=escape(query))))
+            reasons.append(name_reason(query))
         if reasons:
             result.guides.append(LcpMatch(lcp, reasons))
     # A place only meets a gap by name: Harehills shares LS8 with Roundhay but HATCH covers it.
-    result.gaps = _gaps_for([], [place.name for place in result.places] + [query], index.places)
+    result.gaps = gaps_named([place.name for place in result.places] + [query])

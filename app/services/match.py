@@ -6,9 +6,9 @@ example content (`is_demo`) never counts here either. Scores add up across the c
 reason says which topic it is about.
 
 The areas are free text: postcode districts ("LS9", "LS14 2AB") and names of neighbourhoods, towns or
-partnerships, separated by commas, new lines or "and". Each resolves through the finder's reference data
-(postcode district links, the areas partnerships name, places and their districts) to the partnerships
-that serve it, with the reason; a part of Leeds this site does not cover yet says so, and a term we
+partnerships, separated by commas, new lines or "and". Each resolves through `app.services.geography`, as the
+finder's answers do (postcode district links, the areas partnerships name, places and their districts), to the
+partnerships that serve it, with the reason; a part of Leeds this site does not cover yet says so, and a term we
 cannot place is reported back rather than guessed. With areas, only the partnerships serving them are
 ranked; "the whole city" makes every partnership a candidate.
 """
@@ -21,22 +21,24 @@ from datetime import datetime
 
 from flask_babel import gettext as _
 from flask_babel import ngettext
-from markupsafe import Markup, escape
+from markupsafe import Markup
 from sqlalchemy import select
 from sqlalchemy.orm import selectinload
 
 from app.extensions import db
-from app.formatting import english
-from app.models import CoverageGap, Lcp, Place, PostcodeSector, Topic
-from app.services.coverage import district_note, link_note, place_note, sector_note, sentence
-from app.services.finder import (
-    NameIndex,
-    _district_links,
-    _gaps_for,
+from app.models import CoverageGap, Lcp, Place, Topic
+from app.services.coverage import place_note
+from app.services.finder import NameIndex
+from app.services.geography import (
+    area_reason,
     compact,
+    gaps_named,
+    name_reason,
     names_match,
     normalise,
     parse_postcode_parts,
+    place_links,
+    read_district,
     same_name,
 )
 from app.services.topics import TopicMatch, topic_matches
@@ -379,23 +381,15 @@ def _read_name(term: AreaTerm, reference: _Reference) -> None:
     # 1. A partnership's own name, or an area it names: firm.
     for lcp in reference.lcps:
         if _name_hit(text, [lcp.name, lcp.short_name]):
-            reason = sentence(_("The partnership’s name matches “%(query)s”.", query=escape(text)))
-            term.links.append(AreaLink(lcp, text, reason, estimate=False))
+            term.links.append(AreaLink(lcp, text, name_reason(text), estimate=False))
             continue
         for area in lcp.areas:
             if _name_hit(text, [area.name]):
-                reason = sentence(
-                    _(
-                        "%(area)s is one of the areas %(lcp)s names.",
-                        area=english(area.name),
-                        lcp=english(lcp.short_name),
-                    )
-                )
-                term.links.append(AreaLink(lcp, text, reason, estimate=False))
+                term.links.append(AreaLink(lcp, text, area_reason(lcp, area.name), estimate=False))
                 break
     places = [place for place in reference.places if _name_hit(text, [place.name, *place.alias_list])]
     # 2. A part of Leeds this site does not cover yet, by name: said plainly, never guessed from a shared district.
-    term.gaps = _gaps_for([], [place.name for place in places] + [text], reference.places)
+    term.gaps = gaps_named([place.name for place in places] + [text])
     for place in places:
         if not place.in_leeds:
             term.outside_leeds = True
@@ -405,58 +399,26 @@ def _read_name(term: AreaTerm, reference: _Reference) -> None:
         return
     # 3. A place: the partnerships linked to its postcode districts, as an estimate.
     for place in places:
-        if not place.in_leeds:
-            continue
-        for code in place.district_list:
-            district = _district_links(code)
-            if district is None or not district.in_leeds:
-                continue
-            for link in sorted(district.lcp_links, key=lambda link: (link.derived, link.lcp.name)):
-                names = {"place": english(place.name), "district": escape(code), "lcp": english(link.lcp.short_name)}
-                if link.derived:
-                    reason = sentence(
-                        _(
-                            "%(place)s is in %(district)s, where %(lcp)s covers places (our estimate from the places "
-                            "it names).",
-                            **names,
-                        )
-                    )
-                else:
-                    reason = sentence(_("%(place)s is in %(district)s, which %(lcp)s names as its area.", **names))
-                term.links.append(AreaLink(link.lcp, place.name, reason, estimate=True))
+        for link in place_links(place):
+            term.links.append(AreaLink(link.lcp, place.name, link.reason, estimate=link.estimate))
     if places and not term.links and not term.outside_leeds:
         term.unlinked = True
 
 
 def _read_district(text: str, code: str, sector_code: str | None) -> AreaTerm:
     term = AreaTerm(text=text, label=code)
-    district = _district_links(code)
-    sector = (
-        db.session.scalar(select(PostcodeSector).where(PostcodeSector.code == sector_code)) if sector_code else None
-    )
-    if district is None or not district.in_leeds:
+    answer = read_district(code, sector_code)
+    if answer.outside_leeds:
         term.outside_leeds = True
+        if answer.sector is not None and not answer.sector.in_leeds:
+            term.label = answer.sector.code
+            if answer.outside_note:
+                term.notes.append(answer.outside_note)
         return term
-    if sector is not None and not sector.in_leeds:
-        term.label = sector.code
-        term.outside_leeds = True
-        if note := sector_note(sector):
-            term.notes.append(note)
-        return term
-    if district.partly_outside and (note := district_note(district)):
-        term.notes.append(note)
-    for link in sorted(district.lcp_links, key=lambda link: (link.derived, link.lcp.name)):
-        names = {"district": escape(code), "lcp": english(link.lcp.short_name)}
-        if link.derived:
-            reason = sentence(
-                _("%(lcp)s covers places in %(district)s (our estimate from the places it names).", **names)
-            )
-        else:
-            reason = sentence(_("%(lcp)s names %(district)s as its area.", **names))
-        if note := link_note(link):
-            reason = Markup(" ").join([reason, note])
-        term.links.append(AreaLink(link.lcp, code, reason, estimate=link.derived))
-    term.gaps = _gaps_for([code], [])
+    if answer.boundary_note:
+        term.notes.append(answer.boundary_note)
+    term.links = [AreaLink(link.lcp, code, link.reason, estimate=link.estimate) for link in answer.links]
+    term.gaps = answer.gaps
     if not term.links and not term.gaps:
         term.unlinked = True
     return term

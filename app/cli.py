@@ -1,7 +1,10 @@
 """Flask commands: `seed`, `demo`, `translate`, for email `outbox send`, `digests send` and `people purge`, and
-the staff tools for what people share, until the staff area exists: `submissions list|show|status|respond`,
-`submissions purge-contacts` and `meetings decide`, and staff accounts:
-`staff create|list|disable|enable|lock|unlock|reset-2fa`."""
+the staff tools for what people share: `submissions list|show|route|status|respond`, `submissions purge-contacts`
+and `meetings decide`, and staff accounts: `staff create|list|disable|enable|lock|unlock|reset-2fa`.
+
+`submissions route|status|respond` and `meetings decide` are thin adapters over the command layer
+(`app.commands`), the same commands the staff area calls: the same rules, and the same audit records, naming
+the operator as `cli:<login name>`. They need only the application context, not a request."""
 
 from __future__ import annotations
 
@@ -9,6 +12,8 @@ import subprocess
 import sys
 import textwrap
 import time
+from collections.abc import Iterator
+from contextlib import contextmanager
 from datetime import datetime
 from pathlib import Path
 
@@ -177,20 +182,31 @@ def _yes(value: bool) -> str:
 
 
 def register_submission_commands(app: Flask) -> None:
-    """Staff tools for what people share, until the staff area exists. Only `show` prints anything personal."""
+    """Staff tools for what people share, beside the staff area. Only `show` prints anything personal. The changes
+    (route, status, respond, decide) call the same commands as the staff pages (`app.commands`)."""
     from sqlalchemy import and_, select
     from sqlalchemy.orm import selectinload
 
+    from app.commands import Actor, CommandRefused
+    from app.commands import casework as casework_commands
+    from app.commands import meetings as meetings_commands
     from app.extensions import db
-    from app.formatting import utcnow
     from app.links import absolute_url_for
     from app.models import AgendaItem, Lcp, Routing, Submission
     from app.models.submissions import STATUSES
     from app.services import sharing
 
     def site():
-        """Emails and links need the site's public address outside a request, as the digests do."""
+        """The purges translate the history entries they write, which needs a request for the language."""
         return app.test_request_context(base_url=app.config["SITE_URL"])
+
+    @contextmanager
+    def refusals() -> Iterator[None]:
+        """A command's refusal, printed as the command line's error (exit status 1)."""
+        try:
+            yield
+        except CommandRefused as refusal:
+            raise click.ClickException(str(refusal)) from None
 
     def find_submission(code: str) -> Submission:
         submission = sharing.find_by_code(code)
@@ -228,7 +244,7 @@ def register_submission_commands(app: Flask) -> None:
     def submissions_group() -> None:
         """What people shared with the partnerships: list, read, change a status, publish a reply, purge old contacts.
 
-        These are the staff tools until the staff area exists. Only `show` prints personal details.
+        The same actions as the staff area at /admin/inbox, from the command line. Only `show` prints personal details.
         """
 
     @submissions_group.command("list")
@@ -336,37 +352,39 @@ def register_submission_commands(app: Flask) -> None:
     @click.argument("code")
     @click.option("--lcp", "lcp_slug", required=True, metavar="SLUG", help="The partnership that should handle it.")
     def submissions_route(code: str, lcp_slug: str) -> None:
-        """Pass a submission to a partnership: one whose sender was not sure, or one it also concerns."""
+        """Pass a submission to a partnership: one whose sender was not sure, or one it also concerns.
+
+        Audited as the staff area's "share with another partnership" is, naming you as cli:<login name>.
+        """
         submission = find_submission(code)
-        lcp = find_lcp(lcp_slug)
-        already = any(routing.lcp_id == lcp.id for routing in submission.routings)
-        sharing.route(submission, lcp)
+        routed = casework_commands.route(Actor.cli(), submission, find_lcp(lcp_slug))
         click.echo(
             f"{sharing.format_code(submission.receipt_code)} "
-            + (f"was already with {lcp_slug}." if already else f"is now with {lcp_slug}: received.")
+            + (f"was already with {lcp_slug}." if routed.already else f"is now with {lcp_slug}: received.")
         )
 
     @submissions_group.command(
         "status",
-        help=f"Set one partnership's STATUS ({', '.join(STATUSES)}) for a submission; the person is emailed if "
-        "they asked for updates.",
+        help=f"Set one partnership's STATUS ({', '.join(STATUSES)}) for a submission; closing needs --reason. The "
+        "person is emailed if they asked for updates. Audited as a change in the staff area is.",
     )
     @click.argument("code")
     @click.option("--lcp", "lcp_slug", required=True, metavar="SLUG", help="The partnership whose status changes.")
     @click.argument("status")
     @click.option("--reason", default="", help="Why, in words the person reads on their tracking page.")
     def submissions_status(code: str, lcp_slug: str, status: str, reason: str) -> None:
-        with site():
-            check_status(status)
-            submission = find_submission(code)
-            routing = find_routing(submission, find_lcp(lcp_slug))
-            sharing.set_status(routing, status, reason.strip())
-            click.echo(
-                f"{sharing.format_code(submission.receipt_code)} for {lcp_slug}: {status} "
-                f"({sharing.status_wording(routing)})"
-            )
-            if submission.contact and submission.contact.wants_updates:
-                click.echo("The person asked for updates: an email is queued for the outbox worker.")
+        check_status(status)
+        submission = find_submission(code)
+        routing = find_routing(submission, find_lcp(lcp_slug))
+        with refusals():
+            changed = casework_commands.change_status(Actor.cli(), routing, status, reason)
+        code = sharing.format_code(submission.receipt_code)
+        if not changed:
+            click.echo(f"{code} for {lcp_slug} was already {status}: nothing changed.")
+            return
+        click.echo(f"{code} for {lcp_slug}: {status} ({sharing.status_wording(routing)})")
+        if submission.contact and submission.contact.wants_updates:
+            click.echo("The person asked for updates: an email is queued for the outbox worker.")
 
     @submissions_group.command("respond")
     @click.argument("code")
@@ -375,22 +393,20 @@ def register_submission_commands(app: Flask) -> None:
     @click.option("--we-did", required=True, help="What the partnership did about it.")
     @click.option("--quote", is_flag=True, help="Also show the person's own words; only if they agreed.")
     def submissions_respond(code: str, lcp_slug: str, you_said: str, we_did: str, quote: bool) -> None:
-        """Publish a "you said, we did" reply on the partnership's page and news feed."""
+        """Publish a "you said, we did" reply on the partnership's page and news feed; audited as in the staff area."""
         if not you_said.strip() or not we_did.strip():
             raise click.ClickException("Both --you-said and --we-did need some words.")
-        with site():
-            submission = find_submission(code)
-            routing = find_routing(submission, find_lcp(lcp_slug))
-            if quote and not submission.may_publish_words:
-                raise click.ClickException(
-                    "The person did not agree to have their words quoted, so this reply cannot show them. "
-                    "Publish it without --quote."
-                )
-            response = sharing.publish_response(routing, you_said.strip(), we_did.strip(), quote_words=quote)
-            page = absolute_url_for("public.lcp_page", slug=lcp_slug, _anchor=f"response-{response.id}")
-            click.echo(f"Published reply {response.id}: {page}")
-            if submission.contact and submission.contact.wants_updates:
-                click.echo("The person asked for updates: an email is queued for the outbox worker.")
+        submission = find_submission(code)
+        routing = find_routing(submission, find_lcp(lcp_slug))
+        try:
+            response = casework_commands.respond(Actor.cli(), routing, you_said, we_did, quote_words=quote)
+        except CommandRefused as refusal:
+            extra = " Publish it without --quote." if refusal.message == casework_commands.NO_QUOTE else ""
+            raise click.ClickException(f"{refusal}{extra}") from None
+        page = absolute_url_for("public.lcp_page", slug=lcp_slug, _anchor=f"response-{response.id}")
+        click.echo(f"Published reply {response.id}: {page}")
+        if submission.contact and submission.contact.wants_updates:
+            click.echo("The person asked for updates: an email is queued for the outbox worker.")
 
     @submissions_group.command("purge-contacts")
     def submissions_purge_contacts() -> None:
@@ -446,27 +462,26 @@ def register_submission_commands(app: Flask) -> None:
     @click.argument("item_id", type=int)
     @click.argument("text")
     def meetings_decide(item_id: int, text: str) -> None:
-        """Record what was decided on agenda item ITEM_ID and email everyone who commented on it and left an address."""
+        """Record what was decided on agenda item ITEM_ID and email everyone who commented on it and left an address.
+
+        Only once its meeting has started, as in the staff area, and audited as there.
+        """
         if not text.strip():
             raise click.ClickException("Write what was decided.")
-        with site():
-            item = db.session.get(AgendaItem, item_id)
-            if item is None:
-                raise click.ClickException(f"No agenda item has the id {item_id}.")
-            meeting = item.meeting
-            if meeting.starts_at > utcnow():
-                raise click.ClickException(
-                    f"Item {item_id} belongs to a meeting that has not started yet ({_when(meeting.starts_at)}). "
-                    "Record the decision after the meeting."
-                )
-            replaced = bool(item.decision)
-            told = sharing.record_decision(item, text.strip())
-            people = "1 person" if told == 1 else f"{told} people"
-            click.echo(
-                f"Decision recorded on item {item_id}, {item.title} ({meeting.lcp.slug}, {_when(meeting.starts_at)})"
-                + (", replacing the one before" if replaced else "")
-                + f". {people} told by email."
-            )
+        item = db.session.get(AgendaItem, item_id)
+        if item is None:
+            raise click.ClickException(f"No agenda item has the id {item_id}.")
+        meeting = item.meeting
+        try:
+            decided = meetings_commands.record_decision(Actor.cli(), item, text)
+        except CommandRefused as refusal:
+            raise click.ClickException(f"Item {item_id}: {refusal}") from None
+        people = "1 person" if decided.told == 1 else f"{decided.told} people"
+        click.echo(
+            f"Decision recorded on item {item_id}, {item.title} ({meeting.lcp.slug}, {_when(meeting.starts_at)})"
+            + (", replacing the one before" if decided.replaced else "")
+            + f". {people} told by email."
+        )
 
 
 def register_staff_commands(app: Flask) -> None:

@@ -66,6 +66,10 @@ def in_staff_area() -> bool:
 
 def select_locale() -> str:
     languages = offered()
+    if not request:
+        # No request (the command line, scheduled work): British English, unless a `force_locale` block (an
+        # email in its reader's language) chose otherwise, in which case Flask-Babel never asks.
+        return current_app.config["BABEL_DEFAULT_LOCALE"]
     if in_staff_area():
         g.language_source = "staff"
         return current_app.config["BABEL_DEFAULT_LOCALE"]

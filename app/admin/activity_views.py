@@ -3,7 +3,8 @@
 The partnership always comes from the address or from the row itself (`lcp_or_404`, `scoped_or_404`), never
 from a form, so nobody can reach another partnership's content by changing a field. Viewers may read the
 lists; every page that changes something needs the "edit" permission, for reading the form too. The rules
-live in `app.services.activity`; these views read a form, call it, and say what happened.
+live in `app.services.activity` (a decision: `app.commands.meetings`, as on the command line); these views read a
+form, call it, and say what happened.
 """
 
 from __future__ import annotations
@@ -12,8 +13,10 @@ from flask import flash, redirect, render_template, request, url_for
 from flask_babel import gettext as _
 
 from app.admin import admin
-from app.admin.access import can_edit_lcp, lcp_or_404, requires, scoped_or_404
+from app.admin.access import can_edit_lcp, lcp_or_404, me, requires, scoped_or_404
 from app.admin.activity_forms import AgendaItemForm, DecisionForm, MaturityForm, MeetingForm, UpdateForm
+from app.commands import Actor, CommandRefused
+from app.commands import meetings as meetings_commands
 from app.engage.views import keeps_input, valid_submission
 from app.formatting import render_markdown, uk_date, utcnow
 from app.models import AgendaItem, Meeting, Update, UpdateTranslation
@@ -144,9 +147,14 @@ def agenda_item_decision(item_id: int):
     item = _item(item_id)
     form = DecisionForm(data={"decision": item.decision})
     if valid_submission(form):
-        told = activity.record_decision(item, form.decision.data.strip())
-        flash(_("Decision recorded on %(title)s. People told by email: %(count)d.", title=item.title, count=told))
-        return _to_meeting(item.meeting, "agenda")
+        try:
+            decided = meetings_commands.record_decision(Actor.staff(me()), item, form.decision.data)
+        except CommandRefused as refusal:
+            form.decision.errors.append(str(refusal))
+        else:
+            told = decided.told
+            flash(_("Decision recorded on %(title)s. People told by email: %(count)d.", title=item.title, count=told))
+            return _to_meeting(item.meeting, "agenda")
     return render_template(
         "admin/activity/decision.html", item=item, meeting=item.meeting, lcp=item.meeting.lcp, form=form
     )

@@ -3,7 +3,8 @@
 Each change is a real POST form that returns to the inbox address it came from (its filters kept, in the
 hidden `back` field); with htmx the same endpoints answer with just the changed row. A routing is always
 looked up with `scoped_or_404`, so another partnership's item answers 404 as if it did not exist, and a
-bulk change with one such item changes nothing. The rules live in `app.services.triage`.
+bulk change with one such item changes nothing. The rules live in `app.services.triage`; status changes (one or in
+bulk) are commands (`app.commands.casework`), as on the command line.
 """
 
 from __future__ import annotations
@@ -27,6 +28,8 @@ from app.admin.inbox_forms import (
     TagsForm,
     back_to,
 )
+from app.commands import Actor, CommandRefused
+from app.commands import casework as casework_commands
 from app.extensions import db
 from app.htmx import wants_fragment
 from app.models import Routing
@@ -98,11 +101,9 @@ def routing_status(routing_id: int):
     form = StatusForm()
     back = back_to(form.back.data)
     try:
-        triage.change_status(routing, form.status.data or "", form.reason.data or "", me())
-    except triage.Refused as refusal:
-        db.session.rollback()
+        casework_commands.change_status(Actor.staff(me()), routing, form.status.data or "", form.reason.data or "")
+    except CommandRefused as refusal:
         return _answer(routing, back, problem=str(refusal))
-    db.session.commit()
     label = STATUS_LABELS[routing.status]
     return _answer(routing, back, done=_("Item %(number)d is now: %(status)s.", number=routing.id, status=label))
 
@@ -147,10 +148,10 @@ def inbox_bulk():
     # Every id is checked before anything changes: one outside the person's LCPs is a 404 for all.
     routings = [_routing(routing_id) for routing_id in ids]
     try:
-        count = triage.bulk(routings, form.action.data or "", form.value(), form.reason.data or "", me())
-    except triage.Refused as refusal:
-        db.session.rollback()
+        count = casework_commands.bulk(
+            Actor.staff(me()), routings, form.action.data or "", form.value(), form.reason.data or ""
+        )
+    except CommandRefused as refusal:
         return _inbox_page(MultiDict(parse_qsl(urlsplit(back).query)), back, problem=str(refusal))
-    db.session.commit()
     flash(ngettext("%(num)d item changed.", "%(num)d items changed.", count))
     return redirect(back, 303)

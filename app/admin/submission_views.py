@@ -22,6 +22,8 @@ from app.admin.submission_forms import (
     RespondForm,
     ShareWithForm,
 )
+from app.commands import Actor, CommandRefused
+from app.commands import casework as casework_commands
 from app.engage.share_forms import AGE_GROUP_CHOICES, GROUP_CHOICES, SPEAKS_FOR_CHOICES
 from app.engage.views import keeps_input, valid_submission
 from app.extensions import db
@@ -128,15 +130,19 @@ def routing_respond(routing_id: int):
     routing = _routing(routing_id)
     form = RespondForm(prefix=_prefix(routing, "respond"))
     if form.validate():
-        casework.respond(
-            routing,
-            form.you_said.data.strip(),
-            form.we_did.data.strip(),
-            bool(form.quote_words.data) and routing.submission.may_publish_words,
-            me(),
-        )
-        flash(_("Reply published on %(lcp)s’s page.", lcp=routing.lcp.name))
-        return _to_submission(routing.submission, f"routing-{routing.id}")
+        try:
+            casework_commands.respond(
+                Actor.staff(me()),
+                routing,
+                form.you_said.data,
+                form.we_did.data,
+                bool(form.quote_words.data) and routing.submission.may_publish_words,
+            )
+        except CommandRefused as refusal:
+            form.you_said.errors.append(str(refusal))
+        else:
+            flash(_("Reply published on %(lcp)s’s page.", lcp=routing.lcp.name))
+            return _to_submission(routing.submission, f"routing-{routing.id}")
     return _page(casework.submission_or_404(routing.submission_id), **{f"respond-{routing.id}": form})
 
 
@@ -148,7 +154,7 @@ def submission_share(submission_id: int):
     form.fill_choices(casework.unrouted_lcps(found))
     if valid_submission(form):
         lcp = form.chosen
-        casework.share_with(found, lcp, me())
+        casework_commands.route(Actor.staff(me()), found, lcp)
         flash(_("Shared with %(lcp)s. Each partnership keeps its own status.", lcp=lcp.name))
         return _to_submission(found, "routings")
     return _page(found, share=form)

@@ -29,7 +29,7 @@ from app.models import (
     Meeting,
     Update,
 )
-from app.services import audit, sharing
+from app.services import audit
 
 MEETING_FIELDS = (
     "title",
@@ -189,17 +189,18 @@ def save_update(update: Update, values: dict[str, Any], action: str = "save") ->
 # Agenda items -------------------------------------------------------------------------------------------------------
 
 
-def _claim(meeting: Meeting) -> None:
-    """Staff work on an example meeting makes it theirs: it stops being example content, so `flask demo` keeps it."""
+def claim(meeting: Meeting, **who: Any) -> None:
+    """Staff work on an example meeting makes it theirs: it stops being example content, so `flask demo` keeps it.
+    `who` names the actor for the audit record (`actor=` or `actor_label=`), as `audit.record` takes it."""
     if meeting.is_demo:
         meeting.is_demo = False
-        audit.record("meeting.edited", obj=meeting, before={"is_demo": True}, after={"is_demo": False})
+        audit.record("meeting.edited", obj=meeting, before={"is_demo": True}, after={"is_demo": False}, **who)
 
 
 def _item_changed(item: AgendaItem, action: str, before: dict[str, Any] | None = None) -> None:
     """Audit a change to an item, with the partnership of its meeting."""
     meeting = item.meeting
-    _claim(meeting)
+    claim(meeting)
     kwargs = {"lcp_id": meeting.lcp_id, "summary": f"agenda item “{item.title}” of meeting {meeting.id}"}
     if before is None:
         audit.record(action, obj=item, after=audit.snapshot(item, ITEM_FIELDS), **kwargs)
@@ -234,7 +235,7 @@ def delete_item(item: AgendaItem) -> None:
         summary=f"agenda item “{item.title}” of meeting {meeting.id}",
         before=audit.snapshot(item, (*ITEM_FIELDS, "decision")),
     )
-    _claim(meeting)
+    claim(meeting)
     meeting.agenda_items.remove(item)
     _renumber(meeting)
     db.session.commit()
@@ -259,21 +260,6 @@ def move_item(item: AgendaItem, direction: str) -> bool:
     _item_changed(item, "agenda-item.moved", before)
     db.session.commit()
     return True
-
-
-def record_decision(item: AgendaItem, text: str) -> int:
-    """Record what was decided on an item through `sharing.record_decision`, which tells everyone who commented
-    and commits, with its audit row in the same transaction; returns how many people were told."""
-    _claim(item.meeting)
-    audit.record(
-        "agenda-item.decision",
-        obj=item,
-        lcp_id=item.meeting.lcp_id,
-        summary=f"decision on agenda item “{item.title}” of meeting {item.meeting.id}",
-        before=audit.snapshot(item, ("decision", "decided_at")),
-        after={"decision": text, "decided_at": utcnow().isoformat()},
-    )
-    return sharing.record_decision(item, text)
 
 
 # Maturity -----------------------------------------------------------------------------------------------------------

@@ -54,7 +54,8 @@ def record(
     before: dict[str, Any] | None = None,
     after: dict[str, Any] | None = None,
 ) -> AuditEvent:
-    if actor is None and has_request_context() and current_user and current_user.is_authenticated:
+    # A caller that names its actor (the command line's `cli:<login name>`) is never taken for the signed-in person.
+    if actor is None and not actor_label and has_request_context() and current_user and current_user.is_authenticated:
         actor = current_user._get_current_object()
     if obj is not None:
         object_type = object_type or obj.__tablename__

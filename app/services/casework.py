@@ -1,5 +1,6 @@
-"""Staff handling one submission: seeing it, notes, contact details, sharing with another LCP, duplicates,
-published replies and entering a submission on someone's behalf.
+"""Staff handling one submission: seeing it, notes, contact details, duplicates and entering a submission on
+someone's behalf. Sharing it with another LCP and publishing a reply are commands (`app.commands.casework`), which
+the command line uses too.
 
 A submission is visible to a person when one of its routings belongs to one of their LCPs (admins see
 every submission), and 404 otherwise, as for one that does not exist. Every change is audited in the
@@ -17,7 +18,7 @@ from sqlalchemy.orm import selectinload
 
 from app.admin.access import me
 from app.extensions import db
-from app.models import Lcp, PublishedResponse, Routing, RoutingNote, StaffUser, Submission
+from app.models import Lcp, Routing, RoutingNote, StaffUser, Submission
 from app.services import audit, sharing
 from app.services.sharing import ShareInput
 
@@ -94,27 +95,6 @@ def view_contact(submission: Submission, staff: StaffUser) -> None:
     db.session.commit()
 
 
-# Sharing with another LCP -----------------------------------------------------------------------------------------
-
-
-def share_with(submission: Submission, lcp: Lcp, staff: StaffUser) -> Routing:
-    """Pass it to another LCP as well; the routings already there keep their own status."""
-    audit.record(
-        "submission.shared",
-        actor=staff,
-        obj=submission,
-        lcp_id=lcp.id,
-        summary=f"Submission {submission.id} shared with {lcp.name}",
-        after={"lcp": lcp.slug},
-    )
-    routing = sharing.route(submission, lcp, actor="staff")  # commits the audit row with it
-    for event in submission.events:
-        if event.kind == "routed" and event.routing_id == routing.id and event.staff_id is None:
-            event.staff_id = staff.id
-    db.session.commit()
-    return routing
-
-
 # Duplicates -------------------------------------------------------------------------------------------------------
 
 
@@ -145,23 +125,6 @@ def mark_duplicate(submission: Submission, original: Submission, staff: StaffUse
     )
     db.session.commit()
     return closed
-
-
-# Replies ----------------------------------------------------------------------------------------------------------
-
-
-def respond(routing: Routing, you_said: str, we_did: str, quote_words: bool, staff: StaffUser) -> PublishedResponse:
-    response = sharing.publish_response(routing, you_said, we_did, quote_words, staff=staff, commit=False)
-    db.session.flush()
-    audit.record(
-        "submission.response-published",
-        actor=staff,
-        obj=response,
-        summary=f"Reply to submission {routing.submission_id} published for {routing.lcp.name}",
-        after={"you_said": you_said, "we_did": we_did, "quote_words": response.quote_words},
-    )
-    db.session.commit()
-    return response
 
 
 # Entering on someone's behalf -------------------------------------------------------------------------------------

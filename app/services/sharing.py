@@ -279,23 +279,25 @@ def delete_contact(contact: SubmissionContact) -> None:
     db.session.commit()
 
 
-def route(submission: Submission, lcp: Lcp, actor: str = "staff") -> Routing:
-    """Pass a submission to another LCP (one whose sender was not sure, or one that concerns a second area).
+def add_routing(submission: Submission, lcp: Lcp, actor: str = "staff", staff: StaffUser | None = None) -> Routing:
+    """Pass a submission to another LCP (one whose sender was not sure, or one that concerns a second area), in the
+    caller's transaction; `app.commands.casework.route` commits it and then checks for theme alerts.
 
     The new routing starts as received; the ones already there keep their own status.
     """
-    routing = next((routing for routing in submission.routings if routing.lcp_id == lcp.id), None)
-    if routing is not None:
-        return routing
     routing = Routing(submission=submission, lcp=lcp)
     db.session.add(routing)
     db.session.add(
         SubmissionEvent(
-            submission=submission, routing=routing, kind="routed", status="received", actor=actor, public=True
+            submission=submission,
+            routing=routing,
+            kind="routed",
+            status="received",
+            actor=actor,
+            staff_id=staff.id if staff else None,
+            public=True,
         )
     )
-    db.session.commit()
-    themes.check_safely(submission)
     return routing
 
 
@@ -378,10 +380,11 @@ def publish_response(
     return response
 
 
-def record_decision(item: AgendaItem, decision: str) -> int:
+def record_decision(item: AgendaItem, decision: str, commit: bool = True) -> int:
     """Record what was decided on an agenda item, in the history of every comment on it, and email everyone
     who commented and left an email address. Returns how many were told; someone who commented twice is
-    told once.
+    told once. Staff and the command line go through `app.commands.meetings.record_decision`, which checks
+    the rule and audits it.
     """
     item.decision = decision
     item.decided_at = utcnow()
@@ -400,7 +403,8 @@ def record_decision(item: AgendaItem, decision: str) -> int:
         if address and address not in told:
             told.add(address)
             _email_contact(submission, "decision-recorded", item=item, decision=decision)
-    db.session.commit()
+    if commit:
+        db.session.commit()
     return len(told)
 
 

@@ -2,9 +2,10 @@
 
 The inbox lists routings of the person's LCPs (admins: all) newest first, paged by keyset on
 (`created_at`, `id`), which the `ix_routing_inbox` index serves, so no page needs an OFFSET. Every
-change (status, assignee, tags) records a history entry on the submission and an audit record in the
-caller's transaction; the caller commits. Status changes go through `sharing.set_status`, which emails
-the person when they asked for updates.
+change (status, assignee, tags) records a history entry on the submission in the caller's transaction; the
+caller commits. Status changes go through `sharing.set_status`, which emails the person when they asked for
+updates. A status change, one or in bulk, is made through `app.commands.casework`, which checks the
+permission, audits it and commits; assignees and tags are audited here (`record`), and their view commits.
 """
 
 from __future__ import annotations
@@ -232,16 +233,14 @@ def check_status(status: str, reason: str) -> None:
         raise Refused(_("Enter why the item is being closed. The person who sent it may read the reason."))
 
 
-def change_status(routing: Routing, status: str, reason: str, staff: StaffUser, record: bool = True) -> bool:
-    """Returns False when nothing changed; raises Refused when the change is not allowed."""
+def change_status(routing: Routing, status: str, reason: str, staff: StaffUser | None, actor: str = "staff") -> bool:
+    """The status rule, in the caller's transaction and without an audit record (`app.commands.casework` writes
+    it): returns False when nothing changed; raises Refused when the change is not allowed."""
     reason = reason.strip()
     check_status(status, reason)
     if routing.status == status and routing.status_reason == reason:
         return False
-    before = {"status": routing.status, "status_reason": routing.status_reason}
-    sharing.set_status(routing, status, reason, actor="staff", staff=staff, commit=False)
-    if record:
-        audit.record("routing.status", obj=routing, before=before, after={"status": status, "status_reason": reason})
+    sharing.set_status(routing, status, reason, actor=actor, staff=staff, commit=False)
     return True
 
 
@@ -267,7 +266,7 @@ def assign(routing: Routing, person: StaffUser | None, staff: StaffUser, record:
     routing.assignee = person
     _event(routing, "assigned", person.name if person else "", staff)
     if record:
-        audit.record("routing.assign", obj=routing, before=before, after={"assignee_id": new_id})
+        audit.record("routing.assign", actor=staff, obj=routing, before=before, after={"assignee_id": new_id})
     return True
 
 
@@ -279,18 +278,19 @@ def set_tags(routing: Routing, tags: list[str], staff: StaffUser, record: bool =
     routing.tags = value
     _event(routing, "tagged", value, staff)
     if record:
-        audit.record("routing.tags", obj=routing, before=before, after={"tags": value})
+        audit.record("routing.tags", actor=staff, obj=routing, before=before, after={"tags": value})
     return True
 
 
-def bulk(routings: list[Routing], action: str, value: str, reason: str, staff: StaffUser) -> int:
-    """One change to many routings, all or none, with one audit record; returns how many changed."""
+def bulk(routings: list[Routing], action: str, value: str, reason: str, staff: StaffUser) -> list[int]:
+    """One change to many routings, all or none, without audit records (`app.commands.casework.bulk` writes one
+    for them all); returns the ids of those that changed."""
     if not routings:
         raise Refused(_("Select at least one item."))
     changed: list[int] = []
     if action == "status":
         check_status(value, reason)
-        changed = [r.id for r in routings if change_status(r, value, reason, staff, record=False)]
+        changed = [r.id for r in routings if change_status(r, value, reason, staff)]
     elif action == "assign":
         person = find_assignee(value)
         for routing in routings:
@@ -304,11 +304,4 @@ def bulk(routings: list[Routing], action: str, value: str, reason: str, staff: S
         changed = [r.id for r in routings if set_tags(r, normalise_tags(" ".join([*r.tag_list, *added])), staff, False)]
     else:
         raise Refused(_("Choose what to do to the selected items."))
-    audit.record(
-        "routing.bulk",
-        object_type="routing",
-        object_id=",".join(str(r.id) for r in routings),
-        summary=f"{action}: {value}"[:200],
-        after={"action": action, "value": value, "reason": reason, "ids": [r.id for r in routings], "changed": changed},
-    )
-    return len(changed)
+    return changed

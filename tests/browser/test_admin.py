@@ -318,7 +318,17 @@ def test_a_worker_enrols_publishes_a_meeting_and_later_what_was_decided(
     events = calendar_events(page, Calendar)
     assert title in events and "How to join: Come to the community room" in events[title]
 
-    # Later, the worker records what was decided; the page and the calendar say so.
+    # Later, once the meeting has started (a decision is never recorded before), the worker records what was
+    # decided; the page and the calendar say so.
+    with app.app_context():
+        from sqlalchemy import select
+
+        from app.formatting import utcnow
+        from app.models import Meeting
+
+        meeting = db.session.scalar(select(Meeting).where(Meeting.title == title))
+        meeting.starts_at, meeting.ends_at = utcnow() - timedelta(hours=1), utcnow() + timedelta(hours=1)
+        db.session.commit()
     sign_in(page, user.email, secret, used)
     page.goto(meeting_url)
     page.get_by_role("link", name=re.compile(r"^Record what was decided\W+Warm spaces this winter$")).click()

@@ -1,0 +1,454 @@
+"""The command layer: one meaning for each action, whether staff do it on the site or an operator at the command line.
+
+Each of the four actions that moved there (a routing's status, routing a submission to a partnership, publishing a
+reply, recording a decision) is done once through the staff pages and once through `flask …`, and the two leave the
+same audit record (only who did it differs: the staff member's email, or `cli:<login name>`), the same history
+entry and the same emails. A decision is refused before its meeting has started, from both.
+"""
+
+from __future__ import annotations
+
+import ast
+import json
+from collections.abc import Callable, Iterator
+from dataclasses import dataclass
+from datetime import timedelta
+from pathlib import Path
+from typing import Any
+from uuid import uuid4
+
+import pytest
+from flask import Flask
+from sqlalchemy import delete, func, select
+
+from app.commands import Actor, login_name
+from app.extensions import db
+from app.formatting import utcnow
+from app.models import (
+    AgendaItem,
+    AuditEvent,
+    Lcp,
+    Meeting,
+    OutboxMessage,
+    PublishedResponse,
+    Routing,
+    StaffUser,
+    Submission,
+    SubmissionEvent,
+)
+from app.services import sharing
+from app.services.sharing import ContactInput, ShareInput
+from tests.conftest import Page
+
+COMMANDS = Path(__file__).resolve().parent.parent / "app" / "commands"
+LCP = "armley"
+OTHER = "seacroft"
+CLI = f"cli:{login_name()}"
+
+
+def lcp_named(slug: str) -> Lcp:
+    return db.session.scalar(select(Lcp).where(Lcp.slug == slug))
+
+
+@pytest.fixture(autouse=True)
+def forget_what_was_made(app: Flask) -> Iterator[None]:
+    """Submissions, meetings and audit rows made here go afterwards."""
+    with app.app_context():
+        submissions = db.session.scalar(select(func.max(Submission.id))) or 0
+        meetings = db.session.scalar(select(func.max(Meeting.id))) or 0
+        audits = db.session.scalar(select(func.max(AuditEvent.id))) or 0
+    yield
+    with app.app_context():
+        db.session.execute(delete(Submission).where(Submission.id > submissions))
+        for meeting in db.session.scalars(select(Meeting).where(Meeting.id > meetings)):
+            db.session.delete(meeting)
+        db.session.execute(delete(AuditEvent).where(AuditEvent.id > audits))
+        db.session.commit()
+
+
+@dataclass(frozen=True)
+class Made:
+    id: int
+    code: str
+    email: str
+
+
+@pytest.fixture
+def shared(app: Flask) -> Callable[..., Made]:
+    """A submission to Armley from someone who asked for updates and agreed to be quoted."""
+
+    def make(agenda_item: int | None = None) -> Made:
+        email = f"commands-{uuid4().hex[:12]}@example.org"
+        with app.test_request_context():
+            submission = sharing.share(
+                ShareInput(
+                    body=f"The bus stop outside the surgery has gone {uuid4().hex}",
+                    lcps=[lcp_named(LCP)],
+                    may_publish_words=True,
+                    agenda_item=db.session.get(AgendaItem, agenda_item) if agenda_item else None,
+                    contact=ContactInput(email=email, wants_updates=True),
+                )
+            ).submission
+            return Made(submission.id, sharing.format_code(submission.receipt_code), email)
+
+    return make
+
+
+@pytest.fixture
+def meeting_item(app: Flask) -> Callable[..., int]:
+    """An agenda item of an Armley meeting that started `days` days ago (negative: one still to come)."""
+
+    def make(days: float = 2) -> int:
+        with app.app_context():
+            starts = utcnow() - timedelta(days=days)
+            meeting = Meeting(
+                lcp=lcp_named(LCP),
+                title=f"Commands meeting {uuid4().hex[:8]}",
+                starts_at=starts,
+                ends_at=starts + timedelta(hours=2),
+                location="Armley Library",
+                published=True,
+            )
+            meeting.agenda_items = [AgendaItem(title="Warm spaces this winter", position=0)]
+            db.session.add(meeting)
+            db.session.commit()
+            return meeting.agenda_items[0].id
+
+    return make
+
+
+@pytest.fixture
+def worker(staff_client):
+    return staff_client("staff", (LCP,))
+
+
+def cli(app: Flask, *args: str):
+    result = app.test_cli_runner().invoke(args=list(args))
+    return result
+
+
+def routing_of(app: Flask, submission: Made, slug: str = LCP) -> int:
+    with app.app_context():
+        return db.session.scalar(
+            select(Routing.id).join(Lcp).where(Routing.submission_id == submission.id, Lcp.slug == slug)
+        )
+
+
+# The newest audit record before the test began: rows deleted by earlier tests may have had the same ids as this
+# test's (SQLite reuses them), and their audit records stay.
+AUDIT_BEFORE: dict[str, int] = {}
+
+
+@pytest.fixture(autouse=True)
+def audit_since(app: Flask) -> None:
+    with app.app_context():
+        AUDIT_BEFORE["id"] = db.session.scalar(select(func.max(AuditEvent.id))) or 0
+
+
+def audit_row(app: Flask, action: str, object_type: str, object_id: int) -> dict[str, Any]:
+    """The one audit record of this action on this row made during the test, as plain values."""
+    with app.app_context():
+        rows = db.session.scalars(
+            select(AuditEvent).where(
+                AuditEvent.id > AUDIT_BEFORE["id"],
+                AuditEvent.action == action,
+                AuditEvent.object_type == object_type,
+                AuditEvent.object_id == str(object_id),
+            )
+        ).all()
+        assert len(rows) == 1, f"{len(rows)} audit records of {action} on {object_type} {object_id}"
+        row = rows[0]
+        return {
+            "action": row.action,
+            "object_type": row.object_type,
+            "lcp_id": row.lcp_id,
+            "summary": row.summary,
+            "before": json.loads(row.before) if row.before else None,
+            "after": json.loads(row.after) if row.after else None,
+            "actor_id": row.actor_id,
+            "actor_label": row.actor_label,
+        }
+
+
+def same_record(staff: dict[str, Any], command_line: dict[str, Any], worker, *, ignore: tuple[str, ...] = ()) -> None:
+    """Everything but who did it (and what `ignore` names, such as the moment it happened) is the same."""
+    assert (staff["actor_id"], staff["actor_label"]) == (worker.user.id, worker.user.email)
+    assert (command_line["actor_id"], command_line["actor_label"]) == (None, CLI)
+    for record in (staff, command_line):
+        del record["actor_id"], record["actor_label"]
+        for name in ignore:
+            record["after"].pop(name, None)
+    assert staff == command_line
+
+
+def history(app: Flask, submission: Made, kind: str) -> list[tuple]:
+    with app.app_context():
+        events = db.session.scalars(
+            select(SubmissionEvent)
+            .where(SubmissionEvent.submission_id == submission.id, SubmissionEvent.kind == kind)
+            .order_by(SubmissionEvent.id)
+        ).all()
+        return [(event.kind, event.status, event.body, event.actor, event.public, event.staff_id) for event in events]
+
+
+def mail_kinds(app: Flask, submission: Made) -> list[str]:
+    with app.app_context():
+        return list(
+            db.session.scalars(
+                select(OutboxMessage.kind)
+                .where(OutboxMessage.to_address == submission.email)
+                .order_by(OutboxMessage.id)
+            )
+        )
+
+
+# The four actions, from the staff area and from the command line -------------------------------------------------
+
+
+def test_a_status_change_reads_the_same_from_the_staff_area_and_the_command_line(
+    app: Flask, shared, worker, staff_post
+) -> None:
+    by_staff, by_cli = shared(), shared()
+    staff_routing, cli_routing = routing_of(app, by_staff), routing_of(app, by_cli)
+    reason = "Passed to the pharmacy, which sets its hours."
+
+    response = staff_post(
+        worker,
+        f"/admin/routings/{staff_routing}/status",
+        {"status": "shared", "reason": reason, "back": "/admin/inbox"},
+        form_page=f"/admin/submissions/{by_staff.id}",
+    )
+    assert response.status_code == 303
+    result = cli(app, "submissions", "status", by_cli.code, "--lcp", LCP, "shared", "--reason", reason)
+    assert result.exit_code == 0, result.output
+
+    staff_record = audit_row(app, "routing.status", "routing", staff_routing)
+    cli_record = audit_row(app, "routing.status", "routing", cli_routing)
+    assert cli_record["after"] == {"status": "shared", "status_reason": reason}
+    same_record(staff_record, cli_record, worker)
+    assert history(app, by_staff, "status") == [("status", "shared", reason, "staff", True, worker.user.id)]
+    assert history(app, by_cli, "status") == [("status", "shared", reason, "staff", True, None)]
+    assert mail_kinds(app, by_staff) == mail_kinds(app, by_cli) == ["receipt", "status-changed"]
+
+
+def test_the_command_line_keeps_the_staff_areas_status_rules(app: Flask, shared) -> None:
+    submission = shared()
+    closing = cli(app, "submissions", "status", submission.code, "--lcp", LCP, "closed")
+    assert closing.exit_code == 1
+    assert "Enter why the item is being closed" in closing.output
+    looking = cli(app, "submissions", "status", submission.code, "--lcp", LCP, "looking")
+    again = cli(app, "submissions", "status", submission.code, "--lcp", LCP, "looking")
+    assert looking.exit_code == again.exit_code == 0
+    assert "was already looking: nothing changed" in again.output
+    assert mail_kinds(app, submission) == ["receipt", "status-changed"]
+    assert len(history(app, submission, "status")) == 1
+
+
+def test_routing_to_a_partnership_reads_the_same_from_the_staff_area_and_the_command_line(
+    app: Flask, shared, worker, staff_post
+) -> None:
+    by_staff, by_cli = shared(), shared()
+    response = staff_post(
+        worker,
+        f"/admin/submissions/{by_staff.id}/share",
+        {"lcp": OTHER},
+        form_page=f"/admin/submissions/{by_staff.id}",
+    )
+    assert response.status_code == 303
+    result = cli(app, "submissions", "route", by_cli.code, "--lcp", OTHER)
+    assert result.exit_code == 0, result.output
+    assert result.output.strip() == f"{by_cli.code} is now with {OTHER}: received."
+
+    staff_record = audit_row(app, "submission.shared", "submission", by_staff.id)
+    cli_record = audit_row(app, "submission.shared", "submission", by_cli.id)
+    with app.app_context():
+        assert cli_record["lcp_id"] == lcp_named(OTHER).id
+    assert cli_record["after"] == {"lcp": OTHER}
+    # The summary names the submission's own number; otherwise the same.
+    assert staff_record.pop("summary").replace(str(by_staff.id), "N") == cli_record.pop("summary").replace(
+        str(by_cli.id), "N"
+    )
+    same_record(staff_record, cli_record, worker)
+    assert history(app, by_staff, "routed") == [("routed", "received", "", "staff", True, worker.user.id)]
+    assert history(app, by_cli, "routed") == [("routed", "received", "", "staff", True, None)]
+    assert mail_kinds(app, by_staff) == mail_kinds(app, by_cli) == ["receipt"]
+    assert routing_of(app, by_staff, OTHER) and routing_of(app, by_cli, OTHER)
+
+    # Once there, routing it again changes nothing and records nothing.
+    again = cli(app, "submissions", "route", by_cli.code, "--lcp", OTHER)
+    assert again.output.strip() == f"{by_cli.code} was already with {OTHER}."
+    audit_row(app, "submission.shared", "submission", by_cli.id)
+
+
+def test_a_reply_reads_the_same_from_the_staff_area_and_the_command_line(
+    app: Flask, shared, worker, staff_post
+) -> None:
+    by_staff, by_cli = shared(), shared()
+    staff_routing = routing_of(app, by_staff)
+    you_said, we_did = "The bus stop had gone.", f"We asked for it back, and it is back {uuid4().hex[:6]}."
+    prefix = f"respond-{staff_routing}-"
+    response = staff_post(
+        worker,
+        f"/admin/routings/{staff_routing}/respond",
+        {f"{prefix}you_said": you_said, f"{prefix}we_did": we_did, f"{prefix}quote_words": "y"},
+        form_page=f"/admin/submissions/{by_staff.id}",
+    )
+    assert response.status_code == 303
+    result = cli(
+        app, "submissions", "respond", by_cli.code, "--lcp", LCP, "--you-said", you_said, "--we-did", we_did, "--quote"
+    )
+    assert result.exit_code == 0, result.output
+
+    with app.app_context():
+        staff_reply, cli_reply = (
+            db.session.scalar(select(PublishedResponse.id).where(PublishedResponse.submission_id == submission.id))
+            for submission in (by_staff, by_cli)
+        )
+    staff_record = audit_row(app, "submission.response-published", "published_response", staff_reply)
+    cli_record = audit_row(app, "submission.response-published", "published_response", cli_reply)
+    assert cli_record["after"] == {"you_said": you_said, "we_did": we_did, "quote_words": True}
+    assert staff_record.pop("summary").replace(str(by_staff.id), "N") == cli_record.pop("summary").replace(
+        str(by_cli.id), "N"
+    )
+    same_record(staff_record, cli_record, worker)
+    assert history(app, by_staff, "response") == [("response", "", we_did, "staff", True, worker.user.id)]
+    assert history(app, by_cli, "response") == [("response", "", we_did, "staff", True, None)]
+    assert mail_kinds(app, by_staff) == mail_kinds(app, by_cli) == ["receipt", "reply-published"]
+
+
+def test_a_decision_reads_the_same_from_the_staff_area_and_the_command_line(
+    app: Flask, shared, meeting_item, worker, staff_post
+) -> None:
+    staff_item, cli_item = meeting_item(), meeting_item()
+    staff_comment, cli_comment = shared(agenda_item=staff_item), shared(agenda_item=cli_item)
+    decision = "Warm spaces open in four libraries on weekday afternoons."
+
+    response = staff_post(worker, f"/admin/agenda-items/{staff_item}/decision", {"decision": decision})
+    assert response.status_code == 303
+    assert "People told by email: 1." in Page(worker.get(response.location)).text()
+    result = cli(app, "meetings", "decide", str(cli_item), decision)
+    assert result.exit_code == 0, result.output
+    assert "1 person told by email." in result.output
+
+    staff_record = audit_row(app, "agenda-item.decision", "agenda_item", staff_item)
+    cli_record = audit_row(app, "agenda-item.decision", "agenda_item", cli_item)
+    assert cli_record["after"]["decision"] == decision
+    assert cli_record["before"] == {"decision": "", "decided_at": None}
+    # Each names its own meeting; otherwise the same, but for the moment it was recorded.
+    with app.app_context():
+        meetings = [db.session.get(AgendaItem, item).meeting_id for item in (staff_item, cli_item)]
+    assert staff_record.pop("summary").replace(str(meetings[0]), "N") == cli_record.pop("summary").replace(
+        str(meetings[1]), "N"
+    )
+    same_record(staff_record, cli_record, worker, ignore=("decided_at",))
+    # The comment's history does not name who recorded it, from either.
+    assert history(app, staff_comment, "decision") == history(app, cli_comment, "decision")
+    assert history(app, cli_comment, "decision") == [("decision", "", decision, "staff", True, None)]
+    assert mail_kinds(app, staff_comment) == mail_kinds(app, cli_comment) == ["receipt", "decision-recorded"]
+
+
+def test_a_decision_is_refused_before_its_meeting_starts_from_both(
+    app: Flask, meeting_item, worker, staff_post
+) -> None:
+    item = meeting_item(days=-3)
+
+    result = cli(app, "meetings", "decide", str(item), "Something was decided.")
+    assert result.exit_code == 1
+    assert "has not started yet" in result.output
+
+    response = staff_post(worker, f"/admin/agenda-items/{item}/decision", {"decision": "Something was decided."})
+    page = Page(response)
+    assert response.status_code == 200
+    assert page.soup.title.get_text().startswith("Error:")
+    refusal = page.text(".nhsuk-error-summary").split("There is a problem", 1)[-1].strip()
+    assert "The meeting has not started yet" in refusal
+    # The same sentence, from the same rule.
+    assert refusal in " ".join(result.output.split())
+    with app.app_context():
+        assert db.session.get(AgendaItem, item).decision == ""
+        assert not db.session.scalar(
+            select(func.count(AuditEvent.id)).where(
+                AuditEvent.action == "agenda-item.decision", AuditEvent.object_id == str(item)
+            )
+        )
+
+
+# The actor -----------------------------------------------------------------------------------------------------------
+
+
+def test_actors_name_themselves_and_the_command_line_is_trusted_like_an_admin(app: Flask, make_staff) -> None:
+    assert Actor.cli("pat").label == "cli:pat" and Actor.cli().label == CLI
+    assert Actor.system("retention").label == "system:retention"
+    assert Actor.cli().audit == {"actor_label": CLI}
+    assert Actor.cli().sees(None) and Actor.cli().can_edit
+    assert not Actor.resident().can_edit and not Actor.resident().sees(1)
+    viewer_id, staff_id = make_staff("viewer", (LCP,)).id, make_staff("staff", (LCP,)).id
+    with app.app_context():
+        viewer, staff = db.session.get(StaffUser, viewer_id), db.session.get(StaffUser, staff_id)
+        armley, seacroft = lcp_named(LCP).id, lcp_named(OTHER).id
+        as_viewer, as_staff = Actor.staff(viewer), Actor.staff(staff)
+        assert as_staff.audit == {"actor": staff} and as_staff.label == staff.email
+        assert as_staff.sees(armley) and not as_staff.sees(seacroft) and as_staff.can_edit
+        assert as_viewer.sees(armley) and not as_viewer.can_edit
+
+
+def test_a_command_refuses_staff_of_another_partnership_as_if_it_did_not_exist(app: Flask, shared, make_staff) -> None:
+    from app.commands import Forbidden, NotFound
+    from app.commands import casework as commands
+
+    submission = shared()
+    routing_id = routing_of(app, submission)
+    outsider_id, viewer_id = make_staff("staff", (OTHER,)).id, make_staff("viewer", (LCP,)).id
+    with app.test_request_context():
+        routing = db.session.get(Routing, routing_id)
+        outsider = Actor.staff(db.session.get(StaffUser, outsider_id))
+        viewer = Actor.staff(db.session.get(StaffUser, viewer_id))
+        with pytest.raises(NotFound):
+            commands.change_status(outsider, routing, "looking")
+        with pytest.raises(Forbidden):
+            commands.change_status(viewer, routing, "looking")
+        with pytest.raises(NotFound):
+            commands.route(outsider, routing.submission, lcp_named(OTHER))
+        with pytest.raises(NotFound):
+            commands.respond(outsider, routing, "Said", "Did")
+        assert routing.status == "received"
+
+
+# Nothing below the web layer -----------------------------------------------------------------------------------------
+
+WEB_MODULES = ("flask_login", "app.admin", "app.engage", "app.public")
+WEB_NAMES = {"request", "abort", "session"}
+
+
+def web_imports(path: Path) -> list[str]:
+    found = []
+    for node in ast.walk(ast.parse(path.read_text(encoding="utf-8"))):
+        if isinstance(node, ast.Import):
+            modules = [alias.name for alias in node.names]
+            found += [name for name in modules if name.startswith(WEB_MODULES)]
+        elif isinstance(node, ast.ImportFrom) and node.module:
+            names = {alias.name for alias in node.names}
+            if node.module.startswith(WEB_MODULES):
+                found.append(node.module)
+            elif node.module == "flask" and names & WEB_NAMES:
+                found += [f"flask.{name}" for name in sorted(names & WEB_NAMES)]
+            elif node.module == "app" and names & {"admin", "engage", "public"}:
+                found += [f"app.{name}" for name in sorted(names & {"admin", "engage", "public"})]
+    return found
+
+
+def test_commands_import_nothing_of_the_web_layer() -> None:
+    sources = sorted(COMMANDS.glob("*.py"))
+    assert {path.name for path in sources} >= {"__init__.py", "casework.py", "meetings.py"}
+    offenders = {path.name: web_imports(path) for path in sources if web_imports(path)}
+    assert offenders == {}
+    for path in sources:
+        text = path.read_text(encoding="utf-8")
+        assert "abort(" not in text and "test_request_context" not in text, path.name
+
+
+def test_the_command_lines_changes_need_no_fake_request() -> None:
+    source = (COMMANDS.parent / "cli.py").read_text(encoding="utf-8")
+    for name in ("submissions_route", "submissions_status", "submissions_respond", "meetings_decide"):
+        body = source.split(f"def {name}(", 1)[1].split("\n    @", 1)[0]
+        assert "site()" not in body and "test_request_context" not in body, name

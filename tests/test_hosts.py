@@ -179,6 +179,25 @@ def test_a_staff_change_with_a_forged_host_emails_links_on_the_site(app, staff_c
         assert_links_on_the_site(new_mail(since), {"status-changed"})
 
 
+def test_wrong_passwords_with_a_forged_host_email_the_owner_links_on_the_site(app, make_staff) -> None:
+    """The sign-in form sends an email too: the notice to an account's owner that it must wait after wrong attempts."""
+    from app.services.staff_mail import SIGN_IN_THROTTLED
+
+    user = make_staff("staff")
+    client = app.test_client()
+    base = f"http://{FORGED}"
+    with app.app_context():
+        since = last_mail_id()
+    for _attempt in range(app.config["STAFF_THROTTLE_AFTER"]):
+        page = Page(client.get("/admin/login", base_url=base))
+        data = {**form_values(page), "email": user.email, "password": "not the password at all"}
+        assert client.post("/admin/login", data=data, base_url=base).status_code in (200, 302)
+    with app.app_context():
+        messages = new_mail(since)
+        assert_links_on_the_site(messages, {SIGN_IN_THROTTLED})
+        assert f"{SITE}/admin/login" in messages[-1].text_body
+
+
 @pytest.mark.parametrize("path", ["/meetings.ics", "/updates.atom", "/lcps/armley/meetings.ics", "/subscribe", "/"])
 def test_feeds_calendars_and_page_links_never_name_the_forged_host(client, path) -> None:
     response = client.get(path, base_url=f"http://{FORGED}")

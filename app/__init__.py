@@ -199,8 +199,8 @@ def setup_blueprints(app: Flask) -> None:
     from app import page_cache
     from app.admin import admin
     from app.engage import engage
+    from app.old_addresses import redirect_old_lcp_slug
     from app.public import public
-    from app.services.lcp_admin import redirect_old_lcp_slug
 
     page_cache.setup(app)
     app.before_request(redirect_old_lcp_slug)

@@ -1,4 +1,7 @@
-"""The base of every form on the site: what anyone types is checked the same way, whichever form it is in.
+"""What every form of the site shares, whichever blueprint it is in: the base class, the checks of a POSTed form,
+the checkbox field and choices.
+
+The base class checks what anyone types the same way, whichever form it is in.
 
 Every text box (not passwords or hidden fields) refuses hidden control characters, bidirectional overrides and
 unreadable bytes, with the share form's messages, and has a length limit: its own `Length(max=…)`, or else
@@ -10,10 +13,22 @@ from __future__ import annotations
 
 import re
 
+from flask import request
+from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
 from flask_wtf import FlaskForm
-from wtforms import HiddenField, PasswordField, SearchField, StringField, TextAreaField, ValidationError
+from wtforms import (
+    HiddenField,
+    PasswordField,
+    SearchField,
+    SelectMultipleField,
+    StringField,
+    TextAreaField,
+    ValidationError,
+)
+from wtforms.fields.choices import SelectChoice
 from wtforms.validators import Length
+from wtforms.widgets import CheckboxInput, ListWidget
 
 # Control characters other than tab and line breaks, zero-width and bidirectional marks, and the byte-order mark:
 # invisible, never meant, and able to make words read backwards on a page that shows them.
@@ -84,3 +99,69 @@ class Form(FlaskForm):
                 field.errors = errors
                 valid = False
         return valid
+
+
+# Posting a form ----------------------------------------------------------------------------------------------
+
+
+def keeps_input(view):
+    """Mark a form view that re-renders itself with what was typed when its CSRF check fails."""
+    view.keeps_input_on_csrf_failure = True
+    return view
+
+
+def valid_submission(form) -> bool:
+    """Validate a POSTed form; a failed CSRF check becomes one plain message at the top."""
+    if request.method != "POST":
+        return False
+    valid = form.validate()
+    if csrf_failed(form):
+        form.csrf_token.errors = [csrf_message()]
+    return valid
+
+
+def csrf_message() -> str:
+    return _(
+        "We could not accept the form because it was open for a long time or came from another website. "
+        "Check your answers and send it again."
+    )
+
+
+def csrf_failed(form) -> bool:
+    return bool(getattr(form, "csrf_token", None) and form.csrf_token.errors)
+
+
+# Choices ---------------------------------------------------------------------------------------------------------
+
+
+def options(pairs) -> list[SelectChoice]:
+    """Choices for a field from (value, label) pairs."""
+    return [SelectChoice(value, label) for value, label in pairs]
+
+
+class CheckboxesField(SelectMultipleField):
+    """Several choices as checkboxes; an unknown value gets a message a person can act on."""
+
+    widget = ListWidget(prefix_label=False)
+    option_widget = CheckboxInput()
+
+    def __init__(self, *args, unknown_message=None, **kwargs) -> None:
+        super().__init__(*args, **kwargs)
+        self.unknown_message = unknown_message
+
+    def preselect(self, values: list[str]) -> None:
+        """Tick the choices named in a link (`?lcp=…`); a name that matches none is shown as this field's error."""
+        known = {choice.value for choice in self.choices}
+        self.data = [value for value in dict.fromkeys(values) if value in known]
+        unknown = [value for value in values if value not in known]
+        if unknown:
+            self.errors = [str(self.unknown_message).format(values=", ".join(unknown))]
+
+    def pre_validate(self, form) -> None:
+        known = {choice.value for choice in self.choices}
+        unknown = [value for value in self.data or [] if value not in known]
+        if unknown:
+            self.data = [value for value in self.data if value in known]
+            raise ValidationError(
+                str(self.unknown_message or _l("Choose from the list")).format(values=", ".join(unknown))
+            )

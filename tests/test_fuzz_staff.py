@@ -73,7 +73,7 @@ ROLES = {"admin": (), "staff": (LCP,), "viewer": (LCP,)}
 
 # A former slug of that partnership, as a rename leaves (made by `known`): any page asked for it redirects.
 FORMER = "fuzz-former-seacroft"
-# What every page reads, before its view runs: `lcp` (app.services.lcp_admin.redirect_old_lcp_slug) and `lang`.
+# What every page reads, before its view runs: `lcp` (app.old_addresses.redirect_old_lcp_slug) and `lang`.
 EVERY_PAGE = {"lcp": [LCP], "lang": "en_GB"}
 
 

@@ -14,9 +14,8 @@ from flask_babel import lazy_gettext as _l
 from wtforms import BooleanField, DateField, RadioField, SelectField, StringField, TextAreaField
 from wtforms.validators import DataRequired, InputRequired, Length, Optional, ValidationError
 
-from app.engage.forms import CheckboxesField, options
 from app.formatting import in_london, london_to_utc, london_today
-from app.forms import Form
+from app.forms import CheckboxesField, Form, options
 from app.models import AgendaItem, Lcp, MaturityElement, MaturityLevel, Meeting, Update
 from app.services import activity, directory
 from app.services.people import topics_by_slug

@@ -17,8 +17,8 @@ from app.admin.access import can_edit_lcp, lcp_or_404, me, requires, scoped_or_4
 from app.admin.activity_forms import AgendaItemForm, DecisionForm, MaturityForm, MeetingForm, UpdateForm
 from app.commands import Actor, CommandRefused
 from app.commands import meetings as meetings_commands
-from app.engage.views import keeps_input, valid_submission
 from app.formatting import render_markdown, uk_date, utcnow
+from app.forms import keeps_input, valid_submission
 from app.models import AgendaItem, Meeting, Update, UpdateTranslation
 from app.services import activity, translations
 

@@ -19,9 +19,9 @@ from flask_login import current_user
 from app.admin import admin
 from app.admin.access import SESSION_KEY, clean_staff_path, me, requires, safe_next, signed_out_allowed
 from app.admin.forms import CodeForm, LoginForm, PasswordChangeForm, RecoveryForm
-from app.engage.views import valid_submission
 from app.extensions import db, limiter
 from app.formatting import uk_date, uk_time, utcnow
+from app.forms import valid_submission
 from app.models import StaffUser
 from app.services import audit, auth
 

@@ -13,8 +13,7 @@ from flask import url_for
 from flask_babel import lazy_gettext as _l
 from wtforms import HiddenField, SelectField, StringField
 
-from app.engage.forms import options
-from app.forms import Form
+from app.forms import Form, options
 
 INBOX_ADDRESS = re.compile(r"/admin/inbox(\?[^\\\s#]*)?")
 STATUS_LABELS = {

@@ -12,8 +12,7 @@ from flask_babel import lazy_gettext as _l
 from wtforms import StringField, TextAreaField
 from wtforms.validators import DataRequired, Length, ValidationError
 
-from app.engage.forms import CheckboxesField, options
-from app.forms import Form, clean_text
+from app.forms import CheckboxesField, Form, clean_text, options
 from app.numbers import whole_number as plain_number
 from app.services import lcp_content, themes
 from app.services.lcp_content import ContentProblem

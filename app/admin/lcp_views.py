@@ -13,9 +13,9 @@ from sqlalchemy import func, select
 from app.admin import admin
 from app.admin.access import lcp_or_404, me, requires, scoped_or_404, visible_lcps
 from app.admin.lcp_forms import LcpPageForm, PracticeLinkForm, PriorityForm, ThemeAlertForm
-from app.engage.views import keeps_input, valid_submission
 from app.extensions import db
 from app.formatting import render_markdown
+from app.forms import keeps_input, valid_submission
 from app.models import GpPractice, Lcp, LcpTranslation, Priority
 from app.services import audit, lcp_content, translations
 from app.services.coverage import coverage

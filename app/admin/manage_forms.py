@@ -6,8 +6,7 @@ from flask_babel import lazy_gettext as _l
 from wtforms import BooleanField, EmailField, RadioField, SearchField, SelectField, StringField, TextAreaField
 from wtforms.validators import DataRequired, InputRequired, Length, Optional, ValidationError
 
-from app.engage.forms import CheckboxesField, options
-from app.forms import Form
+from app.forms import CheckboxesField, Form, options
 from app.services import directory
 
 ROLE_CHOICES = options(

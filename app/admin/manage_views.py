@@ -22,9 +22,8 @@ from app.admin.manage_forms import (
     StaffNewForm,
     TopicForm,
 )
-from app.engage.forms import options
-from app.engage.views import keeps_input, valid_submission
 from app.extensions import db
+from app.forms import keeps_input, options, valid_submission
 from app.models import Lcp, StaffUser, Topic
 from app.numbers import database_id
 from app.services import audit as audit_log

@@ -13,9 +13,9 @@ from flask_babel import lazy_gettext as _l
 from wtforms import BooleanField, EmailField, HiddenField, RadioField, SelectField, StringField, TextAreaField
 from wtforms.validators import DataRequired, InputRequired, Length, ValidationError
 
-from app.engage.forms import RegisterForm, options
+from app.engage.forms import RegisterForm
 from app.engage.share_forms import body_field, neighbourhood_field, normalised, topics_field
-from app.forms import Form, clean_text
+from app.forms import Form, clean_text, options
 from app.models import Lcp
 from app.services import directory
 from app.services.people import normalise_email, topics_by_slug

@@ -25,8 +25,8 @@ from app.admin.submission_forms import (
 from app.commands import Actor, CommandRefused
 from app.commands import casework as casework_commands
 from app.engage.share_forms import AGE_GROUP_CHOICES, GROUP_CHOICES, SPEAKS_FOR_CHOICES
-from app.engage.views import keeps_input, valid_submission
 from app.extensions import db
+from app.forms import keeps_input, valid_submission
 from app.models import Routing, StaffUser, Submission
 from app.services import casework, retention, sharing
 from app.services.sharing import TooManyFromAddress

@@ -15,8 +15,8 @@ from app import languages
 from app.admin import admin
 from app.admin.access import lcp_or_404, requires, scoped_or_404
 from app.admin.activity_forms import SummaryTranslationForm, UpdateTranslationForm
-from app.engage.views import keeps_input, valid_submission
 from app.extensions import db
+from app.forms import keeps_input, valid_submission
 from app.models import Update
 from app.services import translations
 

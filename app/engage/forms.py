@@ -5,21 +5,13 @@ from __future__ import annotations
 from email_validator import EmailNotValidError
 from flask import current_app
 from flask_babel import lazy_gettext as _l
-from wtforms import BooleanField, EmailField, RadioField, SelectField, SelectMultipleField, StringField, TextAreaField
-from wtforms.fields.choices import SelectChoice
+from wtforms import BooleanField, EmailField, RadioField, SelectField, StringField, TextAreaField
 from wtforms.validators import DataRequired, InputRequired, Length, ValidationError
-from wtforms.widgets import CheckboxInput, ListWidget
 
 from app import languages
-from app.forms import Form
+from app.forms import CheckboxesField, Form, options
 from app.services import directory
 from app.services.people import CONSENTS, Choices, lcps_by_slug, normalise_email, topics_by_slug
-
-
-def options(pairs) -> list[SelectChoice]:
-    """Choices for a field from (value, label) pairs."""
-    return [SelectChoice(value, label) for value, label in pairs]
-
 
 INTEREST_CHOICES = options(
     [
@@ -60,34 +52,6 @@ REACH_CHOICES = options(
     ]
 )
 # Names of the languages emails can be written in, in their own language.
-
-
-class CheckboxesField(SelectMultipleField):
-    """Several choices as checkboxes; an unknown value gets a message a person can act on."""
-
-    widget = ListWidget(prefix_label=False)
-    option_widget = CheckboxInput()
-
-    def __init__(self, *args, unknown_message=None, **kwargs) -> None:
-        super().__init__(*args, **kwargs)
-        self.unknown_message = unknown_message
-
-    def preselect(self, values: list[str]) -> None:
-        """Tick the choices named in a link (`?lcp=…`); a name that matches none is shown as this field's error."""
-        known = {choice.value for choice in self.choices}
-        self.data = [value for value in dict.fromkeys(values) if value in known]
-        unknown = [value for value in values if value not in known]
-        if unknown:
-            self.errors = [str(self.unknown_message).format(values=", ".join(unknown))]
-
-    def pre_validate(self, form) -> None:
-        known = {choice.value for choice in self.choices}
-        unknown = [value for value in self.data or [] if value not in known]
-        if unknown:
-            self.data = [value for value in self.data if value in known]
-            raise ValidationError(
-                str(self.unknown_message or _l("Choose from the list")).format(values=", ".join(unknown))
-            )
 
 
 class FollowChoicesForm(Form):

@@ -13,10 +13,9 @@ from wtforms import BooleanField, TextAreaField
 from wtforms.validators import Length, ValidationError
 
 from app.engage import engage
-from app.engage.forms import CheckboxesField, options
 from app.engage.views import recognised_follower
 from app.extensions import limiter
-from app.forms import Form
+from app.forms import CheckboxesField, Form, options
 from app.services import directory
 from app.services.coverage import coverage
 from app.services.match import match as match_lcps

@@ -28,9 +28,10 @@ from flask_babel import gettext as _
 from app.engage import engage
 from app.engage.forms import ConfirmForm
 from app.engage.share_forms import FollowUpForm, ShareForm, TrackForm
-from app.engage.views import csrf_failed, csrf_message, keeps_input, personal, valid_submission
+from app.engage.views import personal
 from app.extensions import db, limiter
 from app.formatting import utcnow
+from app.forms import csrf_failed, csrf_message, keeps_input, valid_submission
 from app.htmx import wants_fragment
 from app.models import AgendaItem, GpPractice
 from app.numbers import database_id

@@ -10,8 +10,8 @@ from flask_babel import lazy_gettext as _l
 from wtforms import BooleanField, EmailField, HiddenField, RadioField, StringField, TextAreaField
 from wtforms.validators import DataRequired, InputRequired, Length, ValidationError
 
-from app.engage.forms import CheckboxesField, RegisterForm, options
-from app.forms import Form, clean_text
+from app.engage.forms import RegisterForm
+from app.forms import CheckboxesField, Form, clean_text, options
 from app.numbers import whole_number
 from app.services import directory
 from app.services.people import lcps_by_slug, normalise_email, topics_by_slug

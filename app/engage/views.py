@@ -18,6 +18,7 @@ from app import languages
 from app.engage import engage
 from app.engage.forms import ConfirmForm, EmailOnlyForm, PreferencesForm, RegisterForm
 from app.extensions import csrf, limiter
+from app.forms import csrf_failed, keeps_input, valid_submission
 from app.htmx import wants_fragment
 from app.links import absolute_url_for
 from app.models import Follower, Lcp, Topic
@@ -28,12 +29,6 @@ from app.services.tokens import LinkProblem, Purpose, make_token, read_token
 
 COOKIE = "lcp_follower"
 COOKIE_DAYS = 365
-
-
-def keeps_input(view):
-    """Mark a form view that re-renders itself with what was typed when its CSRF check fails."""
-    view.keeps_input_on_csrf_failure = True
-    return view
 
 
 def personal(view):
@@ -47,27 +42,6 @@ def personal(view):
         return response
 
     return wrapper
-
-
-def valid_submission(form) -> bool:
-    """Validate a POSTed form; a failed CSRF check becomes one plain message at the top."""
-    if request.method != "POST":
-        return False
-    valid = form.validate()
-    if csrf_failed(form):
-        form.csrf_token.errors = [csrf_message()]
-    return valid
-
-
-def csrf_message() -> str:
-    return _(
-        "We could not accept the form because it was open for a long time or came from another website. "
-        "Check your answers and send it again."
-    )
-
-
-def csrf_failed(form) -> bool:
-    return bool(getattr(form, "csrf_token", None) and form.csrf_token.errors)
 
 
 def recognised_follower() -> Follower | None:

@@ -2,7 +2,7 @@
 
 A partnership's slug is its address on the site and in every feed people subscribed to, so a former
 slug is kept as an `LcpRedirect` when a partnership is renamed or merged into another, and
-`redirect_old_lcp_slug` (run before every request) sends the old address on with a 301. A merge moves
+`app/old_addresses.py` (run before every request) sends the old address on with a 301. A merge moves
 everything that belongs to one partnership to another in one transaction, skipping what the target
 already has, and says what it skipped. Every change is audited; the caller commits.
 """
@@ -13,9 +13,7 @@ import re
 import unicodedata
 from dataclasses import dataclass, field
 from typing import Any
-from urllib.parse import urlencode
 
-from flask import redirect, request, url_for
 from flask_babel import gettext as _
 from sqlalchemy import Table, delete, func, insert, select, update
 
@@ -253,18 +251,8 @@ def merge_lcps(source: Lcp, target: Lcp) -> MergeSummary:
 # Old addresses --------------------------------------------------------------------------------------------------
 
 
-def _lcp_slug_in_path() -> str | None:
-    """The partnership slug in this request's address, if its route has one."""
-    args = request.view_args or {}
-    rule = request.url_rule.rule if request.url_rule else ""
-    if "slug" in args and "/lcps/<" in rule:
-        return args["slug"]
-    if request.endpoint in ("engage.follow_button", "engage.follow") and args.get("kind") == "lcp":
-        return args.get("slug")
-    return None
-
-
-def _new_slugs(old: list[str]) -> dict[str, str]:
+def new_slugs(old: list[str]) -> dict[str, str]:
+    """The partnership slug each former slug now leads to (those that lead anywhere)."""
     rows = db.session.execute(
         select(LcpRedirect.old_slug, Lcp.slug)
         .join(Lcp, LcpRedirect.lcp_id == Lcp.id)
@@ -277,7 +265,8 @@ def _new_slugs(old: list[str]) -> dict[str, str]:
 _former: dict = {"version": None, "slugs": frozenset()}
 
 
-def _former_slugs() -> frozenset[str]:
+def former_slugs() -> frozenset[str]:
+    """Every slug a partnership had before a rename or merge."""
     from app.page_cache import content_version
 
     version = content_version()
@@ -285,30 +274,6 @@ def _former_slugs() -> frozenset[str]:
         _former["slugs"] = frozenset(db.session.scalars(select(LcpRedirect.old_slug)))
         _former["version"] = version
     return _former["slugs"]
-
-
-def redirect_old_lcp_slug():
-    """Sends a request for a former partnership slug, in the path or in `?lcp=`, to the same page with the new one."""
-    if request.method not in ("GET", "HEAD") or request.blueprint not in ("public", "engage", "admin"):
-        return None
-    path_slug = _lcp_slug_in_path()
-    query_slugs = request.args.getlist("lcp")
-    wanted = [slug for slug in [path_slug, *query_slugs] if slug]
-    if not wanted or not _former_slugs().intersection(wanted):
-        return None
-    new = _new_slugs(wanted)
-    if not new:
-        return None
-    view_args = dict(request.view_args or {})
-    if path_slug in new:
-        view_args["slug"] = new[path_slug]
-    query = request.args.to_dict(flat=False)
-    if query_slugs:
-        query["lcp"] = list(dict.fromkeys(new.get(slug, slug) for slug in query_slugs))
-    # The path from the view's own arguments, and the query as it came (any names, `endpoint` and `_external`
-    # included, which url_for would read as its own); `lang=None` keeps url_for from adding the language twice.
-    path = url_for(request.endpoint, **view_args, lang=None)
-    return redirect(f"{path}?{urlencode(query, doseq=True)}" if query else path, 301)
 
 
 # Topics ---------------------------------------------------------------------------------------------------------

@@ -14,11 +14,13 @@ from flask import Flask
 from playwright.sync_api import Page, expect
 
 from app.extensions import db
-from app.models import Submission
-from app.services import sharing
+from app.models import StaffUser, Submission
+from app.services import auth, sharing
 from app.services.people import lcps_by_slug
 from tests.browser.checks import axe_violations, describe
-from tests.browser.test_admin import secret_of, sign_in
+from tests.browser.pages import StaffSignIn
+from tests.browser.test_admin import next_code, secret_of, sign_in
+from tests.conftest import STAFF_PASSWORD
 
 pytestmark = pytest.mark.browser
 
@@ -98,3 +100,37 @@ def test_a_worker_of_another_partnership_cannot_reach_the_item(page: Page, app: 
     page.watch.allow_error_status(f"{page.url.split('/admin')[0]}/admin/submissions/{ident}", 404)
     response = page.goto(f"/admin/submissions/{ident}")
     assert response is not None and response.status == 404
+
+
+def test_a_worker_whose_session_ended_mid_change_signs_in_and_comes_back_to_the_inbox(
+    page: Page, app: Flask, make_staff, shared_item
+) -> None:
+    """The inline change is sent by htmx after the session ended: the whole window goes to sign-in (not the sign-in
+    page pasted into the row), and signing in comes back to the inbox as it was, not to a POST-only address."""
+    _ident, _code, words = shared_item
+    user = make_staff("staff", ("armley",), name="Ended Worker")
+    used: set[str] = set()
+    secret = secret_of(app, user)
+    staff = sign_in(page, user.email, secret, used)
+    staff.menu_link("Inbox").click()
+    page.get_by_text("Filter the inbox").click()
+    page.get_by_label("Words in the submission").fill(words[:30])
+    page.get_by_role("button", name="Apply filters").click()
+    row = page.locator("tbody tr", has_text=words[:30])
+    expect(row).to_have_count(1)
+    inbox = page.url.split("/admin", 1)[1]
+
+    with app.app_context():
+        auth.revoke_all_sessions(db.session.get(StaffUser, user.id))
+        db.session.commit()
+    row.get_by_label(re.compile("^Status")).select_option("looking")
+    row.get_by_role("button", name=re.compile("^Change status")).click()
+    expect(page).to_have_url(re.compile(r"/admin/login\?next="))
+    expect(page.locator("tbody")).to_have_count(0)
+
+    login = StaffSignIn(page)
+    login.password_step(user.email, STAFF_PASSWORD)
+    login.code.fill(next_code(secret, used))
+    login.sign_in_button.click()
+    expect(page).to_have_url(re.compile(re.escape("/admin" + inbox) + "$"))
+    expect(page.locator("tbody tr", has_text=words[:30])).to_have_count(1)

@@ -33,7 +33,7 @@ sys.path.insert(0, str(ROOT))
 STAFF_ONLY = (
     "app/admin/",
     "app/templates/admin/",
-    "app/cli.py",
+    "app/cli/",
     "app/templates/email/theme-alert.",
     "app/templates/email/staff-",
     "app/services/staff_mail.py",

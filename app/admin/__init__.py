@@ -36,6 +36,7 @@ from app.admin import (  # noqa: E402, F401
     lcp_views,
     manage_views,
     people_views,
+    staff_views,
     submission_views,
     translation_views,
     views,

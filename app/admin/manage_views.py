@@ -1,8 +1,7 @@
-"""What citywide admins manage: staff accounts and their scope, topics, partnerships themselves, and the audit log.
+"""What citywide admins manage besides staff accounts (`staff_views.py`): topics, partnerships themselves, and the
+audit log.
 
-The rules live in `services/staff_admin.py` and `services/lcp_admin.py`; these views read a form, call
-them, commit, and say what happened. A generated password is shown once, on the page that answers the
-POST, and never stored anywhere it could be read again.
+The rules live in `services/lcp_admin.py`; these views read a form, call it, and say what happened.
 """
 
 from __future__ import annotations
@@ -12,159 +11,22 @@ from flask_babel import gettext as _
 from sqlalchemy import select
 
 from app.admin import admin
-from app.admin.access import lcp_or_404, me, requires
+from app.admin.access import lcp_or_404, requires
 from app.admin.manage_forms import (
-    AccessForm,
     AuditSearchForm,
     LcpMergeForm,
     LcpNewForm,
     LcpRenameForm,
-    StaffNewForm,
     TopicForm,
 )
 from app.extensions import db
 from app.forms import keeps_input, options, valid_submission
-from app.models import Lcp, StaffUser, Topic
+from app.models import Lcp, Topic
 from app.numbers import database_id
 from app.services import audit as audit_log
 from app.services import directory, lcp_admin, staff_admin
 
 AUDIT_PAGE = 50
-
-# Staff accounts -------------------------------------------------------------------------------------------------
-
-
-def staff_or_404(user_id: int) -> StaffUser:
-    user = db.session.get(StaffUser, user_id)
-    if user is None:
-        abort(404)
-    return user
-
-
-@admin.route("/staff")
-@requires("admin")
-def staff_list():
-    return render_template("admin/manage/staff_list.html", people=staff_admin.all_staff(), status=staff_admin.status)
-
-
-@admin.route("/staff/new", methods=["GET", "POST"])
-@requires("admin")
-@keeps_input
-def staff_new():
-    form = StaffNewForm().fill_choices()
-    if valid_submission(form):
-        lcps = staff_admin.lcps_by_slug(form.lcps.data)
-        try:
-            user, password = staff_admin.create_account(form.email.data, form.name.data, form.role.data, lcps)
-        except ValueError as problem:
-            db.session.rollback()
-            form.email.errors = [str(problem)]
-        else:
-            db.session.commit()
-            return render_template("admin/manage/staff_password.html", user=user, password=password, new=True)
-    return render_template("admin/manage/staff_new.html", form=form)
-
-
-def _edit_page(user: StaffUser, form: AccessForm | None = None, refused: str = ""):
-    if form is None:
-        form = AccessForm(data={"role": user.role, "lcps": [lcp.slug for lcp in user.lcps]}).fill_choices()
-    return render_template(
-        "admin/manage/staff_edit.html",
-        user=user,
-        form=form,
-        status=staff_admin.status(user),
-        is_me=user.id == me().id,
-        refused=refused,
-    )
-
-
-@admin.route("/staff/<int:user_id>", methods=["GET", "POST"])
-@requires("admin")
-@keeps_input
-def staff_edit(user_id: int):
-    user = staff_or_404(user_id)
-    if request.method == "GET":
-        return _edit_page(user)
-    try:
-        staff_admin.refuse_self(me(), user)
-    except staff_admin.SelfChangeRefused as problem:
-        return _edit_page(user, refused=str(problem))
-    form = AccessForm().fill_choices()
-    if valid_submission(form):
-        changed = staff_admin.change_access(user, form.role.data, staff_admin.lcps_by_slug(form.lcps.data), me())
-        db.session.commit()
-        flash(_("%(name)s’s access has been changed.", name=user.name) if changed else _("Nothing was changed."))
-        return redirect(url_for("admin.staff_edit", user_id=user.id))
-    return _edit_page(user, form)
-
-
-def _staff_change(user_id: int, change, message):
-    """Applies one button's change to a person's account; an admin's own account is refused with a message."""
-    user = staff_or_404(user_id)
-    try:
-        change(user, me())
-    except staff_admin.SelfChangeRefused as problem:
-        db.session.rollback()
-        return _edit_page(user, refused=str(problem))
-    db.session.commit()
-    flash(message(user.name))
-    return redirect(url_for("admin.staff_edit", user_id=user.id))
-
-
-@admin.route("/staff/<int:user_id>/disable", methods=["POST"])
-@requires("admin")
-def staff_disable(user_id: int):
-    return _staff_change(
-        user_id,
-        staff_admin.disable,
-        lambda name: _("%(name)s’s account is disabled and they have been signed out everywhere.", name=name),
-    )
-
-
-@admin.route("/staff/<int:user_id>/enable", methods=["POST"])
-@requires("admin")
-def staff_enable(user_id: int):
-    return _staff_change(user_id, staff_admin.enable, lambda name: _("%(name)s’s account is enabled again.", name=name))
-
-
-@admin.route("/staff/<int:user_id>/lock", methods=["POST"])
-@requires("admin")
-def staff_lock(user_id: int):
-    return _staff_change(
-        user_id,
-        staff_admin.lock,
-        lambda name: _("%(name)s’s account is locked and they have been signed out everywhere.", name=name),
-    )
-
-
-@admin.route("/staff/<int:user_id>/unlock", methods=["POST"])
-@requires("admin")
-def staff_unlock(user_id: int):
-    return _staff_change(user_id, staff_admin.unlock, lambda name: _("%(name)s’s account is unlocked.", name=name))
-
-
-@admin.route("/staff/<int:user_id>/reset-2fa", methods=["POST"])
-@requires("admin")
-def staff_reset_2fa(user_id: int):
-    return _staff_change(
-        user_id,
-        staff_admin.reset_second_factor,
-        lambda name: _("%(name)s will set up their authenticator app again the next time they sign in.", name=name),
-    )
-
-
-@admin.route("/staff/<int:user_id>/reset-password", methods=["POST"])
-@requires("admin")
-def staff_reset_password(user_id: int):
-    """A new generated password, shown once on the page that answers this POST."""
-    user = staff_or_404(user_id)
-    try:
-        password = staff_admin.reset_password(user, me())
-    except staff_admin.SelfChangeRefused as problem:
-        db.session.rollback()
-        return _edit_page(user, refused=str(problem))
-    db.session.commit()
-    return render_template("admin/manage/staff_password.html", user=user, password=password, new=False)
 
 
 # Topics ---------------------------------------------------------------------------------------------------------

@@ -1,0 +1,128 @@
+"""`flask staff create|list|disable|enable|lock|unlock|reset-2fa`: staff accounts from the command line."""
+
+from __future__ import annotations
+
+import sys
+
+import click
+from flask import Flask
+
+
+def register(app: Flask) -> None:
+    """Staff accounts from the command line: the first citywide admin, and a way back in when nobody can sign in.
+
+    Each change is audited as done from the "command line". Services that translate their messages run
+    inside a request context, as they do on the site.
+    """
+    from sqlalchemy import select
+
+    from app.extensions import db
+    from app.models import Lcp, StaffUser
+    from app.models.staff import ROLES
+    from app.services import auth, staff_admin
+
+    who = {"actor_label": "command line"}
+    status_words = {
+        "active": "active",
+        "locked": "locked",
+        "throttled": "waiting after wrong attempts",
+        "disabled": "disabled",
+        "not-enrolled": "authenticator not set up",
+    }
+
+    def find(email: str) -> StaffUser:
+        user = auth.find_staff(email)
+        if user is None:
+            raise click.ClickException(f"No staff account has the email address {email!r}.")
+        return user
+
+    def lcps_for(slugs: tuple[str, ...]) -> list[Lcp]:
+        lcps = staff_admin.lcps_by_slug(list(slugs))
+        unknown = sorted(set(slugs) - {lcp.slug for lcp in lcps})
+        if unknown:
+            known = ", ".join(db.session.scalars(select(Lcp.slug).order_by(Lcp.slug)))
+            raise click.ClickException(f"No partnership has the slug {', '.join(unknown)}. Known slugs: {known}.")
+        return lcps
+
+    def read_password(from_stdin: bool) -> str:
+        if from_stdin:
+            return sys.stdin.readline().rstrip("\r\n")
+        return click.prompt("Password", hide_input=True, confirmation_prompt=True)
+
+    @app.cli.group("staff")
+    def staff_group() -> None:
+        """Staff accounts: create, list, disable, enable, lock, unlock, reset the authenticator."""
+
+    @staff_group.command("create")
+    @click.argument("email")
+    @click.option("--name", required=True, help="The person's full name.")
+    @click.option("--role", type=click.Choice(ROLES), default="staff", show_default=True)
+    @click.option("--lcp", "lcp_slugs", multiple=True, help="A partnership's slug; repeat for several.")
+    @click.option("--password-stdin", is_flag=True, help="Read the password from the first line of stdin.")
+    def staff_create(email: str, name: str, role: str, lcp_slugs: tuple[str, ...], password_stdin: bool) -> None:
+        """Make an account. The person sets up their authenticator app the first time they sign in."""
+        with app.test_request_context():
+            lcps = lcps_for(lcp_slugs)
+            if role != "admin" and not lcps:
+                raise click.ClickException("LCP staff and viewers need at least one partnership: add --lcp SLUG.")
+            try:
+                user, _password = staff_admin.create_account(
+                    email, name, role, lcps, read_password(password_stdin), **who
+                )
+            except ValueError as problem:
+                db.session.rollback()
+                raise click.ClickException(str(problem)) from None
+            db.session.commit()
+            click.echo(
+                f"Account made for {user.email} ({role}). They set up their authenticator app the first time "
+                "they sign in at /admin/login."
+            )
+
+    def change(email: str, action, done: str) -> None:
+        with app.test_request_context():
+            user = find(email)
+            action(user, **who)
+            db.session.commit()
+            click.echo(f"{user.email}: {done}.")
+
+    @staff_group.command("reset-2fa")
+    @click.argument("email")
+    def staff_reset_2fa(email: str) -> None:
+        """Clear a lost authenticator and its recovery codes; the person sets one up again at next sign-in."""
+        change(
+            email,
+            staff_admin.reset_second_factor,
+            "authenticator reset, signed out everywhere; set it up again at next sign-in",
+        )
+
+    @staff_group.command("disable")
+    @click.argument("email")
+    def staff_disable(email: str) -> None:
+        """Stop an account signing in, and sign it out everywhere."""
+        change(email, staff_admin.disable, "disabled and signed out everywhere")
+
+    @staff_group.command("enable")
+    @click.argument("email")
+    def staff_enable(email: str) -> None:
+        """Let a disabled account sign in again."""
+        change(email, staff_admin.enable, "enabled")
+
+    @staff_group.command("lock")
+    @click.argument("email")
+    def staff_lock(email: str) -> None:
+        """Lock an account someone else may be using: signed out everywhere, no sign-in until it is unlocked."""
+        change(email, staff_admin.lock, "locked and signed out everywhere; `flask staff unlock` lets it sign in again")
+
+    @staff_group.command("unlock")
+    @click.argument("email")
+    def staff_unlock(email: str) -> None:
+        """Unlock an account an admin locked, and end any wait after wrong attempts."""
+        change(email, staff_admin.unlock, "unlocked")
+
+    @staff_group.command("list")
+    def staff_list() -> None:
+        """Every account: email, name, role, partnerships, status."""
+        for user in staff_admin.all_staff():
+            scope = "all" if user.is_admin else ", ".join(lcp.slug for lcp in user.lcps) or "none"
+            status = status_words[staff_admin.status(user)]
+            click.echo(f"{user.email}\t{user.name}\t{user.role}\t{scope}\t{status}")

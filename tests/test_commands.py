@@ -379,7 +379,7 @@ def test_a_decision_is_refused_before_its_meeting_starts_from_both(
 def test_actors_name_themselves_and_the_command_line_is_trusted_like_an_admin(app: Flask, make_staff) -> None:
     assert Actor.cli("pat").label == "cli:pat" and Actor.cli().label == CLI
     assert Actor.system("retention").label == "system:retention"
-    assert Actor.cli().audit == {"actor_label": CLI}
+    assert Actor.cli().audit == {"actor_label": CLI, "address": ""}
     assert Actor.cli().sees(None) and Actor.cli().can_edit
     assert not Actor.resident().can_edit and not Actor.resident().sees(1)
     viewer_id, staff_id = make_staff("viewer", (LCP,)).id, make_staff("staff", (LCP,)).id
@@ -387,7 +387,7 @@ def test_actors_name_themselves_and_the_command_line_is_trusted_like_an_admin(ap
         viewer, staff = db.session.get(StaffUser, viewer_id), db.session.get(StaffUser, staff_id)
         armley, seacroft = lcp_named(LCP).id, lcp_named(OTHER).id
         as_viewer, as_staff = Actor.staff(viewer), Actor.staff(staff)
-        assert as_staff.audit == {"actor": staff} and as_staff.label == staff.email
+        assert as_staff.audit == {"actor": staff, "address": ""} and as_staff.label == staff.email
         assert as_staff.sees(armley) and not as_staff.sees(seacroft) and as_staff.can_edit
         assert as_viewer.sees(armley) and not as_viewer.can_edit
 

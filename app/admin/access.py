@@ -23,6 +23,7 @@ from flask import abort, make_response, redirect, request, session, url_for
 from flask_login import current_user
 from sqlalchemy import select
 
+from app.commands import Actor
 from app.extensions import db, login
 from app.models import Lcp, StaffUser
 from app.services import auth
@@ -65,6 +66,11 @@ def signed_out_allowed(view: F) -> F:
 
 def me() -> StaffUser:
     return current_user._get_current_object()
+
+
+def acting() -> Actor:
+    """The signed-in staff member as the command layer's actor, with the address the request came from."""
+    return Actor.staff(me(), request.remote_addr or "")
 
 
 def can_edit_lcp(lcp_id: int | None) -> bool:

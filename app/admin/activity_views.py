@@ -13,9 +13,9 @@ from flask import flash, redirect, render_template, request, url_for
 from flask_babel import gettext as _
 
 from app.admin import admin
-from app.admin.access import can_edit_lcp, lcp_or_404, me, requires, scoped_or_404
+from app.admin.access import acting, can_edit_lcp, lcp_or_404, requires, scoped_or_404
 from app.admin.activity_forms import AgendaItemForm, DecisionForm, MaturityForm, MeetingForm, UpdateForm
-from app.commands import Actor, CommandRefused
+from app.commands import CommandRefused
 from app.commands import meetings as meetings_commands
 from app.formatting import render_markdown, uk_date, utcnow
 from app.forms import keeps_input, valid_submission
@@ -148,7 +148,7 @@ def agenda_item_decision(item_id: int):
     form = DecisionForm(data={"decision": item.decision})
     if valid_submission(form):
         try:
-            decided = meetings_commands.record_decision(Actor.staff(me()), item, form.decision.data)
+            decided = meetings_commands.record_decision(acting(), item, form.decision.data)
         except CommandRefused as refusal:
             form.decision.errors.append(str(refusal))
         else:

@@ -17,7 +17,7 @@ from flask_babel import ngettext
 from werkzeug.datastructures import MultiDict
 
 from app.admin import admin
-from app.admin.access import me, requires, scoped_or_404, visible_lcps
+from app.admin.access import acting, me, requires, scoped_or_404, visible_lcps
 from app.admin.inbox_forms import (
     BULK_ACTIONS,
     SOURCE_LABELS,
@@ -28,7 +28,7 @@ from app.admin.inbox_forms import (
     TagsForm,
     back_to,
 )
-from app.commands import Actor, CommandRefused
+from app.commands import CommandRefused
 from app.commands import casework as casework_commands
 from app.extensions import db
 from app.htmx import wants_fragment
@@ -101,7 +101,7 @@ def routing_status(routing_id: int):
     form = StatusForm()
     back = back_to(form.back.data)
     try:
-        casework_commands.change_status(Actor.staff(me()), routing, form.status.data or "", form.reason.data or "")
+        casework_commands.change_status(acting(), routing, form.status.data or "", form.reason.data or "")
     except CommandRefused as refusal:
         return _answer(routing, back, problem=str(refusal))
     label = STATUS_LABELS[routing.status]
@@ -148,9 +148,7 @@ def inbox_bulk():
     # Every id is checked before anything changes: one outside the person's LCPs is a 404 for all.
     routings = [_routing(routing_id) for routing_id in ids]
     try:
-        count = casework_commands.bulk(
-            Actor.staff(me()), routings, form.action.data or "", form.value(), form.reason.data or ""
-        )
+        count = casework_commands.bulk(acting(), routings, form.action.data or "", form.value(), form.reason.data or "")
     except CommandRefused as refusal:
         return _inbox_page(MultiDict(parse_qsl(urlsplit(back).query)), back, problem=str(refusal))
     flash(ngettext("%(num)d item changed.", "%(num)d items changed.", count))

@@ -13,7 +13,7 @@ from flask import flash, redirect, render_template, url_for
 from flask_babel import gettext as _
 
 from app.admin import admin
-from app.admin.access import me, requires, scoped_or_404, visible_lcps
+from app.admin.access import acting, me, requires, scoped_or_404, visible_lcps
 from app.admin.submission_forms import (
     SOURCE_CHOICES,
     DuplicateForm,
@@ -22,7 +22,7 @@ from app.admin.submission_forms import (
     RespondForm,
     ShareWithForm,
 )
-from app.commands import Actor, CommandRefused
+from app.commands import CommandRefused
 from app.commands import casework as casework_commands
 from app.engage.share_forms import AGE_GROUP_CHOICES, GROUP_CHOICES, SPEAKS_FOR_CHOICES
 from app.extensions import db
@@ -132,7 +132,7 @@ def routing_respond(routing_id: int):
     if form.validate():
         try:
             casework_commands.respond(
-                Actor.staff(me()),
+                acting(),
                 routing,
                 form.you_said.data,
                 form.we_did.data,
@@ -154,7 +154,7 @@ def submission_share(submission_id: int):
     form.fill_choices(casework.unrouted_lcps(found))
     if valid_submission(form):
         lcp = form.chosen
-        casework_commands.route(Actor.staff(me()), found, lcp)
+        casework_commands.route(acting(), found, lcp)
         flash(_("Shared with %(lcp)s. Each partnership keeps its own status.", lcp=lcp.name))
         return _to_submission(found, "routings")
     return _page(found, share=form)

@@ -78,10 +78,12 @@ class Actor:
     kind: Kind
     label: str
     user: StaffUser | None = None
+    # The network address the change came from, for the audit log ("" from the command line or scheduled work).
+    address: str = ""
 
     @classmethod
-    def staff(cls, user: StaffUser) -> Actor:
-        return cls("staff", user.email, user)
+    def staff(cls, user: StaffUser, address: str = "") -> Actor:
+        return cls("staff", user.email, user, address)
 
     @classmethod
     def cli(cls, login: str | None = None) -> Actor:
@@ -92,12 +94,12 @@ class Actor:
         return cls("system", f"system:{job}")
 
     @classmethod
-    def resident(cls) -> Actor:
-        return cls("resident", "resident")
+    def resident(cls, address: str = "") -> Actor:
+        return cls("resident", "resident", address=address)
 
     @classmethod
-    def follower(cls, follower_id: int) -> Actor:
-        return cls("follower", f"follower:{follower_id}")
+    def follower(cls, follower_id: int, address: str = "") -> Actor:
+        return cls("follower", f"follower:{follower_id}", address=address)
 
     @property
     def trusted(self) -> bool:
@@ -134,8 +136,8 @@ class Actor:
     def audit(self) -> dict[str, Any]:
         """The keyword arguments `audit.record` takes to name this actor."""
         if self.user is not None:
-            return {"actor": self.user}
-        return {"actor_label": self.label}
+            return {"actor": self.user, "address": self.address}
+        return {"actor_label": self.label, "address": self.address}
 
 
 def require_edit(actor: Actor, lcp_id: int | None) -> None:

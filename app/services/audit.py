@@ -53,6 +53,7 @@ def record(
     summary: str = "",
     before: dict[str, Any] | None = None,
     after: dict[str, Any] | None = None,
+    address: str | None = None,
 ) -> AuditEvent:
     # A caller that names its actor (the command line's `cli:<login name>`) is never taken for the signed-in person.
     if actor is None and not actor_label and has_request_context() and current_user and current_user.is_authenticated:
@@ -72,7 +73,7 @@ def record(
         summary=summary[:2000],
         before=json.dumps(before, ensure_ascii=False, sort_keys=True) if before else "",
         after=json.dumps(after, ensure_ascii=False, sort_keys=True) if after else "",
-        address=(request.remote_addr or "") if has_request_context() else "",
+        address=address if address is not None else ((request.remote_addr or "") if has_request_context() else ""),
     )
     db.session.add(event)
     return event

@@ -69,10 +69,15 @@ nginx:
 lint: $(STAMPS)/python
 	$(BIN)/ruff check .
 	$(BIN)/ruff format --check .
+	$(BIN)/mypy
 	$(BIN)/python scripts/check_translations.py
 
+# The tests run in parallel, one worker per core (pytest-xdist), each on a database of its own, in random order
+# (pytest-randomly prints the seed it used; `make pytest PYTEST_ARGS=--randomly-seed=…` repeats that order).
+# PYTEST_WORKERS=0 runs them in this process.
+PYTEST_WORKERS ?= auto
 pytest:
-	$(BIN)/pytest
+	$(BIN)/pytest -n $(PYTEST_WORKERS) $(PYTEST_ARGS)
 
 test: setup chromium nginx lint pytest
 
@@ -101,7 +106,7 @@ soak: setup
 # The property-based tests of bad input at full strength: 500 examples each (make test runs 50 of each). CI runs
 # this after make test.
 fuzz: setup
-	FUZZ_EXAMPLES="$${FUZZ_EXAMPLES:-500}" $(BIN)/pytest tests/test_fuzz_public.py tests/test_fuzz_staff.py
+	FUZZ_EXAMPLES="$${FUZZ_EXAMPLES:-500}" $(BIN)/pytest -n $(PYTEST_WORKERS) tests/test_fuzz_public.py tests/test_fuzz_staff.py
 
 # Known vulnerabilities in the pinned packages: pip-audit (PyPI's advisory data, for everything in .venv) and npm
 # audit (the npm registry's, for the site's packages and the benchmark's). --strict makes pip-audit fail when a

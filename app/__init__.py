@@ -2,18 +2,23 @@
 
 from __future__ import annotations
 
+from typing import Any, cast
 from urllib.parse import parse_qsl
 
 from flask import Flask, g, make_response, render_template, request
+from flask.typing import ResponseReturnValue
 from flask_wtf.csrf import CSRFError
 from jinja2 import ChainableUndefined, ChoiceLoader, FileSystemLoader, PackageLoader
 from sqlalchemy import event
 from sqlalchemy.engine import Engine
+from sqlalchemy.engine.interfaces import DBAPIConnection
 from sqlalchemy.exc import DataError, DBAPIError, OperationalError
+from sqlalchemy.pool import ConnectionPoolEntry
+from werkzeug.datastructures import ImmutableMultiDict
 from werkzeug.exceptions import SecurityError
 from werkzeug.formparser import FormDataParser
 from werkzeug.middleware.proxy_fix import ProxyFix
-from werkzeug.routing import IntegerConverter
+from werkzeug.routing import IntegerConverter, Map
 from werkzeug.utils import cached_property
 
 from app.config import Config, config_from_environment
@@ -148,7 +153,7 @@ COMPRESSED_TYPES = [
 class IdConverter(IntegerConverter):
     """`<int:…>` in an address: a number too large for any row is a 404, not a database error."""
 
-    def __init__(self, map, *args, **kwargs) -> None:
+    def __init__(self, map: Map, *args: Any, **kwargs: Any) -> None:
         kwargs.setdefault("max", LARGEST_ID)
         super().__init__(map, *args, **kwargs)
 
@@ -158,7 +163,8 @@ def setup_request(app: Flask) -> None:
     app.url_map.converters["int"] = IdConverter
     base = app.request_class
 
-    class Request(base):
+    # A subclass of whichever request class is installed (htmx-flask's): a class mypy cannot see as a base.
+    class Request(base):  # type: ignore[misc, valid-type]
         form_data_parser_class = FormParser
 
         @cached_property
@@ -175,7 +181,7 @@ def setup_request(app: Flask) -> None:
 
 
 @event.listens_for(Engine, "connect")
-def _sqlite_pragmas(dbapi_connection, connection_record) -> None:
+def _sqlite_pragmas(dbapi_connection: DBAPIConnection, connection_record: ConnectionPoolEntry) -> None:
     """SQLite set up for a web server with several workers writing at once.
 
     WAL lets readers carry on while one writer writes. Python's driver opens a transaction just before
@@ -223,21 +229,21 @@ def setup_error_pages(app: Flask) -> None:
         return render_template("errors/404.html"), 404
 
     @app.errorhandler(CSRFError)
-    def form_not_accepted(error: CSRFError):
+    def form_not_accepted(error: CSRFError) -> ResponseReturnValue:
         """A form whose CSRF check failed is shown again with what was typed, if its view can do that."""
         view = app.view_functions.get(request.endpoint or "")
         if view is not None and getattr(view, "keeps_input_on_csrf_failure", False):
             # The view shows the form again with what was typed, and must store nothing: without its token, the
             # form's own check fails too (the site-wide one may have refused a good token, for a missing Referer).
             kept = [(key, value) for key, value in request.form.items(multi=True) if not key.endswith("csrf_token")]
-            request.form = request.parameter_storage_class(kept)
+            request.form = cast("ImmutableMultiDict[str, str]", request.parameter_storage_class(kept))
             response = make_response(view(**(request.view_args or {})))
             response.status_code = 400
             return response
         return render_template("errors/400.html"), 400
 
     @app.errorhandler(SecurityError)
-    def host_not_served(error: SecurityError):
+    def host_not_served(error: SecurityError) -> ResponseReturnValue:
         """A Host (or forwarded host) this site does not serve, in production: no page, since nothing on it could
         link anywhere trustworthy, and nothing echoed back."""
         response = make_response("Bad request: this site does not answer to that host name.\n", 400)
@@ -250,19 +256,20 @@ def setup_error_pages(app: Flask) -> None:
         return render_template("errors/413.html"), 413
 
     @app.errorhandler(429)
-    def too_many_requests(error: Exception):
+    def too_many_requests(error: Exception) -> ResponseReturnValue:
         """A refused form is shown again with what was typed, if its view can do that; otherwise a plain page."""
         view = app.view_functions.get(request.endpoint or "")
         if request.method == "POST" and view is not None and getattr(view, "keeps_input_on_limit", False):
             g.limit_hit = True
             # The view beneath the rate limiter's own wrapper, which would refuse it again.
-            response = make_response(view.__wrapped__(**(request.view_args or {})))
+            # functools.wraps in the limiter's decorator set __wrapped__, which mypy cannot see on a view function.
+            response = make_response(view.__wrapped__(**(request.view_args or {})))  # type: ignore[union-attr]
             response.status_code = 429
             return response
         return render_template("errors/429.html"), 429
 
     @app.errorhandler(DataError)
-    def data_refused(error: DataError):
+    def data_refused(error: DataError) -> ResponseReturnValue:
         """A value the database will not compare or store (a NUL in an address, say): nothing can match it, so the
         answer is the page-not-found page, not a fault."""
         app.logger.warning("Database refused a value for %s %s: %s", request.method, request.path, type(error.orig))
@@ -270,7 +277,7 @@ def setup_error_pages(app: Flask) -> None:
         return render_template("errors/404.html"), 404
 
     @app.errorhandler(OperationalError)
-    def database_unavailable(error: DBAPIError):
+    def database_unavailable(error: DBAPIError) -> ResponseReturnValue:
         """The database cannot be reached (or is locked for too long): ask the person to try again shortly.
 
         Nothing was half-written, since the transaction is rolled back; the next request gets a fresh
@@ -322,7 +329,10 @@ def setup_wsgi(app: Flask) -> None:
     assets.setup(app, lambda: security_headers(app))
     proxies = int(app.config.get("TRUSTED_PROXY_COUNT") or 0)
     if proxies:
-        app.wsgi_app = ProxyFix(app.wsgi_app, x_for=proxies, x_proto=proxies, x_host=proxies, x_port=proxies)
+        # Wrapping `wsgi_app` is how Flask adds WSGI middleware; mypy sees a method being replaced.
+        app.wsgi_app = ProxyFix(  # type: ignore[method-assign]
+            app.wsgi_app, x_for=proxies, x_proto=proxies, x_host=proxies, x_port=proxies
+        )
 
 
 def setup_cli(app: Flask) -> None:

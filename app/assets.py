@@ -12,6 +12,7 @@ import json
 import re
 from collections.abc import Callable
 from pathlib import Path
+from wsgiref.headers import Headers
 
 from flask import Flask, url_for
 from whitenoise import WhiteNoise
@@ -35,21 +36,25 @@ def read_manifest(static_folder: str) -> dict[str, str]:
 
 
 def setup(app: Flask, headers: Callable[[], dict[str, str]]) -> None:
-    manifest = read_manifest(app.static_folder)
+    static_folder, static_url_path = app.static_folder, app.static_url_path
+    if static_folder is None or static_url_path is None:
+        raise AssetsNotBuilt("The app has no static folder to serve the assets from")
+    manifest = read_manifest(static_folder)
 
     def asset_url(name: str) -> str:
         return url_for("static", filename=manifest[name])
 
     app.add_template_global(asset_url, "asset_url")
 
-    def add_headers(header_list, path: str, url: str) -> None:
+    def add_headers(header_list: Headers, path: str, url: str) -> None:
         for name, value in headers().items():
             header_list.setdefault(name, value)
 
-    app.wsgi_app = WhiteNoise(
+    # Wrapping `wsgi_app` is how Flask adds WSGI middleware; mypy sees a method being replaced.
+    app.wsgi_app = WhiteNoise(  # type: ignore[method-assign]
         app.wsgi_app,
-        root=app.static_folder,
-        prefix=app.static_url_path.strip("/") + "/",
+        root=static_folder,
+        prefix=static_url_path.strip("/") + "/",
         max_age=ONE_DAY,
         immutable_file_test=lambda path, url: bool(HASHED.search(url)),
         add_headers_function=add_headers,

@@ -8,6 +8,7 @@ than signing sessions with a known key.
 from __future__ import annotations
 
 import os
+from collections.abc import Mapping
 from pathlib import Path
 from typing import ClassVar
 from urllib.parse import urlsplit
@@ -75,7 +76,7 @@ class Config:
     SITE_URL = os.environ.get("SITE_URL", "http://127.0.0.1:5000")
     # The host names the site answers; others get 400. Production sets it from SITE_URL plus TRUSTED_HOSTS
     # (comma-separated extra names, e.g. an address a load balancer's health check uses); elsewhere it is open.
-    TRUSTED_HOSTS: ClassVar[list[str] | None] = None
+    TRUSTED_HOSTS: list[str] | None = None
     # Forms are small; anything larger is refused with a page that says so.
     MAX_CONTENT_LENGTH = 256 * 1024
     # Email. With no SMTP_HOST, mail waits in the outbox and shows on /dev/outbox (never in production).
@@ -158,7 +159,7 @@ class TestingConfig(Config):
     RATELIMIT_ENABLED = False
 
 
-def production_problems(environ) -> list[str]:
+def production_problems(environ: Mapping[str, str]) -> list[str]:
     """What stops the site running in production: each a sentence saying what to set."""
     secret = environ.get("SECRET_KEY", "")
     site_url = environ.get("SITE_URL", "")

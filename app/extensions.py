@@ -1,5 +1,7 @@
 """Extension objects, created unbound here and bound to the app in `create_app`."""
 
+from typing import TYPE_CHECKING
+
 from flask_babel import Babel
 from flask_compress import Compress
 from flask_limiter import Limiter
@@ -28,6 +30,14 @@ class Base(DeclarativeBase):
 
 
 db = SQLAlchemy(model_class=Base)
+
+# The base class of every model. At run time it is `db.Model`, which Flask-SQLAlchemy makes from `Base` (adding the
+# table name from the class name and the session's query); a type checker sees only an attribute of `db` there, not a
+# class it can check, so it is told `Base`, whose columns and relationships are what the models declare.
+if TYPE_CHECKING:
+    Model = Base
+else:
+    Model = db.Model
 migrate = Migrate()
 csrf = CSRFProtect()
 babel = Babel()
@@ -36,4 +46,4 @@ login = LoginManager()
 limiter = Limiter(key_func=get_remote_address)
 compress = Compress()
 
-__all__ = ["babel", "compress", "csrf", "db", "htmx", "limiter", "login", "migrate"]
+__all__ = ["Base", "Model", "babel", "compress", "csrf", "db", "htmx", "limiter", "login", "migrate"]

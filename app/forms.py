@@ -12,11 +12,12 @@ errors) is cleaned and cut to its limit instead. `tests/test_free_text.py` check
 from __future__ import annotations
 
 import re
+from collections.abc import Callable, Iterable, Mapping, Sequence
+from typing import TYPE_CHECKING, Any, NamedTuple, TypeVar, cast
 
 from flask import request
 from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
-from flask_wtf import FlaskForm
 from wtforms import (
     HiddenField,
     PasswordField,
@@ -26,9 +27,38 @@ from wtforms import (
     TextAreaField,
     ValidationError,
 )
-from wtforms.fields.choices import SelectChoice
+from wtforms.fields import Field
+from wtforms.form import BaseForm
 from wtforms.validators import Length
 from wtforms.widgets import CheckboxInput, ListWidget
+
+if TYPE_CHECKING:
+    from wtforms import Form as _WtForm
+
+    class SelectChoice(NamedTuple):
+        """WTForms 3.3's choice (a dataclass at run time), which types-WTForms (made for 3.2) does not know yet.
+        Told as the three-item tuple 3.2 takes for a choice, so a field's `choices` accepts it."""
+
+        value: Any
+        label: str
+        render_kw: dict[str, Any] = {}  # noqa: RUF012 (never made: only the type checker reads this class)
+
+    class FlaskForm(_WtForm):
+        """Flask-WTF's form as the type checker sees it: a WTForms form (typed by types-WTForms) that reads the
+        request and checks the CSRF token. Flask-WTF ships no type hints."""
+
+        # The CSRF token's field, there unless a form turns CSRF off in its Meta.
+        csrf_token: Field
+
+        def __init__(self, formdata: Any = ..., **kwargs: Any) -> None: ...
+        def is_submitted(self) -> bool: ...
+        def validate_on_submit(self, extra_validators: Mapping[str, Sequence[Any]] | None = None) -> bool: ...
+
+else:
+    from flask_wtf import FlaskForm
+    from wtforms.fields.choices import SelectChoice
+
+ViewFunction = TypeVar("ViewFunction", bound=Callable[..., Any])
 
 # Control characters other than tab and line breaks, zero-width and bidirectional marks, and the byte-order mark:
 # invisible, never meant, and able to make words read backwards on a page that shows them.
@@ -40,7 +70,7 @@ STRING_LIMIT = 500
 TEXT_LIMIT = 10_000
 
 
-def clean_text(field) -> None:
+def clean_text(field: Field) -> None:
     """Refuse text with invisible control characters or unreadable bytes, saying which, and keep the rest.
 
     Control characters are removed from what is shown again, so sending again works; unreadable
@@ -61,27 +91,28 @@ def clean_text(field) -> None:
         )
 
 
-def is_typed_text(field) -> bool:
+def is_typed_text(field: Field) -> bool:
     return isinstance(field, StringField | TextAreaField) and not isinstance(field, PasswordField | HiddenField)
 
 
-def text_limit(field) -> int:
+def text_limit(field: Field) -> int:
     """The box's own `Length(max=…)`, or the site's default for its kind."""
-    limits = [validator.max for validator in field.validators if isinstance(validator, Length) and validator.max > 0]
+    validators: list[object] = list(field.validators)
+    limits = [validator.max for validator in validators if isinstance(validator, Length) and validator.max > 0]
     if limits:
         return min(limits)
     return TEXT_LIMIT if isinstance(field, TextAreaField) else STRING_LIMIT
 
 
 class Form(FlaskForm):
-    def process(self, *args, **kwargs) -> None:
+    def process(self, *args: Any, **kwargs: Any) -> None:
         """A search box is read as typed, without what cannot be meant, and no longer than its limit."""
         super().process(*args, **kwargs)
         for field in self:
             if isinstance(field, SearchField) and isinstance(field.data, str):
                 field.data = CONTROL.sub("", field.data)[: text_limit(field)]
 
-    def validate(self, extra_validators=None) -> bool:
+    def validate(self, extra_validators: Mapping[str, Sequence[Any]] | None = None) -> bool:
         valid = super().validate(extra_validators)
         for field in self:
             if not is_typed_text(field) or isinstance(field, SearchField):
@@ -104,13 +135,13 @@ class Form(FlaskForm):
 # Posting a form ----------------------------------------------------------------------------------------------
 
 
-def keeps_input(view):
+def keeps_input(view: ViewFunction) -> ViewFunction:
     """Mark a form view that re-renders itself with what was typed when its CSRF check fails."""
-    view.keeps_input_on_csrf_failure = True
+    view.keeps_input_on_csrf_failure = True  # type: ignore[attr-defined]  # a mark on the function object
     return view
 
 
-def valid_submission(form) -> bool:
+def valid_submission(form: Form) -> bool:
     """Validate a POSTed form; a failed CSRF check becomes one plain message at the top."""
     if request.method != "POST":
         return False
@@ -121,20 +152,22 @@ def valid_submission(form) -> bool:
 
 
 def csrf_message() -> str:
-    return _(
-        "We could not accept the form because it was open for a long time or came from another website. "
-        "Check your answers and send it again."
+    return str(
+        _(
+            "We could not accept the form because it was open for a long time or came from another website. "
+            "Check your answers and send it again."
+        )
     )
 
 
-def csrf_failed(form) -> bool:
+def csrf_failed(form: Form) -> bool:
     return bool(getattr(form, "csrf_token", None) and form.csrf_token.errors)
 
 
 # Choices ---------------------------------------------------------------------------------------------------------
 
 
-def options(pairs) -> list[SelectChoice]:
+def options(pairs: Iterable[tuple[Any, Any]]) -> list[SelectChoice]:
     """Choices for a field from (value, label) pairs."""
     return [SelectChoice(value, label) for value, label in pairs]
 
@@ -145,23 +178,27 @@ class CheckboxesField(SelectMultipleField):
     widget = ListWidget(prefix_label=False)
     option_widget = CheckboxInput()
 
-    def __init__(self, *args, unknown_message=None, **kwargs) -> None:
+    def __init__(self, *args: Any, unknown_message: object = None, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
         self.unknown_message = unknown_message
 
+    def known_values(self) -> set[Any]:
+        # Every field of this kind has its choices from `options`.
+        return {choice.value for choice in cast("list[SelectChoice]", self.choices)}
+
     def preselect(self, values: list[str]) -> None:
         """Tick the choices named in a link (`?lcp=…`); a name that matches none is shown as this field's error."""
-        known = {choice.value for choice in self.choices}
+        known = self.known_values()
         self.data = [value for value in dict.fromkeys(values) if value in known]
         unknown = [value for value in values if value not in known]
         if unknown:
             self.errors = [str(self.unknown_message).format(values=", ".join(unknown))]
 
-    def pre_validate(self, form) -> None:
-        known = {choice.value for choice in self.choices}
+    def pre_validate(self, form: BaseForm) -> None:
+        known = self.known_values()
         unknown = [value for value in self.data or [] if value not in known]
         if unknown:
-            self.data = [value for value in self.data if value in known]
+            self.data = [value for value in self.data or [] if value in known]
             raise ValidationError(
                 str(self.unknown_message or _l("Choose from the list")).format(values=", ".join(unknown))
             )

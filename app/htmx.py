@@ -16,7 +16,7 @@ htmx = Htmx()
 def wants_fragment() -> bool:
     # On Back, htmx reloads a pushed URL with HX-History-Restore-Request and needs the whole page.
     hx = getattr(request, "htmx", None)
-    return bool(hx) and not hx.boosted and not hx.history_restore_request
+    return hx is not None and bool(hx) and not hx.boosted and not hx.history_restore_request
 
 
 def page_or_fragment(page: str, fragment: str, **context: object) -> Response:

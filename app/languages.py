@@ -172,7 +172,8 @@ def catalogue():
 
 def install_cheap_gettext(app: Flask) -> None:
     """Templates translate through `catalogue()`, replacing the callables Flask-Babel installed."""
-    app.jinja_env.install_gettext_callables(
+    # Added to the environment by Jinja's i18n extension, which Flask-Babel enables.
+    app.jinja_env.install_gettext_callables(  # type: ignore[attr-defined]
         gettext=lambda string: catalogue().ugettext(string),
         ngettext=lambda singular, plural, number: catalogue().ungettext(singular, plural, number),
         newstyle=True,
@@ -190,7 +191,7 @@ def register(app: Flask) -> None:
     # What staff wrote, in the reader's language when they translated it (app.services.translations).
     from app.services import translations
 
-    app.add_template_global(translations.summary_shown, "summary_shown")
+    app.add_template_global(lambda lcp: translations.summary_shown(lcp, request.environ), "summary_shown")
     app.add_template_global(translations.update_shown, "update_shown")
 
     @app.context_processor

@@ -8,14 +8,15 @@ Production also refuses requests for hosts the site does not serve (`TRUSTED_HOS
 
 from __future__ import annotations
 
+from typing import Any
 from urllib.parse import quote, urlsplit
 
-from flask import current_app
+from flask import Flask, current_app
 
 
 def site_url() -> str:
     """The site's public address without a trailing slash, e.g. `https://lcp.leeds.example`."""
-    return current_app.config["SITE_URL"].rstrip("/")
+    return str(current_app.config["SITE_URL"]).rstrip("/")
 
 
 def site_host() -> str:
@@ -23,7 +24,7 @@ def site_host() -> str:
     return urlsplit(site_url()).hostname or "localhost"
 
 
-def absolute_url_for(endpoint: str, **values) -> str:
+def absolute_url_for(endpoint: str, **values: Any) -> str:
     """`url_for(endpoint, **values)` as an absolute address on `SITE_URL`, whatever host the request named.
 
     The language a page is read in is carried as `url_for` carries it (the app's URL defaults); `_anchor`
@@ -53,6 +54,6 @@ def trusted_hosts(site: str, extra: str) -> list[str]:
     return [name for index, name in enumerate(names) if name and name not in names[:index]]
 
 
-def register(app) -> None:
+def register(app: Flask) -> None:
     app.add_template_global(absolute_url_for, "absolute_url_for")
     app.add_template_global(absolute_path, "absolute_path")

@@ -44,5 +44,5 @@ def redirect_old_lcp_slug():
         query["lcp"] = list(dict.fromkeys(new.get(slug, slug) for slug in query_slugs))
     # The path from the view's own arguments, and the query as it came (any names, `endpoint` and `_external`
     # included, which url_for would read as its own); `lang=None` keeps url_for from adding the language twice.
-    path = url_for(request.endpoint, **view_args, lang=None)
+    path = url_for(request.endpoint or "", **view_args, lang=None)
     return redirect(f"{path}?{urlencode(query, doseq=True)}" if query else path, 301)

@@ -26,17 +26,17 @@ from collections.abc import Callable
 from datetime import UTC, datetime
 from functools import wraps
 from itertools import chain
-from typing import Any
+from typing import Any, cast
 
 import brotli
 from flask import Flask, Response, current_app, make_response, request
 from flask.globals import request_ctx
 from flask_caching import Cache
-from sqlalchemy import event, select, update
-from sqlalchemy.orm import Session
+from sqlalchemy import Table, event, select, update
+from sqlalchemy.orm import Session, SessionTransaction, UOWTransaction
 
+from app.clock import utcnow
 from app.extensions import db
-from app.formatting import utcnow
 from app.htmx import wants_fragment
 
 cache = Cache()
@@ -104,7 +104,7 @@ def forget_version() -> None:
 
 
 @event.listens_for(Session, "after_flush")
-def _count_public_changes(session: Session, flush_context) -> None:
+def _count_public_changes(session: Session, flush_context: UOWTransaction) -> None:
     """In the flush's own transaction, count a change to anything a public page shows (once per transaction)."""
     if session.info.get("content_changed"):
         return
@@ -118,7 +118,7 @@ def _count_public_changes(session: Session, flush_context) -> None:
         update(ContentVersion).where(ContentVersion.id == 1).values(value=ContentVersion.value + 1, changed_at=utcnow())
     )
     if bumped.rowcount == 0:
-        connection.execute(ContentVersion.__table__.insert().values(id=1, value=1, changed_at=utcnow()))
+        connection.execute(cast(Table, ContentVersion.__table__).insert().values(id=1, value=1, changed_at=utcnow()))
     session.info["content_changed"] = True
 
 
@@ -129,7 +129,7 @@ def _after_commit(session: Session) -> None:
 
 
 @event.listens_for(Session, "after_soft_rollback")
-def _after_rollback(session: Session, previous_transaction) -> None:
+def _after_rollback(session: Session, previous_transaction: SessionTransaction) -> None:
     session.info.pop("content_changed", None)
 
 
@@ -185,7 +185,8 @@ def _changing() -> bool:
 def _session_used() -> bool:
     """Whether the page read or wrote the session (a form's CSRF token, a message for one person). Asked of the
     context's own session object: the `session` proxy would mark it used by asking."""
-    opened = getattr(request_ctx._get_current_object(), "_session", None)
+    # `request_ctx` is a werkzeug LocalProxy, typed as the RequestContext it stands for.
+    opened = getattr(request_ctx._get_current_object(), "_session", None)  # type: ignore[attr-defined]
     return bool(opened is None or opened.accessed)
 
 
@@ -230,4 +231,5 @@ def _conditional(response: Response, kept: dict[str, Any], encoding: str | None)
         response.set_etag(f"{kept['etag']}:{encoding}")
     else:
         response.set_etag(kept["etag"])
-    return response.make_conditional(request)
+    response.make_conditional(request)  # changes and returns the response itself
+    return response

@@ -233,7 +233,7 @@ def create_staff(db: Any, lcps: list[Any]) -> Staff:
     """The two measured accounts through the app's own `create_staff`, plus colleagues inserted directly."""
     from sqlalchemy import insert
 
-    from app.formatting import utcnow
+    from app.clock import utcnow
     from app.models import StaffUser
     from app.models.staff import staff_lcp
     from app.services import auth
@@ -303,7 +303,7 @@ def load_submissions(db: Any, count: int, lcps: list[Any], topics: list[Any], st
     """Bulk-inserts `count` submissions with their routings, topics, contacts and history, oldest first."""
     from sqlalchemy import func, select
 
-    from app.formatting import utcnow
+    from app.clock import utcnow
     from app.models import Routing, Submission, SubmissionContact, SubmissionEvent
     from app.models.submissions import submission_topic
     from app.services.sharing import CONTACT_WORDING_VERSION
@@ -566,7 +566,7 @@ def load_followers(db: Any, count: int, lcps: list[Any], topics: list[Any]) -> F
     from flask import current_app
     from sqlalchemy import func, select
 
-    from app.formatting import utcnow
+    from app.clock import utcnow
     from app.models import Consent, Follower
     from app.models.people import ORGANISATION_TYPES, FollowerLcp, follower_topic
     from app.services.people import CONSENT_VERSION, CONSENTS

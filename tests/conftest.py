@@ -2,6 +2,10 @@
 
 The database is a temporary SQLite file unless `TEST_DATABASE_URL` names another (PostgreSQL in CI).
 The schema comes from the migrations, as in production, so the tests prove the migrations too.
+
+Run in parallel (`pytest -n 2`, as `make test` does), each worker has a database of its own: its own SQLite
+file, or `<name>_gw0`, `<name>_gw1`… on the PostgreSQL server, made when missing; and its own Redis database
+when `TEST_REDIS_URL` names one.
 """
 
 from __future__ import annotations
@@ -18,12 +22,51 @@ from flask_migrate import upgrade
 from sqlalchemy import text
 
 from app import create_app
+from app.commands import Actor
+from app.commands.system import load_demo, seed
 from app.config import TestingConfig, database_url
 from app.extensions import db
-from app.services.demo import load_demo
-from app.services.reference_data import seed
 
 pytest_plugins = ["tests.mailbox"]
+
+
+WORKER = os.environ.get("PYTEST_XDIST_WORKER", "")
+
+
+def worker_database(url: str) -> str:
+    """This worker's own PostgreSQL database beside the one `url` names (created when missing); `url` itself when
+    the tests run in one process."""
+    if not WORKER:
+        return url
+    from sqlalchemy import create_engine
+    from sqlalchemy.engine import make_url
+
+    server = make_url(url)
+    name = f"{server.database}_{WORKER}"
+    admin = create_engine(server, isolation_level="AUTOCOMMIT")
+    try:
+        with admin.connect() as connection:
+            exists = connection.execute(text("SELECT 1 FROM pg_database WHERE datname = :name"), {"name": name})
+            if exists.first() is None:
+                connection.execute(text(f'CREATE DATABASE "{name}"'))
+    finally:
+        admin.dispose()
+    return server.set(database=name).render_as_string(hide_password=False)
+
+
+def worker_redis(url: str) -> str:
+    """This worker's own Redis database: gw0 uses the one `url` names, gw1 the one below it, and so on."""
+    if not WORKER or not url:
+        return url
+    from urllib.parse import urlsplit, urlunsplit
+
+    parts = urlsplit(url)
+    number = int(parts.path.strip("/") or 0) - int(WORKER.removeprefix("gw"))
+    return urlunsplit(parts._replace(path=f"/{number % 16}"))
+
+
+if os.environ.get("TEST_REDIS_URL"):
+    os.environ["TEST_REDIS_URL"] = worker_redis(os.environ["TEST_REDIS_URL"])
 
 
 def reset_database() -> None:
@@ -45,13 +88,76 @@ def app(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Flask]:
     config.SQLALCHEMY_DATABASE_URI = database_url(
         url, f"sqlite:///{Path(tmp_path_factory.mktemp('db')) / 'test.sqlite3'}"
     )
+    if config.SQLALCHEMY_DATABASE_URI.startswith("postgresql"):
+        config.SQLALCHEMY_DATABASE_URI = worker_database(config.SQLALCHEMY_DATABASE_URI)
     application = create_app(config)
     with application.app_context():
         reset_database()
         upgrade()
-        seed()
-        load_demo()
+        seed(Actor.cli())
+        load_demo(Actor.cli())
     yield application
+
+
+# Each test in a transaction that is rolled back ----------------------------------------------------------------------
+
+# Tests that need real commits seen by another thread or process (a live server, threads racing each other) or that
+# need the statement log from a connection's start are marked `no_rollback`; browser tests (marked `browser`) serve the
+# site from a thread. An app on another database (a test that makes its own) keeps its own connections.
+OUTSIDE_TRANSACTION = ("no_rollback", "browser")
+
+
+def _joining_session(connection):
+    """A session bound to the test's connection: its commits release savepoints inside the test's transaction."""
+    from flask_sqlalchemy.session import Session
+
+    class Joining(Session):
+        def get_bind(self, *args, **kwargs):
+            # The test's connection, unless this app runs on another database (a test that makes its own).
+            if self._db.engine.url == connection.engine.url:
+                return connection
+            return super().get_bind(*args, **kwargs)
+
+    return db._make_scoped_session({"bind": connection, "join_transaction_mode": "create_savepoint", "class_": Joining})
+
+
+@pytest.fixture(autouse=True)
+def rolled_back(request: pytest.FixtureRequest) -> Iterator[None]:
+    """Runs the test inside one database transaction and rolls it back afterwards, so nothing a test writes is
+    seen by the next: every session the app opens (in any app context, any app on this database) joins it, and its
+    commits become savepoints. Marked `no_rollback` or `browser`, a test runs on the shared database as it is."""
+    if any(request.node.get_closest_marker(name) for name in OUTSIDE_TRANSACTION):
+        yield
+        return
+    application: Flask = request.getfixturevalue("app")
+    from app import page_cache
+
+    with application.app_context():
+        connection = db.engine.connect()
+    if connection.dialect.name == "sqlite":
+        # Python's sqlite3 driver opens no transaction for a SAVEPOINT, so the first RELEASE would commit: open the
+        # outer one by hand, and SQLAlchemy's savepoints nest inside it.
+        connection.exec_driver_sql("BEGIN")
+        outer = None
+    else:
+        outer = connection.begin()
+    shared = db.session
+    db.session = _joining_session(connection)
+    try:
+        yield
+    finally:
+        with application.app_context():
+            db.session.remove()
+        db.session = shared
+        if outer is not None:
+            outer.rollback()
+        else:
+            connection.connection.dbapi_connection.rollback()
+        connection.close()
+        # Pages kept during the test may show what was rolled back, under a content version that comes round again.
+        with application.app_context():
+            page_cache.cache.clear()
+        page_cache.forget_version()
 
 
 def production_app_on(app: Flask, **settings: str) -> Flask:
@@ -181,7 +287,7 @@ def make_staff(app: Flask):
     """Makes a staff account (enrolled in TOTP unless told otherwise) with a unique address; returns it."""
     from itertools import count
 
-    from app.formatting import utcnow
+    from app.clock import utcnow
     from app.models import Lcp, StaffUser
     from app.services import auth
 
@@ -213,14 +319,14 @@ def make_staff(app: Flask):
 def staff_client(app: Flask, make_staff):
     """A client signed in as a new account of this role and LCPs (the sign-in pages have tests of their own)."""
     from app.admin.access import SESSION_KEY
+    from app.commands import Actor, accounts
     from app.models import StaffUser
-    from app.services import auth
 
     def signed_in(role: str = "staff", lcps: tuple[str, ...] = ()) -> FlaskClient:
         user = make_staff(role, lcps)
         client = app.test_client()
         with app.app_context():
-            token = auth.start_session(db.session.get(StaffUser, user.id), "test")
+            token = accounts.start_session(Actor.staff(db.session.get(StaffUser, user.id)), "test")
         with client.session_transaction() as session:
             session[SESSION_KEY] = token
         client.user = user  # type: ignore[attr-defined]

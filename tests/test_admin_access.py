@@ -15,6 +15,8 @@ from flask.testing import FlaskClient
 from sqlalchemy import select
 from werkzeug.routing import Rule
 
+from app.commands import Actor
+from app.commands import sharing as sharing_commands
 from app.extensions import db
 from app.models import (
     AgendaItem,
@@ -55,7 +57,9 @@ def submissions_in_both(app: Flask) -> Iterator[None]:
 
     with app.test_request_context():
         made = [
-            sharing.share(sharing.ShareInput(body=f"Access walk: {slug}", lcps=lcps_by_slug([slug]))).submission.id
+            sharing_commands.share(
+                Actor.resident(), sharing.ShareInput(body=f"Access walk: {slug}", lcps=lcps_by_slug([slug]))
+            ).submission.id
             for slug in (OWN, OTHER)
         ]
     yield

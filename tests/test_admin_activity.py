@@ -20,8 +20,12 @@ from flask.testing import FlaskClient
 from icalendar import Calendar
 from sqlalchemy import delete, or_, select
 
+from app.clock import utcnow
+from app.commands import Actor
+from app.commands import sharing as sharing_commands
+from app.commands.system import load_demo
 from app.extensions import db
-from app.formatting import uk_date, utcnow
+from app.formatting import uk_date
 from app.models import (
     AgendaItem,
     AuditEvent,
@@ -35,8 +39,7 @@ from app.models import (
     Submission,
     Update,
 )
-from app.services import digest, sharing
-from app.services.demo import load_demo
+from app.services import digest
 from app.services.sharing import ContactInput, ShareInput
 from tests.conftest import Page
 
@@ -298,7 +301,10 @@ def test_a_recorded_decision_shows_on_the_public_meeting_page_tells_commenters_a
         lcp = item.meeting.lcp
         for words in ("first", "second"):
             contact = ContactInput(email=email)
-            sharing.share(ShareInput(body=f"{MARK} {words} comment", lcps=[lcp], agenda_item=item, contact=contact))
+            sharing_commands.share(
+                Actor.resident(),
+                ShareInput(body=f"{MARK} {words} comment", lcps=[lcp], agenda_item=item, contact=contact),
+            )
 
     run(comment)
     decision = "Partners agreed to fund the bus link for a year."
@@ -512,7 +518,7 @@ def test_editing_an_example_meeting_makes_it_staff_content_that_flask_demo_keeps
     assert form["title"] in card.get_text() and "Example content" not in card.get_text()
 
     def reload_demo() -> bool:
-        load_demo()
+        load_demo(Actor.cli())
         return db.session.get(Meeting, meeting_id) is not None
 
     assert run(reload_demo)

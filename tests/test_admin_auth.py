@@ -17,8 +17,9 @@ from flask.testing import FlaskClient
 from sqlalchemy import select
 
 from app.admin.access import SESSION_KEY, clean_staff_path
+from app.clock import utcnow
+from app.commands import Actor, accounts
 from app.extensions import db
-from app.formatting import utcnow
 from app.models import AuditEvent, OutboxMessage, StaffSession, StaffUser
 from app.models.staff import token_digest
 from app.services import auth
@@ -207,11 +208,11 @@ def test_the_wait_is_set_before_the_password_is_checked_so_attempts_at_once_cann
         checking.append(password)
         if len(checking) == 1:
             # Another request for the same account arrives now, with the right password.
-            meanwhile.append(auth.check_password(user.email, STAFF_PASSWORD))
+            meanwhile.append(accounts.check_password(user.email, STAFF_PASSWORD))
 
     monkeypatch.setattr(auth, "hasher", WatchedHasher(auth.hasher, another_request_arrives))
     with app.test_request_context():
-        assert auth.check_password(user.email, "a wrong guess at the same moment") is None
+        assert accounts.check_password(user.email, "a wrong guess at the same moment") is None
     assert meanwhile == [None]
     assert fresh(app, user).failed_attempts == 5
 
@@ -679,7 +680,7 @@ def another_session(app: Flask, user: StaffUser) -> FlaskClient:
     """A browser signed in as `user` (the sign-in pages have tests of their own)."""
     client = app.test_client()
     with app.app_context():
-        token = auth.start_session(db.session.get(StaffUser, user.id), "test")
+        token = accounts.start_session(Actor.staff(db.session.get(StaffUser, user.id)), "test")
     with client.session_transaction() as session:
         session[SESSION_KEY] = token
     return client
@@ -708,7 +709,7 @@ def test_changing_your_password_ends_every_other_session_but_this_one(app, make_
     assert elsewhere.get("/admin/").status_code == 302
     assert started.get("/admin/login/code").headers["Location"] == "/admin/login"
     with app.app_context():
-        assert auth.check_password(user.email, "a brand new long passphrase") is not None
+        assert accounts.check_password(user.email, "a brand new long passphrase") is not None
 
 
 @pytest.mark.parametrize("change", ["reset-password", "reset-2fa", "disable", "lock"])

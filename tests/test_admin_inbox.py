@@ -13,11 +13,12 @@ from uuid import uuid4
 import pytest
 from flask import Flask
 from flask.testing import FlaskClient
-from sqlalchemy import delete, select
+from sqlalchemy import delete, func, select
 
+from app.commands import Actor
+from app.commands import sharing as sharing_commands
 from app.extensions import db
 from app.models import AuditEvent, OutboxMessage, Routing, Submission, SubmissionEvent, Topic
-from app.services import sharing
 from app.services.people import lcps_by_slug
 from app.services.sharing import ContactInput, ShareInput
 from app.services.triage import normalise_tags
@@ -51,7 +52,7 @@ def make(app: Flask) -> Iterator[Callable[..., int]]:
                 source=source,
                 contact=ContactInput(email=email, wants_updates=True) if email else None,
             )
-            submission = sharing.share(data).submission
+            submission = sharing_commands.share(Actor.resident(), data).submission
             made.append(submission.id)
             routing = submission.routings[0]
             routing.created_at = BASE - timedelta(days=ago)
@@ -91,10 +92,26 @@ def routing(app: Flask, routing_id: int) -> Routing:
         return row
 
 
+# The newest audit record before each test: rows of other tests' deleted routings may have had the same ids (SQLite
+# reuses them), and their audit records stay.
+AUDIT_BEFORE: dict[str, int] = {}
+
+
+@pytest.fixture(autouse=True)
+def audit_since(app: Flask) -> None:
+    with app.app_context():
+        AUDIT_BEFORE["id"] = db.session.scalar(select(func.max(AuditEvent.id))) or 0
+
+
 def audits(app: Flask, action: str, object_id: str) -> list[AuditEvent]:
+    """This test's audit records of this action on this object."""
     with app.app_context():
         return list(
-            db.session.scalars(select(AuditEvent).where(AuditEvent.action == action, AuditEvent.object_id == object_id))
+            db.session.scalars(
+                select(AuditEvent).where(
+                    AuditEvent.id > AUDIT_BEFORE["id"], AuditEvent.action == action, AuditEvent.object_id == object_id
+                )
+            )
         )
 
 

@@ -13,6 +13,8 @@ import pytest
 from flask import Flask
 from sqlalchemy import select
 
+from app.commands import Actor
+from app.commands.system import seed
 from app.extensions import db
 from app.models import (
     Area,
@@ -26,7 +28,6 @@ from app.models import (
     Topic,
 )
 from app.services.finder import find
-from app.services.reference_data import seed
 from tests.conftest import Page
 
 SLUG = "bramley-wortley-middleton"
@@ -444,7 +445,7 @@ def test_seeding_again_keeps_edited_areas_and_unlinked_practices(app: Flask, sta
         url = "/admin/lcps/armley/practices"
         assert staff_post(staff, f"{url}/B86003/unlink", {}, form_page=url).status_code == 302
         with app.app_context():
-            seed()
+            seed(Actor.cli())
             lcp = lcp_row("armley")
             assert [area.name for area in lcp.areas] == ["Armley only"]
             assert lcp.partners == []
@@ -469,7 +470,7 @@ def test_seeding_skips_a_partnership_whose_slug_was_retired(app: Flask) -> None:
         db.session.add(LcpRedirect(old_slug=original, lcp_id=lcp_id))
         db.session.commit()
         try:
-            seed()
+            seed(Actor.cli())
             assert lcp_row(original) is None
         finally:
             db.session.execute(LcpRedirect.__table__.delete().where(LcpRedirect.old_slug == original))

@@ -13,8 +13,9 @@ import pytest
 from flask import Flask
 from sqlalchemy import delete, select
 
+from app.clock import utcnow
+from app.commands import accounts
 from app.extensions import db
-from app.formatting import utcnow
 from app.models import (
     Area,
     AuditEvent,
@@ -156,7 +157,7 @@ def test_an_admin_adds_an_account_and_sees_its_password_once(app, staff_client, 
         user = auth.find_staff(email)
         made.append((StaffUser, user.id))
         assert (user.role, [lcp.slug for lcp in user.lcps], user.totp_enrolled_at) == ("viewer", [seeded_slug], None)
-        assert auth.check_password(email, password) is not None
+        assert accounts.check_password(email, password) is not None
         assert db.session.scalar(
             select(AuditEvent).where(AuditEvent.action == "staff.create", AuditEvent.object_id == str(user.id))
         )
@@ -245,7 +246,7 @@ def test_buttons_disable_enable_unlock_and_reset(app, staff_client, staff_post, 
     with app.app_context():
         user = db.session.get(StaffUser, person.user.id)
         assert (user.locked_at, user.totp_enrolled_at) == (None, None)
-        assert auth.check_password(user.email, password) is not None
+        assert accounts.check_password(user.email, password) is not None
         actions = set(
             db.session.scalars(
                 select(AuditEvent.action).where(

@@ -11,6 +11,9 @@ import pytest
 from flask import Flask
 from sqlalchemy import delete, func, select
 
+from app.commands import Actor
+from app.commands import casework as casework_commands
+from app.commands import sharing as sharing_commands
 from app.extensions import db
 from app.models import AuditEvent, OutboxMessage, PublishedResponse, Routing, RoutingNote, Submission
 from app.services import sharing
@@ -21,12 +24,15 @@ from tests.conftest import Page
 
 @pytest.fixture(autouse=True)
 def forget_new_submissions(app: Flask) -> Iterator[None]:
-    """Submissions made here (with their routings, notes, replies, history and mail) go afterwards."""
+    """Submissions made here (with their routings, notes, replies, history and mail) go afterwards, and so do the
+    audit records made meanwhile: their object ids may be reused by the next test's rows."""
     with app.app_context():
         before = db.session.scalar(select(func.max(Submission.id))) or 0
+        audits = db.session.scalar(select(func.max(AuditEvent.id))) or 0
     yield
     with app.app_context():
         db.session.execute(delete(Submission).where(Submission.id > before))
+        db.session.execute(delete(AuditEvent).where(AuditEvent.id > audits))
         db.session.commit()
 
 
@@ -42,7 +48,8 @@ def made(app: Flask):
         body = body or f"The bus stop <b>outside</b> the surgery\nhas gone {uuid4().hex}"
         email = address() if updates else None
         with app.test_request_context():
-            shared = sharing.share(
+            shared = sharing_commands.share(
+                Actor.resident(),
                 ShareInput(
                     body=body,
                     lcps=lcps_by_slug(list(lcps)),
@@ -50,7 +57,7 @@ def made(app: Flask):
                     contact=ContactInput(email=email, name="Pat Example", may_contact=True, wants_updates=True)
                     if email
                     else None,
-                )
+                ),
             )
             submission = shared.submission
             return submission.id, sharing.format_code(submission.receipt_code), email
@@ -197,8 +204,8 @@ def test_an_empty_note_says_what_to_do(app, staff_client, staff_post, made):
 def test_sharing_with_another_lcp_shows_both_statuses_on_track(app, client, staff_client, staff_post, made):
     submission_id, code, _email = made(("armley",))
     armley = routing_id(app, submission_id, "armley")
-    with app.test_request_context():
-        sharing.set_status(db.session.get(Routing, armley), "looking")
+    with app.app_context():
+        casework_commands.change_status(Actor.cli(), db.session.get(Routing, armley), "looking")
     worker = staff_client("staff", ("armley",))
     response = staff_post(worker, url(submission_id, "share"), {"lcp": "seacroft"}, form_page=url(submission_id))
     assert response.status_code == 303
@@ -363,7 +370,7 @@ def test_staff_see_a_follow_ups_words_and_an_admin_sees_any_submission(app, staf
     submission_id, _code, _email = made(("seacroft",), updates=True)
     words = f"It happened again on Tuesday {uuid4().hex}"
     with app.test_request_context():
-        sharing.add_follow_up(db.session.get(Submission, submission_id).contact, words)
+        sharing_commands.add_follow_up(Actor.resident(), db.session.get(Submission, submission_id).contact, words)
     page = Page(staff_client("admin").get(url(submission_id)))
     assert page.response.status_code == 200
     assert words in page.text("#history-list")

@@ -8,12 +8,15 @@ import pytest
 from flask import Flask
 from sqlalchemy import select
 
+from app.clock import utcnow
+from app.commands import Actor, accounts, login_name
 from app.extensions import db
-from app.formatting import utcnow
 from app.models import AuditEvent, Lcp, StaffUser
 from app.services import auth
 
 PASSWORD = "a long and unusual passphrase"
+# How the audit log names whoever ran `flask staff …`.
+CLI = f"cli:{login_name()}"
 
 
 @pytest.fixture
@@ -76,8 +79,8 @@ def test_create_reads_the_password_from_stdin(app, email, seeded_slug) -> None:
         user = auth.find_staff(email)
         assert (user.name, user.role, [lcp.slug for lcp in user.lcps]) == ("Cli Person", "staff", [seeded_slug])
         assert user.totp_enrolled_at is None
-        assert auth.check_password(email, PASSWORD) is not None
-    assert actions_for(app, email)[0] == ("staff.create", "command line")
+        assert accounts.check_password(email, PASSWORD) is not None
+    assert actions_for(app, email)[0] == ("staff.create", CLI)
 
 
 def test_create_prompts_twice_for_the_password(app, email) -> None:
@@ -125,10 +128,10 @@ def test_disable_enable_unlock_and_reset_are_audited(app, email) -> None:
         user = auth.find_staff(email)
         assert (user.disabled_at, user.locked_at, user.totp_enrolled_at) == (None, None, None)
     assert actions_for(app, email)[1:] == [
-        ("staff.disable", "command line"),
-        ("staff.enable", "command line"),
-        ("staff.unlock", "command line"),
-        ("staff.reset-2fa", "command line"),
+        ("staff.disable", CLI),
+        ("staff.enable", CLI),
+        ("staff.unlock", CLI),
+        ("staff.reset-2fa", CLI),
     ]
 
 
@@ -154,22 +157,22 @@ def test_lock_signs_out_everywhere_and_stops_sign_in_until_unlocked(app, email) 
     with app.app_context():
         user = auth.find_staff(email)
         user.totp_enrolled_at = utcnow()
-        token = auth.start_session(user, "test")
+        token = accounts.start_session(Actor.staff(user), "test")
     result = run(app, "lock", email)
     assert result.exit_code == 0, result.output
     assert f"{email}: locked and signed out everywhere" in result.output
-    with app.test_request_context():
+    with app.app_context():
         assert auth.find_staff(email).locked_at is not None
-        assert auth.check_session(token).user is None
-        assert auth.check_password(email, PASSWORD) is None
+        assert accounts.resume_session(token).user is None
+        assert accounts.check_password(email, PASSWORD) is None
     line = next(line for line in run(app, "list").output.splitlines() if line.startswith(email))
     assert line.endswith("\tlocked")
     assert run(app, "unlock", email).exit_code == 0
-    with app.test_request_context():
-        assert auth.check_password(email, PASSWORD) is not None
+    with app.app_context():
+        assert accounts.check_password(email, PASSWORD) is not None
     staff_actions = [row for row in actions_for(app, email) if row[0].startswith("staff.")]
     assert staff_actions == [
-        ("staff.create", "command line"),
-        ("staff.lock", "command line"),
-        ("staff.unlock", "command line"),
+        ("staff.create", CLI),
+        ("staff.lock", CLI),
+        ("staff.unlock", CLI),
     ]

@@ -21,9 +21,10 @@ import pytest
 from flask import Flask
 from sqlalchemy import delete, func, select
 
+from app.clock import utcnow
 from app.commands import Actor, login_name
+from app.commands import sharing as sharing_commands
 from app.extensions import db
-from app.formatting import utcnow
 from app.models import (
     AgendaItem,
     AuditEvent,
@@ -80,14 +81,15 @@ def shared(app: Flask) -> Callable[..., Made]:
     def make(agenda_item: int | None = None) -> Made:
         email = f"commands-{uuid4().hex[:12]}@example.org"
         with app.test_request_context():
-            submission = sharing.share(
+            submission = sharing_commands.share(
+                Actor.resident(),
                 ShareInput(
                     body=f"The bus stop outside the surgery has gone {uuid4().hex}",
                     lcps=[lcp_named(LCP)],
                     may_publish_words=True,
                     agenda_item=db.session.get(AgendaItem, agenda_item) if agenda_item else None,
                     contact=ContactInput(email=email, wants_updates=True),
-                )
+                ),
             ).submission
             return Made(submission.id, sharing.format_code(submission.receipt_code), email)
 
@@ -368,7 +370,9 @@ def test_a_decision_is_refused_before_its_meeting_starts_from_both(
         assert db.session.get(AgendaItem, item).decision == ""
         assert not db.session.scalar(
             select(func.count(AuditEvent.id)).where(
-                AuditEvent.action == "agenda-item.decision", AuditEvent.object_id == str(item)
+                AuditEvent.id > AUDIT_BEFORE["id"],
+                AuditEvent.action == "agenda-item.decision",
+                AuditEvent.object_id == str(item),
             )
         )
 
@@ -452,3 +456,249 @@ def test_the_command_lines_changes_need_no_fake_request() -> None:
     for name in ("submissions_route", "submissions_status", "submissions_respond", "meetings_decide"):
         body = source.split(f"def {name}(", 1)[1].split("\n    @", 1)[0]
         assert "site()" not in body and "test_request_context" not in body, name
+
+
+# Casework: what staff do with what people shared ---------------------------------------------------------------------
+
+
+def staff_actor(user_id: int) -> Actor:
+    return Actor.staff(db.session.get(StaffUser, user_id), "192.0.2.7")
+
+
+def routing_lcp(app: Flask, routing_id: int) -> int:
+    with app.app_context():
+        return db.session.get(Routing, routing_id).lcp_id
+
+
+def audit_rows(app: Flask, action: str) -> list[AuditEvent]:
+    with app.app_context():
+        rows = db.session.scalars(
+            select(AuditEvent).where(AuditEvent.id > AUDIT_BEFORE["id"], AuditEvent.action == action)
+        ).all()
+        db.session.expunge_all()
+        return list(rows)
+
+
+def test_assigning_and_tagging_are_audited_with_the_actor_and_refused_outside_its_rule(
+    app: Flask, shared, make_staff
+) -> None:
+    from app.commands import CommandRefused, NotFound
+    from app.commands import casework as commands
+
+    submission = shared()
+    routing_id = routing_of(app, submission)
+    worker_id = make_staff("staff", (LCP,)).id
+    outsider_id = make_staff("staff", (OTHER,)).id
+    with app.app_context():
+        routing = db.session.get(Routing, routing_id)
+        worker = staff_actor(worker_id)
+        assert commands.assign(worker, routing, str(worker_id)).id == worker_id
+        # The same again changes nothing and records nothing.
+        commands.assign(worker, routing, str(worker_id))
+        with pytest.raises(CommandRefused, match="Choose someone who works on"):
+            commands.assign(worker, routing, str(outsider_id))
+        with pytest.raises(CommandRefused, match="Only a member of staff"):
+            commands.assign(Actor.cli(), routing, "none")
+        with pytest.raises(NotFound):
+            commands.tag(staff_actor(outsider_id), routing, "buses")
+        assert commands.tag(worker, routing, "Buses, late-night  buses") is True
+        assert commands.tag(worker, routing, "buses late-night") is False
+    with app.app_context():
+        routing = db.session.get(Routing, routing_id)
+        assert (routing.assignee_id, routing.tags) == (worker_id, "buses late-night")
+    assert history(app, submission, "assigned") == [("assigned", "", "Test staff", "staff", False, worker_id)]
+    assert history(app, submission, "tagged") == [("tagged", "", "buses late-night", "staff", False, worker_id)]
+    assign = audit_row(app, "routing.assign", "routing", routing_id)
+    assert (assign["actor_id"], assign["before"], assign["after"]) == (
+        worker_id,
+        {"assignee_id": None},
+        {"assignee_id": worker_id},
+    )
+    tags = audit_row(app, "routing.tags", "routing", routing_id)
+    assert (tags["actor_id"], tags["after"]) == (worker_id, {"tags": "buses late-night"})
+    assert [row.address for row in audit_rows(app, "routing.tags")] == ["192.0.2.7"]
+
+
+def test_the_inbox_assigns_and_tags_through_the_commands(app: Flask, shared, worker, staff_post) -> None:
+    submission = shared()
+    routing_id = routing_of(app, submission)
+    form_page = f"/admin/inbox?q={submission.code}"
+    response = staff_post(
+        worker,
+        f"/admin/routings/{routing_id}/assign",
+        {"assignee": str(worker.user.id), "back": "/admin/inbox"},
+        form_page=form_page,
+    )
+    assert response.status_code == 303
+    response = staff_post(
+        worker, f"/admin/routings/{routing_id}/tags", {"tags": "Pharmacy", "back": "/admin/inbox"}, form_page=form_page
+    )
+    assert response.status_code == 303
+    assert audit_row(app, "routing.assign", "routing", routing_id)["actor_label"] == worker.user.email
+    assert audit_row(app, "routing.tags", "routing", routing_id)["after"] == {"tags": "pharmacy"}
+
+
+def test_a_note_is_audited_and_refused_when_empty_or_outside_the_actors_partnerships(
+    app: Flask, shared, make_staff
+) -> None:
+    from app.commands import CommandRefused, Forbidden, NotFound
+    from app.commands import casework as commands
+    from app.models import RoutingNote
+
+    submission = shared()
+    routing_id = routing_of(app, submission)
+    worker_id, viewer_id = make_staff("staff", (LCP,)).id, make_staff("viewer", (LCP,)).id
+    outsider_id = make_staff("staff", (OTHER,)).id
+    with app.app_context():
+        routing = db.session.get(Routing, routing_id)
+        with pytest.raises(CommandRefused, match="Write the note"):
+            commands.add_note(staff_actor(worker_id), routing, "   ")
+        with pytest.raises(Forbidden):
+            commands.add_note(staff_actor(viewer_id), routing, "Rang the pharmacy.")
+        with pytest.raises(NotFound):
+            commands.add_note(staff_actor(outsider_id), routing, "Rang the pharmacy.")
+        note = commands.add_note(staff_actor(worker_id), routing, "  Rang the pharmacy.  ")
+        note_id = note.id
+    with app.app_context():
+        assert [(n.body, n.author_id) for n in db.session.get(Routing, routing_id).notes] == [
+            ("Rang the pharmacy.", worker_id)
+        ]
+    record = audit_row(app, "routing.note-added", "routing_note", note_id)
+    with app.app_context():
+        assert record["summary"] == f"Note on submission {submission.id} for {lcp_named(LCP).name}"
+    assert (record["actor_id"], record["lcp_id"]) == (worker_id, routing_lcp(app, routing_id))
+    with app.app_context():
+        assert db.session.scalar(select(func.count(RoutingNote.id)).where(RoutingNote.routing_id == routing_id)) == 1
+
+
+def test_looking_at_contact_details_is_audited_every_time_and_never_for_an_anonymous_one(
+    app: Flask, shared, worker, staff_post
+) -> None:
+    from app.commands import casework as commands
+
+    submission = shared()
+    response = staff_post(
+        worker, f"/admin/submissions/{submission.id}/contact", {}, form_page=f"/admin/submissions/{submission.id}"
+    )
+    assert response.status_code == 200
+    assert submission.email in Page(response).text("#contact-details")
+    record = audit_row(app, "submission.contact-viewed", "submission", submission.id)
+    assert record["actor_id"] == worker.user.id
+    assert record["summary"] == f"Contact details of submission {submission.id} ({submission.code})"
+    with app.app_context():
+        anonymous = sharing_commands.share(
+            Actor.resident(), ShareInput(body=f"Anonymous {uuid4().hex}", lcps=[lcp_named(LCP)])
+        ).submission
+        assert commands.view_contact(Actor.cli(), anonymous) is None
+        anonymous_id = anonymous.id
+    assert not [row for row in audit_rows(app, "submission.contact-viewed") if row.object_id == str(anonymous_id)]
+
+
+def test_marking_a_duplicate_closes_the_actors_routings_tells_the_person_and_refuses_a_code_it_cannot_see(
+    app: Flask, shared, make_staff
+) -> None:
+    from app.commands import CommandRefused
+    from app.commands import casework as commands
+
+    copy, original = shared(), shared()
+    worker_id = make_staff("staff", (LCP,)).id
+    with app.app_context():
+        submission = db.session.get(Submission, copy.id)
+        commands.route(Actor.cli(), submission, lcp_named(OTHER))
+        elsewhere = sharing_commands.share(
+            Actor.resident(), ShareInput(body=f"Seacroft only {uuid4().hex}", lcps=[lcp_named(OTHER)])
+        ).submission
+        worker = staff_actor(worker_id)
+        for code, refusal in (
+            (sharing.format_code(elsewhere.receipt_code), "No submission you can see has that receipt code"),
+            ("nonsense", "No submission you can see has that receipt code"),
+            (copy.code, "Enter the receipt code of a different submission"),
+        ):
+            with pytest.raises(CommandRefused, match=refusal):
+                commands.mark_duplicate(worker, submission, code)
+        marked = commands.mark_duplicate(worker, submission, original.code)
+        assert marked.original.id == original.id
+        assert [routing.lcp.slug for routing in marked.closed] == [LCP]
+        db.session.expire_all()
+        submission = db.session.get(Submission, copy.id)
+        assert submission.duplicate_of_id == original.id
+        assert {routing.lcp.slug: routing.status for routing in submission.routings} == {
+            LCP: "closed",
+            OTHER: "received",
+        }
+    assert mail_kinds(app, copy) == ["receipt", "status-changed"]
+    record = audit_row(app, "submission.duplicate", "submission", copy.id)
+    assert record["after"] == {"duplicate_of_id": original.id, "closed": [LCP]}
+    assert record["actor_id"] == worker_id
+    assert history(app, copy, "status") == [
+        ("status", "closed", "The same as another report, which we are handling", "staff", True, worker_id)
+    ]
+
+
+def test_entering_a_submission_names_who_entered_it_and_is_refused_to_a_resident_or_an_outsider(
+    app: Flask, make_staff
+) -> None:
+    from app.commands import Forbidden, NotFound
+    from app.commands import casework as commands
+
+    worker_id, outsider_id = make_staff("staff", (LCP,)).id, make_staff("staff", (OTHER,)).id
+    with app.app_context():
+        data = ShareInput(body=f"Said on the phone {uuid4().hex}", lcps=[lcp_named(LCP)], source="phone")
+        with pytest.raises(Forbidden):
+            commands.enter(Actor.resident(), data)
+        with pytest.raises(NotFound):
+            commands.enter(staff_actor(outsider_id), data)
+        entered = commands.enter(staff_actor(worker_id), data)
+        assert not entered.repeated
+        submission_id = entered.submission.id
+    with app.app_context():
+        submission = db.session.get(Submission, submission_id)
+        assert submission.entered_by_id == worker_id
+        assert [(e.kind, e.actor, e.staff_id) for e in submission.events] == [("received", "staff", worker_id)]
+    record = audit_row(app, "submission.entered", "submission", submission_id)
+    assert record["after"] == {"source": "phone", "lcps": [LCP]} and record["actor_id"] == worker_id
+
+
+def test_a_bulk_status_change_tells_each_person_who_asked(app: Flask, shared, worker, staff_post) -> None:
+    first, second = shared(), shared()
+    ids = [routing_of(app, first), routing_of(app, second)]
+    response = staff_post(
+        worker,
+        "/admin/inbox/bulk",
+        {"routing": [str(i) for i in ids], "action": "status", "status": "looking", "back": "/admin/inbox"},
+        form_page="/admin/inbox",
+    )
+    assert response.status_code == 303
+    assert mail_kinds(app, first) == mail_kinds(app, second) == ["receipt", "status-changed"]
+
+
+def test_the_theme_check_never_fails_its_caller(app: Flask, shared, monkeypatch, caplog) -> None:
+    from app.commands import casework as commands
+    from app.services import themes
+
+    submission = shared()
+
+    def broken(*args, **kwargs):
+        raise RuntimeError("the database went away")
+
+    monkeypatch.setattr(themes, "due", broken)
+    with app.app_context():
+        assert commands.check_themes(db.session.get(Submission, submission.id)) == []
+    assert f"theme alert check (system:themes) failed for submission {submission.id}" in caplog.text
+
+
+SERVICES = COMMANDS.parent / "services"
+
+
+def test_the_casework_services_leave_the_commit_the_audit_and_the_email_to_the_commands() -> None:
+    for name in ("casework.py", "triage.py", "themes.py"):
+        path = SERVICES / name
+        assert web_imports(path) == [], name
+        text = path.read_text(encoding="utf-8")
+        for call in ("db.session.commit(", "audit.record", "outbox.queue(", "mail.send_", "commit="):
+            assert call not in text, (name, call)
+    sharing_source = (SERVICES / "sharing.py").read_text(encoding="utf-8")
+    for name in ("add_routing", "_answered", "set_status", "publish_response", "record_decision"):
+        body = sharing_source.split(f"def {name}(", 1)[1].split("\ndef ", 1)[0]
+        for call in ("db.session.commit(", "audit.record", "outbox.queue(", "_email_contact(", "commit="):
+            assert call not in body, (name, call)

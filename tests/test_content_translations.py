@@ -6,8 +6,8 @@ from __future__ import annotations
 import pytest
 from sqlalchemy import select
 
+from app.clock import utcnow
 from app.extensions import db
-from app.formatting import utcnow
 from app.models import AuditEvent, Lcp, LcpTranslation, Update, UpdateTranslation
 from tests.conftest import Page
 

@@ -19,13 +19,20 @@ from flask import Flask
 from flask_babel import force_locale, gettext
 from sqlalchemy import func, select
 
+from app.clock import utcnow
+from app.commands import Actor, system
+from app.commands import people as people_commands
+from app.commands.system import deliver_due
 from app.extensions import db
-from app.formatting import utcnow
 from app.models import AgendaItem, DigestItem, DigestRun, Follower, Lcp, Meeting, OutboxMessage, Topic, Update
-from app.services import digest, people
-from app.services.outbox import deliver_due
+from app.services import digest
 from tests.english_left import english_left, unisolated_english
 from tests.mailbox import Mailbox
+
+# The outbox worker, as `flask outbox send` runs it.
+WORKER = Actor.system("outbox")
+# `flask digests send`.
+DIGESTS = Actor.system("digests")
 
 NOW = (utcnow() + timedelta(days=1000)).replace(hour=7, minute=0, second=0, microsecond=0)
 WEEK = timedelta(days=7)
@@ -92,7 +99,7 @@ class World:
         db.session.rollback()
         for follower_id in self.followers:
             if (follower := db.session.get(Follower, follower_id)) is not None:
-                people.delete_follower(follower)
+                people_commands.delete_follower(Actor.cli(), follower)
         for meeting_id in self.meetings:
             db.session.delete(db.session.get(Meeting, meeting_id))
         for update_id in self.updates:
@@ -164,7 +171,7 @@ def text_of(email) -> str:
 
 
 def one_email(mailbox, smtp, follower: Follower):
-    deliver_due(smtp)
+    deliver_due(WORKER, smtp)
     received = mailbox.to(follower.email)
     assert len(received) == 1, f"{len(received)} emails to {follower.email}"
     return received[0]
@@ -187,7 +194,7 @@ def test_one_email_across_every_follow_says_why_newest_first_and_nothing_twice(w
     world.update("seacroft", "Seacroft news for tomorrow", NOW + DAY)
     world.meeting("seacroft", "Past meeting with no outcome", NOW - 2 * DAY)
 
-    report = digest.send_digests("weekly", now=NOW)
+    report = system.send_digests(DIGESTS, "weekly", now=NOW)
     assert report.queued >= 1
     assert len(queued_for(person)) == 1
 
@@ -256,7 +263,7 @@ def test_update_bodies_are_sanitised_html_and_plain_text(world, mailbox, smtp) -
         body="Come **along** to [the centre](https://example.org/centre).\n\n<script>alert(1)</script>\n\n"
         "- tea\n- cake",
     )
-    digest.send_digests("weekly", now=NOW)
+    system.send_digests(DIGESTS, "weekly", now=NOW)
     email = one_email(mailbox, smtp, person)
     html = mailbox.html(email)
     assert "<strong>along</strong>" in html
@@ -276,8 +283,8 @@ def test_running_twice_in_one_period_queues_one_email(world, mailbox, smtp) -> N
     person = world.follower(lcps=("seacroft",))
     world.update("seacroft", "Seacroft news", NOW - DAY)
 
-    first = digest.send_digests("weekly", now=NOW)
-    second = digest.send_digests("weekly", now=NOW + timedelta(minutes=5))
+    first = system.send_digests(DIGESTS, "weekly", now=NOW)
+    second = system.send_digests(DIGESTS, "weekly", now=NOW + timedelta(minutes=5))
     assert first.queued >= 1
     assert second.queued == 0
     assert second.already_sent >= 1
@@ -292,7 +299,7 @@ def test_an_item_sent_in_one_period_is_not_sent_in_the_next(world, mailbox, smtp
     deciding = world.meeting("seacroft", "Meeting in two days", NOW + 2 * DAY)
     world.update("seacroft", "First news", NOW - DAY)
 
-    digest.send_digests("weekly", now=NOW)
+    system.send_digests(DIGESTS, "weekly", now=NOW)
     first = items_in(mailbox.html(one_email(mailbox, smtp, person)))
     assert [item.title for item in first] == ["Meeting in two days", "Meeting in three weeks", "First news"]
 
@@ -301,7 +308,7 @@ def test_an_item_sent_in_one_period_is_not_sent_in_the_next(world, mailbox, smtp
     db.session.commit()
     world.update("seacroft", "Second news", NOW + 6 * DAY)
     mailbox.clear()
-    digest.send_digests("weekly", now=NOW + WEEK)
+    system.send_digests(DIGESTS, "weekly", now=NOW + WEEK)
     second = items_in(mailbox.html(one_email(mailbox, smtp, person)))
     assert [(item.title, item.kind) for item in second] == [
         ("Second news", "Update"),
@@ -316,12 +323,12 @@ def test_nothing_new_sends_nothing_and_records_no_run(world, mailbox, smtp) -> N
     follows_nothing = world.follower()
     world.update("seacroft", "Old news", NOW - 10 * DAY)
 
-    report = digest.send_digests("weekly", now=NOW)
+    report = system.send_digests(DIGESTS, "weekly", now=NOW)
     assert report.nothing_new >= 2
     for person in (quiet, follows_nothing):
         assert queued_for(person) == []
         assert runs(person) == []
-    deliver_due(smtp)
+    deliver_due(WORKER, smtp)
     assert mailbox.to(quiet.email) == [] and mailbox.to(follows_nothing.email) == []
 
 
@@ -333,7 +340,7 @@ def test_the_limit_says_how_many_more_and_the_rest_come_next_period(app: Flask, 
     world.update("wetherby", "News three, on transport", NOW - 3 * DAY, topics=("transport",))
     world.update("seacroft", "News four", NOW - 4 * DAY)
 
-    digest.send_digests("weekly", now=NOW)
+    system.send_digests(DIGESTS, "weekly", now=NOW)
     email = one_email(mailbox, smtp, person)
     html = mailbox.html(email)
     assert [item.title for item in items_in(html)] == ["News one", "News two"]
@@ -350,13 +357,13 @@ def test_the_limit_says_how_many_more_and_the_rest_come_next_period(app: Flask, 
     assert recorded(person) == {("update", first_news.id), ("update", second_news.id)}
 
     mailbox.clear()
-    digest.send_digests("weekly", now=NOW + WEEK)
+    system.send_digests(DIGESTS, "weekly", now=NOW + WEEK)
     rest = mailbox.html(one_email(mailbox, smtp, person))
     assert [item.title for item in items_in(rest)] == ["News three, on transport", "News four"]
     assert "more" not in BeautifulSoup(rest, "html.parser").select_one("main").get_text()
 
     mailbox.clear()
-    assert digest.send_digest(person, "weekly", NOW + 2 * WEEK) == digest.NOTHING_NEW
+    assert system.send_digest(DIGESTS, person, "weekly", NOW + 2 * WEEK) == digest.NOTHING_NEW
     assert len(runs(person)) == 2
 
 
@@ -370,7 +377,7 @@ def test_only_confirmed_people_with_that_frequency_get_one(world, mailbox, smtp)
     unconfirmed = world.follower(lcps=("seacroft",), confirmed=False)
     world.update("seacroft", "Seacroft news", NOW - DAY)
 
-    report = digest.send_digests("weekly", now=NOW)
+    report = system.send_digests(DIGESTS, "weekly", now=NOW)
     confirmed_weekly = db.session.scalar(
         select(func.count())
         .select_from(Follower)
@@ -381,7 +388,7 @@ def test_only_confirmed_people_with_that_frequency_get_one(world, mailbox, smtp)
     for person in (monthly, unsubscribed, unconfirmed):
         assert queued_for(person) == [], person
 
-    report = digest.send_digests("monthly", now=NOW)
+    report = system.send_digests(DIGESTS, "monthly", now=NOW)
     assert report.period == f"{NOW.year}-{NOW.month:02d}"
     assert len(queued_for(monthly)) == 1
     assert runs(monthly) == [report.period]
@@ -389,7 +396,7 @@ def test_only_confirmed_people_with_that_frequency_get_one(world, mailbox, smtp)
     for person in (unsubscribed, unconfirmed):
         assert queued_for(person) == []
 
-    deliver_due(smtp)
+    deliver_due(WORKER, smtp)
     assert len(mailbox.to(weekly.email)) == 1
     assert "in the month to" in text_of(mailbox.to(monthly.email)[0])
     assert mailbox.to(unsubscribed.email) == [] and mailbox.to(unconfirmed.email) == []
@@ -399,22 +406,22 @@ def test_a_failure_for_one_person_leaves_no_trace_and_does_not_stop_the_others(w
     first = world.follower(lcps=("seacroft",))
     broken = world.follower(lcps=("seacroft",))
     world.update("seacroft", "Seacroft news", NOW - DAY)
-    real_send = digest.mail.send_to_follower
+    real_send = system.mail.send_to_follower
 
     def send_or_break(follower, name, **context):
         if follower.id == broken.id:
             raise RuntimeError("the mail template broke")
         return real_send(follower, name, **context)
 
-    monkeypatch.setattr(digest.mail, "send_to_follower", send_or_break)
-    report = digest.send_digests("weekly", now=NOW)
+    monkeypatch.setattr(system.mail, "send_to_follower", send_or_break)
+    report = system.send_digests(DIGESTS, "weekly", now=NOW)
     assert report.failed == 1
     assert len(queued_for(first)) == 1 and runs(first) and recorded(first)
     # Nothing recorded as sent without its email.
     assert queued_for(broken) == [] and runs(broken) == [] and recorded(broken) == set()
 
-    monkeypatch.setattr(digest.mail, "send_to_follower", real_send)
-    again = digest.send_digests("weekly", now=NOW)
+    monkeypatch.setattr(system.mail, "send_to_follower", real_send)
+    again = system.send_digests(DIGESTS, "weekly", now=NOW)
     assert again.failed == 0
     assert len(queued_for(broken)) == 1 and len(queued_for(first)) == 1
 
@@ -425,7 +432,7 @@ def test_a_failure_for_one_person_leaves_no_trace_and_does_not_stop_the_others(w
 def test_email_has_both_parts_and_one_click_unsubscribe(world, client, mailbox, smtp) -> None:
     person = world.follower(lcps=("seacroft",))
     world.update("seacroft", "Seacroft news", NOW - DAY)
-    digest.send_digests("weekly", now=NOW)
+    system.send_digests(DIGESTS, "weekly", now=NOW)
     email = one_email(mailbox, smtp, person)
 
     assert email["Subject"] == "What is new in the Local Care Partnerships you follow"
@@ -460,8 +467,8 @@ def test_a_followers_topics_are_named_in_their_language(app: Flask, world, mailb
     world.update("wetherby", "Bus news", NOW - DAY, topics=("transport",))
     world.update("seacroft", "Timetable news", NOW - 2 * DAY, topics=("transport",))
 
-    digest.send_digests("weekly", now=NOW)
-    deliver_due(smtp)
+    system.send_digests(DIGESTS, "weekly", now=NOW)
+    deliver_due(WORKER, smtp)
     [english], [translated] = mailbox.to(in_english.email), mailbox.to(reader.email)
     with force_locale(language):
         label = gettext("Transport and getting around")

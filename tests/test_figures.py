@@ -17,8 +17,8 @@ import pytest
 from flask import Flask
 from sqlalchemy import delete, func, select
 
+from app.clock import london_to_utc, london_today, utcnow
 from app.extensions import db
-from app.formatting import london_to_utc, london_today, utcnow
 from app.models import AuditEvent, Lcp, OutboxMessage, PublishedResponse, Routing, Submission, ThemeAlert, Topic
 from app.services import figures, sharing, themes
 from app.services.sharing import ShareInput
@@ -71,9 +71,12 @@ def add(app: Flask) -> Callable[..., Submission]:
                 submission.is_demo = True
                 db.session.add(submission)
                 db.session.commit()
-                assert themes.check(submission) == []
+                assert themes.due(submission) == []
             else:
-                submission = sharing.share(data).submission
+                from app.commands import Actor
+                from app.commands import sharing as sharing_commands
+
+                submission = sharing_commands.share(Actor.resident(), data).submission
             routing = submission.routings[0]
             routing.created_at = utcnow() - timedelta(days=ago)
             routing.status = status
@@ -277,8 +280,10 @@ def test_two_checks_crossing_the_threshold_at_once_raise_one_alert(app, lcp, add
         row = db.session.get(Lcp, lcp.id)
         topic = db.session.scalar(select(Topic).where(Topic.slug == "ageing-well"))
         period = themes.period_for(row, london_today())
-        assert themes._raise(row, topic, period, 1) is not None
-        assert themes._raise(row, topic, period, 1) is None
+        from app.commands.casework import raise_alert
+
+        assert raise_alert(row, topic, period, 1) is not None
+        assert raise_alert(row, topic, period, 1) is None
         count = db.session.scalar(select(func.count(ThemeAlert.id)).where(ThemeAlert.lcp_id == row.id))
         assert count == 1
 

@@ -34,8 +34,10 @@ from hypothesis import strategies as st
 from markupsafe import escape
 from sqlalchemy import delete, func, select
 
+from app.clock import utcnow
+from app.commands import Actor
+from app.commands import sharing as sharing_commands
 from app.extensions import db
-from app.formatting import utcnow
 from app.models import Follower, OutboxMessage, Submission, ThemeAlert
 from app.services import directory, sharing
 from app.services.people import lcps_by_slug
@@ -131,12 +133,13 @@ def person(app: Flask, leave_no_trace) -> dict[Purpose, str]:
 def receipt(app: Flask, leave_no_trace) -> tuple[str, str]:
     """A submission that left an email address: its receipt code and the link token from its receipt."""
     with app.test_request_context():
-        shared = sharing.share(
+        shared = sharing_commands.share(
+            Actor.resident(),
             ShareInput(
                 body=f"Fuzz receipt {uuid4().hex}",
                 lcps=lcps_by_slug(["seacroft"]),
                 contact=ContactInput(email=f"fuzz-{uuid4().hex[:12]}@example.org", wants_updates=True),
-            )
+            ),
         )
         return sharing.format_code(shared.submission.receipt_code), make_contact_token(shared.submission.contact)
 

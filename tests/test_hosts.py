@@ -18,6 +18,8 @@ from flask import Flask
 from flask.testing import FlaskClient
 from sqlalchemy import delete, select
 
+from app.commands import Actor
+from app.commands import sharing as sharing_commands
 from app.extensions import db
 from app.models import Follower, Lcp, OutboxMessage, Submission, Topic
 from tests.conftest import Page, production_app_on
@@ -159,13 +161,16 @@ def test_a_staff_change_with_a_forged_host_emails_links_on_the_site(app, staff_c
 
     email = f"forged-{uuid4().hex[:10]}@example.org"
     with app.test_request_context():
-        original = sharing.share(ShareInput(body=f"First {uuid4().hex}", lcps=lcps_by_slug(["armley"]))).submission
-        duplicate = sharing.share(
+        original = sharing_commands.share(
+            Actor.resident(), ShareInput(body=f"First {uuid4().hex}", lcps=lcps_by_slug(["armley"]))
+        ).submission
+        duplicate = sharing_commands.share(
+            Actor.resident(),
             ShareInput(
                 body=f"Second {uuid4().hex}",
                 lcps=lcps_by_slug(["armley"]),
                 contact=ContactInput(email=email, wants_updates=True),
-            )
+            ),
         ).submission
         code, duplicate_id = sharing.format_code(original.receipt_code), duplicate.id
         since = last_mail_id()

@@ -14,8 +14,9 @@ from urllib.parse import parse_qs, urlsplit
 import pytest
 from sqlalchemy import func, select
 
+from app.clock import utcnow
 from app.extensions import db
-from app.formatting import uk_date, utcnow
+from app.formatting import uk_date
 from app.models import AgendaItem, Follower, Lcp, Meeting, Topic, Update
 from app.services import people
 from app.services.match import match, read_areas, split_areas

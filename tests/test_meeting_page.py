@@ -14,8 +14,11 @@ from bs4 import Tag
 from flask import Flask
 from sqlalchemy import func, select
 
+from app.clock import utcnow
+from app.commands import Actor
+from app.commands import sharing as sharing_commands
 from app.extensions import db
-from app.formatting import uk_date, utcnow
+from app.formatting import uk_date
 from app.models import AgendaItem, Lcp, Meeting, OutboxMessage, PublishedResponse, Routing, Submission, Topic
 from app.services import sharing
 from app.services.sharing import ContactInput, ShareInput
@@ -263,29 +266,34 @@ def replies(app: Flask) -> Iterator[Replies]:
     """Two replies on York Road: one whose sender agreed to be quoted, one whose sender did not."""
     with app.test_request_context():
         lcp = lcp_named(REPLY_LCP)
-        agreed = sharing.share(
-            ShareInput(body=QUOTED_WORDS, lcps=[lcp], topics=[topic_named("transport")], may_publish_words=True)
+        agreed = sharing_commands.share(
+            Actor.resident(),
+            ShareInput(body=QUOTED_WORDS, lcps=[lcp], topics=[topic_named("transport")], may_publish_words=True),
         ).submission
-        declined = sharing.share(
+        declined = sharing_commands.share(
+            Actor.resident(),
             ShareInput(
                 body=UNQUOTED_WORDS,
                 lcps=[lcp],
                 topics=[topic_named("access-to-services")],
                 contact=ContactInput(email=EMAIL, name="Pat Example", wants_updates=True),
-            )
+            ),
         ).submission
-        quoted = sharing.publish_response(
+        from app.commands import casework as casework_commands
+
+        quoted = casework_commands.respond(
+            Actor.cli(),
             agreed.routings[0],
             "A crossing near the surgery has no lights.",
             "We asked the council's road safety team to survey it.",
             quote_words=True,
         )
-        # Staff ask to quote, but the person did not agree: the service refuses quietly.
-        unquoted = sharing.publish_response(
+        # The person did not agree to be quoted (staff cannot ask to: the command refuses), so no words show.
+        unquoted = casework_commands.respond(
+            Actor.cli(),
             declined.routings[0],
             "The pharmacy queue is too long in the mornings and people with no time to wait go without.",
             "The pharmacy now opens half an hour earlier.",
-            quote_words=True,
         )
         made = Replies(quoted.id, unquoted.id, agreed.receipt_code, declined.receipt_code)
         submissions = [agreed.id, declined.id]
@@ -542,8 +550,10 @@ def test_meetings_decide_records_the_decision_and_tells_each_commenter_once(app:
         item = db.session.get(AgendaItem, meetings.undecided_item)
         lcp = lcp_named(MEETING_LCP)
         for body in ("First comment on warm spaces.", "Second comment, same person."):
-            sharing.share(ShareInput(body=body, lcps=[lcp], agenda_item=item, contact=ContactInput(email=EMAIL)))
-        sharing.share(ShareInput(body="An anonymous comment.", lcps=[lcp], agenda_item=item))
+            sharing_commands.share(
+                Actor.resident(), ShareInput(body=body, lcps=[lcp], agenda_item=item, contact=ContactInput(email=EMAIL))
+            )
+        sharing_commands.share(Actor.resident(), ShareInput(body="An anonymous comment.", lcps=[lcp], agenda_item=item))
     result = run(app, "meetings", "decide", str(meetings.undecided_item), "Warm spaces open in four libraries.")
     assert result.exit_code == 0, result.output
     assert "1 person told by email." in result.output
@@ -591,9 +601,9 @@ def demo_rows() -> tuple[list[Submission], list[PublishedResponse]]:
 def test_demo_submissions_are_anonymous_examples_with_replies_made_again_each_run(
     app_context: None, replies: Replies
 ) -> None:
-    from app.services.demo import load_demo
+    from app.commands.system import load_demo
 
-    load_demo()
+    load_demo(Actor.cli())
     submissions, responses = demo_rows()
     assert 3 <= len(submissions) <= 4
     for submission in submissions:
@@ -607,7 +617,7 @@ def test_demo_submissions_are_anonymous_examples_with_replies_made_again_each_ru
     assert all(response.you_said.startswith("Example:") for response in responses)
     codes = {submission.receipt_code for submission in submissions}
 
-    load_demo()
+    load_demo(Actor.cli())
     again, again_responses = demo_rows()
     assert (len(again), len(again_responses)) == (len(submissions), len(responses))
     assert not codes & {submission.receipt_code for submission in again}, "the old examples were deleted"
@@ -639,7 +649,9 @@ def test_the_privacy_notice_says_what_sharing_keeps(get_page) -> None:
 
 def test_a_submission_nobody_could_place_is_routed_and_its_sender_sees_where_it_went(app: Flask, client) -> None:
     with app.test_request_context():
-        shared = sharing.share(ShareInput(body="Route test: the pharmacy hours changed", lcp_unsure=True))
+        shared = sharing_commands.share(
+            Actor.resident(), ShareInput(body="Route test: the pharmacy hours changed", lcp_unsure=True)
+        )
         code = sharing.format_code(shared.submission.receipt_code)
     before = client.get(f"/track/{code}").get_data(as_text=True)
     assert "working out which partnership should handle it" in before

@@ -9,11 +9,16 @@ from datetime import timedelta
 import pytest
 from sqlalchemy import select
 
+from app.clock import utcnow
+from app.commands import Actor
+from app.commands.system import deliver_due
 from app.extensions import db
-from app.formatting import utcnow
 from app.models import OutboxMessage
 from app.services import outbox
-from app.services.outbox import SmtpSettings, deliver_due
+from app.services.outbox import SmtpSettings
+
+# The outbox worker, as `flask outbox send` runs it.
+WORKER = Actor.system("outbox")
 
 
 @pytest.fixture
@@ -45,7 +50,7 @@ def make_due(message: OutboxMessage) -> None:
 
 def test_a_queued_message_arrives_with_both_parts_and_its_headers(clean_outbox, mailbox, smtp) -> None:
     message = queue_one(**{"List-Unsubscribe": "<http://localhost/unsubscribe/x>"})
-    result = deliver_due(smtp)
+    result = deliver_due(WORKER, smtp)
     assert result.sent == 1
     [received] = mailbox.to("reader@example.org")
     assert received["Subject"] == "A test message"
@@ -60,7 +65,7 @@ def test_a_queued_message_arrives_with_both_parts_and_its_headers(clean_outbox, 
 def test_nothing_goes_until_the_transaction_that_queued_it_commits(clean_outbox, mailbox, smtp) -> None:
     outbox.queue(to="undo@example.org", subject="Never", text="Rolled back.", kind="test")
     db.session.rollback()
-    assert deliver_due(smtp).sent == 0
+    assert deliver_due(WORKER, smtp).sent == 0
     assert mailbox.messages == []
 
 
@@ -68,23 +73,23 @@ def test_a_refusing_server_is_retried_with_growing_waits_until_it_accepts(clean_
     message = queue_one("patient@example.org")
     mailbox.refuse_next(2)
 
-    first = deliver_due(smtp)
+    first = deliver_due(WORKER, smtp)
     assert (first.sent, first.retrying) == (0, 1)
     db.session.refresh(message)
     first_wait = message.next_attempt_at - utcnow()
     assert message.status == "queued" and message.attempts == 1 and "451" in message.last_error
     assert first_wait > timedelta(seconds=50)
     # Not due yet: a second run straight away leaves it alone.
-    assert deliver_due(smtp) == outbox.Delivery()
+    assert deliver_due(WORKER, smtp) == outbox.Delivery()
 
     make_due(message)
-    assert deliver_due(smtp).retrying == 1
+    assert deliver_due(WORKER, smtp).retrying == 1
     db.session.refresh(message)
     assert message.attempts == 2
     assert message.next_attempt_at - utcnow() > first_wait  # the wait doubled
 
     make_due(message)
-    assert deliver_due(smtp).sent == 1
+    assert deliver_due(WORKER, smtp).sent == 1
     assert mailbox.refused == 2
     assert len(mailbox.to("patient@example.org")) == 1
 
@@ -96,12 +101,12 @@ def test_after_the_limit_it_gives_up_and_says_so(app, clean_outbox, mailbox, smt
     with caplog.at_level(logging.ERROR, logger="app.services.outbox"):
         for _attempt in range(limit):
             make_due(message)
-            deliver_due(smtp)
+            deliver_due(WORKER, smtp)
     db.session.refresh(message)
     assert message.status == "failed" and message.attempts == limit
     assert any("Gave up on email" in record.getMessage() for record in caplog.records), caplog.records
     make_due(message)
-    assert deliver_due(smtp) == outbox.Delivery()
+    assert deliver_due(WORKER, smtp) == outbox.Delivery()
     mailbox.refuse_next(0)
 
 
@@ -109,12 +114,14 @@ def test_an_unreachable_server_is_a_retry_not_a_crash(clean_outbox, mailbox) -> 
     from tests.mailbox import free_port
 
     message = queue_one("later@example.org")
-    result = deliver_due(SmtpSettings(host="127.0.0.1", port=free_port(), security="none", timeout=2))
+    result = deliver_due(WORKER, SmtpSettings(host="127.0.0.1", port=free_port(), security="none", timeout=2))
     assert result.retrying == 1
     db.session.refresh(message)
     assert message.status == "queued" and "Error" in message.last_error
 
 
+# Outbox workers in threads, each with its own connection.
+@pytest.mark.no_rollback
 def test_each_message_is_delivered_exactly_once_however_often_and_however_many_workers_run(
     app, clean_outbox, mailbox, smtp
 ) -> None:
@@ -124,15 +131,15 @@ def test_each_message_is_delivered_exactly_once_however_often_and_however_many_w
 
     def worker() -> None:
         with app.app_context():
-            deliver_due(smtp)
+            deliver_due(WORKER, smtp)
 
     threads = [threading.Thread(target=worker) for _ in range(3)]
     for thread in threads:
         thread.start()
     for thread in threads:
         thread.join(timeout=30)
-    deliver_due(smtp)
-    deliver_due(smtp)
+    deliver_due(WORKER, smtp)
+    deliver_due(WORKER, smtp)
 
     assert sorted(message["To"] for message in mailbox.messages) == sorted(addresses)
     statuses = db.session.scalars(select(OutboxMessage.status)).all()
@@ -144,10 +151,10 @@ def test_a_worker_that_died_mid_send_leaves_a_claim_that_runs_out(clean_outbox, 
     message.status = "sending"
     message.claimed_until = utcnow() + timedelta(minutes=1)
     db.session.commit()
-    assert deliver_due(smtp).sent == 0
+    assert deliver_due(WORKER, smtp).sent == 0
     message.claimed_until = utcnow() - timedelta(seconds=1)
     db.session.commit()
-    assert deliver_due(smtp).sent == 1
+    assert deliver_due(WORKER, smtp).sent == 1
     [received] = mailbox.to("orphan@example.org")
     assert received["Message-ID"] == message.message_id
 

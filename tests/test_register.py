@@ -14,14 +14,19 @@ import pytest
 from icalendar import Calendar
 from sqlalchemy import func, select
 
+from app.clock import utcnow
+from app.commands import Actor
+from app.commands import people as people_commands
+from app.commands.system import deliver_due
 from app.extensions import db
-from app.formatting import utcnow
 from app.models import Consent, Follower, Meeting, OutboxMessage, Topic
 from app.services import people
 from app.services.feeds import CALENDAR_HISTORY
-from app.services.outbox import deliver_due
 from app.services.tokens import Purpose, make_token
 from tests.conftest import Page
+
+# The outbox worker, as `flask outbox send` runs it.
+WORKER = Actor.system("outbox")
 
 RESIDENT = {
     "kind": "resident",
@@ -264,7 +269,7 @@ def test_unconfirmed_registrations_are_deleted_after_the_confirmation_window(cli
     stale = follower("stale@example.org")
     stale.created_at = stale.created_at.replace(year=stale.created_at.year - 1)
     db.session.commit()
-    assert people.purge_unconfirmed() == 1
+    assert people_commands.purge_unconfirmed(Actor.cli()) == 1
     assert follower("stale@example.org") is None and mail_to("stale@example.org") == []
     assert follower("kept@example.org") is not None
 
@@ -346,8 +351,8 @@ def test_one_click_unsubscribe_works_from_a_mail_client_with_no_page_visit(
     app, client, post_form, fresh, mailbox, smtp
 ) -> None:
     person = confirmed(post_form, client, "oneclick@example.org")
-    people.send_preferences_link("oneclick@example.org")
-    deliver_due(smtp)
+    people_commands.send_preferences_link(Actor.resident(), "oneclick@example.org")
+    deliver_due(WORKER, smtp)
     [received] = [m for m in mailbox.to("oneclick@example.org") if "List-Unsubscribe" in m]
     assert received["List-Unsubscribe-Post"] == "List-Unsubscribe=One-Click"
     url = received["List-Unsubscribe"].strip("<>")
@@ -391,7 +396,8 @@ def test_the_private_calendar_carries_the_followed_partnerships_and_topics_meeti
     assert _meeting_ids(response.get_data()) == expected
 
     topic = db.session.scalar(select(Topic).where(Topic.slug == "mental-health"))
-    people.follow(follower("cal@example.org"), topic, True)
+    person = follower("cal@example.org")
+    people_commands.follow(Actor.follower(person.id), person, topic, True)
     about_topic = {
         meeting.id
         for meeting in db.session.scalars(select(Meeting).where(Meeting.ends_at >= window))

@@ -135,6 +135,19 @@ def serve_command(output: str) -> str:
     return lines[0]
 
 
+def test_every_test_module_is_listed_in_the_testing_guide() -> None:
+    guide = (ROOT / "docs" / "TESTING.md").read_text(encoding="utf-8")
+    listed = set(re.findall(r"^\| `([\w/]+\.py)` \|", guide, re.MULTILINE))
+    modules = {path.name for path in (ROOT / "tests").glob("test_*.py")}
+    browser = {path.name for path in (ROOT / "tests" / "browser").glob("test_*.py")}
+    browser_section = guide.split("### In Chromium", 1)[1]
+    missing = sorted(modules - listed) + sorted(
+        f"browser/{name}" for name in browser if f"| `{name}` |" not in browser_section
+    )
+    assert missing == [], f"docs/TESTING.md does not say what these prove: {missing}"
+    assert {name for name in listed if name.startswith("test_")} <= modules | browser, "listed but gone"
+
+
 def test_make_run_serves_on_port_5000_on_loopback_by_default() -> None:
     command = serve_command(dry_run())
     assert command.endswith("--host 127.0.0.1 --port 5000")

@@ -19,8 +19,11 @@ from flask import Flask
 from sqlalchemy import delete, func, select
 
 from app import page_cache
+from app.clock import utcnow
+from app.commands import Actor
+from app.commands import sharing as sharing_commands
+from app.commands.system import purge_contacts
 from app.extensions import db
-from app.formatting import utcnow
 from app.models import OutboxMessage, Submission, SubmissionContact, SubmissionEvent
 from app.services import retention, sharing
 from app.services.people import lcps_by_slug
@@ -31,6 +34,8 @@ ROOT = Path(__file__).resolve().parent.parent
 # A moment long before anything else in the test database was closed, so a purge "as of" a year later can
 # only reach what these tests made.
 LONG_AGO = datetime(2024, 1, 10, 12, 0)
+# `flask retention purge`, as the daily timer runs it.
+RETENTION = Actor.system("retention")
 REMOVED = "Contact details removed: 365 days had passed since every partnership closed it."
 
 
@@ -46,7 +51,7 @@ def made(app: Flask) -> Iterator[list[int]]:
 
 @pytest.fixture
 def make(app: Flask, made: list[int]):
-    """Shares a submission through the service (receipt email and all); returns (id, receipt code, email).
+    """Shares a submission through the command (receipt email and all); returns (id, receipt code, email).
 
     `closed` gives, for each LCP slug, when that partnership closed it, or None to leave it open.
     """
@@ -55,13 +60,14 @@ def make(app: Flask, made: list[int]):
         closed = {"armley": None} if closed is None else closed
         email = f"retention-{uuid4().hex[:12]}@example.org" if contact else None
         with app.test_request_context():
-            submission = sharing.share(
+            submission = sharing_commands.share(
+                Actor.resident(),
                 ShareInput(
                     body=f"The path by the beck is flooded {uuid4().hex}",
                     lcps=lcps_by_slug(list(closed)),
                     lcp_unsure=not closed,
                     contact=ContactInput(email=email, name="Sam Example", may_contact=True) if email else None,
-                )
+                ),
             ).submission
             made.append(submission.id)
             for routing in submission.routings:
@@ -159,10 +165,10 @@ def test_the_purge_removes_only_contacts_closed_everywhere_more_than_the_period_
     with app.test_request_context():
         assert mail_to(expired_email) == 1  # the receipt
         # Not quite a year after the first was closed: nothing has waited long enough.
-        assert retention.purge_contacts(now=LONG_AGO + timedelta(days=365)) == 0
+        assert purge_contacts(RETENTION, now=LONG_AGO + timedelta(days=365)) == 0
         assert contact_of(expired) is not None
 
-        assert retention.purge_contacts(now=LONG_AGO + timedelta(days=365, hours=1)) == 1
+        assert purge_contacts(RETENTION, now=LONG_AGO + timedelta(days=365, hours=1)) == 1
         assert contact_of(expired) is None
         for submission_id in kept:
             assert contact_of(submission_id) is not None, submission_id
@@ -180,9 +186,9 @@ def test_the_purge_removes_only_contacts_closed_everywhere_more_than_the_period_
         assert all(removals(submission_id) == [] for submission_id in kept)
 
         # A day later the next one goes too, and a second run the same day finds nothing more.
-        assert retention.purge_contacts(now=LONG_AGO + timedelta(days=366, hours=1)) == 1
+        assert purge_contacts(RETENTION, now=LONG_AGO + timedelta(days=366, hours=1)) == 1
         assert contact_of(next_day) is None
-        assert retention.purge_contacts(now=LONG_AGO + timedelta(days=366, hours=1)) == 0
+        assert purge_contacts(RETENTION, now=LONG_AGO + timedelta(days=366, hours=1)) == 0
         assert len(removals(expired)) == 1
         for submission_id in (half_closed, closed_later, still_open, recent):
             assert contact_of(submission_id) is not None, submission_id
@@ -194,9 +200,9 @@ def test_the_purge_works_in_batches_and_stops_after_its_last_batch(app, make, mo
     monkeypatch.setattr(retention, "MAX_BATCHES", 2)
     with app.test_request_context():
         later = LONG_AGO + timedelta(days=400)
-        assert retention.purge_contacts(now=later) == 4
+        assert purge_contacts(RETENTION, now=later) == 4
         assert [contact_of(submission_id) is None for submission_id in expired] == [True] * 4 + [False]
-        assert retention.purge_contacts(now=later) == 1
+        assert purge_contacts(RETENTION, now=later) == 1
         assert all(contact_of(submission_id) is None for submission_id in expired)
 
 
@@ -216,7 +222,7 @@ def test_a_routing_reopened_before_the_delete_keeps_its_contact(app, make, monke
 
     monkeypatch.setattr(retention, "_expired", reopen_after_the_look_up)
     with app.test_request_context():
-        assert retention.purge_contacts(now=LONG_AGO + timedelta(days=400)) == 0
+        assert purge_contacts(RETENTION, now=LONG_AGO + timedelta(days=400)) == 0
         assert contact_of(reopened) is not None
         assert removals(reopened) == []
 
@@ -246,7 +252,7 @@ def test_track_never_mentions_the_removal_and_the_staff_history_explains_it(app,
     expired, code, _ = make({"armley": LONG_AGO})
     before = Page(client.get(f"/track/{code}"))
     with app.test_request_context():
-        assert retention.purge_contacts(now=LONG_AGO + timedelta(days=400)) == 1
+        assert purge_contacts(RETENTION, now=LONG_AGO + timedelta(days=400)) == 1
     after = Page(client.get(f"/track/{code}"))
     assert after.response.status_code == 200
     assert [li.get_text(" ", strip=True) for li in after.soup.select(".app-history li")] == [

@@ -8,6 +8,8 @@ from alembic.autogenerate import compare_metadata
 from alembic.migration import MigrationContext
 from sqlalchemy import func, select
 
+from app.commands import Actor
+from app.commands.system import load_demo, seed
 from app.extensions import db
 from app.models import (
     Area,
@@ -23,8 +25,7 @@ from app.models import (
     Update,
     in_models_schema,
 )
-from app.services.demo import load_demo
-from app.services.reference_data import CURATION_FILE, SOURCE_FILE, load_json, seed
+from app.services.reference_data import CURATION_FILE, SOURCE_FILE, load_json
 
 CURATION = load_json(CURATION_FILE)
 SOURCE = json.loads(SOURCE_FILE.read_text(encoding="utf-8"))
@@ -79,7 +80,7 @@ def test_maturity_framework_elements_and_culture_aspects(app_context: None) -> N
 
 def test_seed_twice_gives_the_same_rows(app_context: None) -> None:
     before = counts()
-    report = seed()
+    report = seed(Actor.cli())
     assert report.added == 0
     assert counts() == before
 
@@ -90,7 +91,7 @@ def test_seed_keeps_staff_edits(app_context: None) -> None:
     lcp.summary = "Edited by staff"
     db.session.commit()
     try:
-        seed()
+        seed(Actor.cli())
         db.session.refresh(lcp)
         assert lcp.summary == "Edited by staff"
     finally:
@@ -110,8 +111,8 @@ def test_demo_replaces_only_demo_rows(app_context: None) -> None:
     db.session.commit()
     try:
         demo_meetings = db.session.scalar(select(func.count()).select_from(Meeting).where(Meeting.is_demo))
-        load_demo()
-        load_demo()
+        load_demo(Actor.cli())
+        load_demo(Actor.cli())
         assert counts() == before
         assert db.session.get(Meeting, real_meeting.id).title == "A real meeting"
         assert db.session.scalar(select(func.count()).select_from(Meeting).where(Meeting.is_demo)) == demo_meetings

@@ -23,10 +23,9 @@ from flask import abort, make_response, redirect, request, session, url_for
 from flask_login import current_user
 from sqlalchemy import select
 
-from app.commands import Actor
+from app.commands import Actor, accounts
 from app.extensions import db, login
 from app.models import Lcp, StaffUser
-from app.services import auth
 
 PERMISSIONS: dict[str, tuple[str, ...]] = {
     "view": ("admin", "staff", "viewer"),
@@ -190,7 +189,7 @@ def safe_next(target: str | None) -> str:
 @login.request_loader
 def load_staff(_request: Any) -> StaffUser | None:
     """The signed-in staff member for this request, from the session's token; None when it has expired."""
-    check = auth.check_session(session.get(SESSION_KEY))
+    check = accounts.resume_session(session.get(SESSION_KEY))
     if check.user is None and SESSION_KEY in session:
         session.pop(SESSION_KEY, None)
         session["staff_ended"] = check.reason
@@ -203,6 +202,6 @@ def init_login(app: Any) -> None:
     read cookies. `current_user` reaches only staff templates (see app/admin/__init__.py)."""
     app.login_manager = login
     login.login_view = "admin.login"
-    # Sessions are rows checked on every request (see auth.check_session); Flask-Login's own cookie
+    # Sessions are rows checked on every request (see accounts.resume_session); Flask-Login's own cookie
     # protection and "remember me" are not used.
     login.session_protection = None

@@ -7,14 +7,17 @@ Each form turns what was typed into the values its model takes (`values()`), and
 from __future__ import annotations
 
 import re
+from collections.abc import Mapping, Sequence
 from datetime import date, time
-from typing import Any
+from typing import Any, cast
 
 from flask_babel import lazy_gettext as _l
 from wtforms import BooleanField, DateField, RadioField, SelectField, StringField, TextAreaField
+from wtforms.fields import Field
+from wtforms.form import BaseForm
 from wtforms.validators import DataRequired, InputRequired, Length, Optional, ValidationError
 
-from app.formatting import in_london, london_to_utc, london_today
+from app.clock import in_london, london_to_utc, london_today
 from app.forms import CheckboxesField, Form, options
 from app.models import AgendaItem, Lcp, MaturityElement, MaturityLevel, Meeting, Update
 from app.services import activity, directory
@@ -53,12 +56,12 @@ class DayField(DateField):
     refused with the range, not stored); with `years_ahead=None` the form sets the latest date itself.
     """
 
-    def __init__(self, label, invalid_message, years_ahead: int | None = 5, **kwargs) -> None:
+    def __init__(self, label: Any, invalid_message: object, years_ahead: int | None = 5, **kwargs: Any) -> None:
         super().__init__(label, format=["%Y-%m-%d", "%d/%m/%Y"], **kwargs)
         self.invalid_message = invalid_message
         self.years_ahead = years_ahead
 
-    def process_formdata(self, valuelist) -> None:
+    def process_formdata(self, valuelist: list[Any]) -> None:
         try:
             super().process_formdata(valuelist)
         except ValueError as problem:
@@ -73,7 +76,7 @@ class DayField(DateField):
         except ValueError:  # 29 February, in a year without one
             return today.replace(year=today.year + self.years_ahead, day=28)
 
-    def pre_validate(self, form) -> None:
+    def pre_validate(self, form: BaseForm) -> None:
         super().pre_validate(form)
         if not isinstance(self.data, date) or EARLIEST_DAY <= self.data <= self.latest():
             return
@@ -132,18 +135,18 @@ class MeetingForm(Form):
     summary = TextAreaField(_l("Summary"))
     outcome = TextAreaField(_l("What was decided at the meeting"))
 
-    def validate_starts(self, field) -> None:
+    def validate_starts(self, field: Field) -> None:
         if read_clock(field.data) is None:
             raise ValidationError(_l("Enter the start time as hours and minutes, such as 14:00"))
 
-    def validate_ends(self, field) -> None:
+    def validate_ends(self, field: Field) -> None:
         ends, starts = read_clock(field.data), read_clock(self.starts.data)
         if ends is None:
             raise ValidationError(_l("Enter the end time as hours and minutes, such as 16:00"))
         if starts is not None and ends <= starts:
             raise ValidationError(_l("The end time must be after the start time"))
 
-    def validate_public_may_attend(self, field) -> None:
+    def validate_public_may_attend(self, field: Field) -> None:
         if field.data not in ATTEND_VALUES:
             raise ValidationError(_l("Choose whether members of the public may come"))
 
@@ -165,11 +168,12 @@ class MeetingForm(Form):
 
     def values(self) -> dict[str, Any]:
         starts, ends = read_clock(self.starts.data), read_clock(self.ends.data)
-        assert starts is not None and ends is not None
+        day = self.day.data
+        assert starts is not None and ends is not None and day is not None
         return {
-            "title": self.title.data.strip(),
-            "starts_at": london_to_utc(self.day.data, starts),
-            "ends_at": london_to_utc(self.day.data, ends),
+            "title": (self.title.data or "").strip(),
+            "starts_at": london_to_utc(day, starts),
+            "ends_at": london_to_utc(day, ends),
             "location": (self.location.data or "").strip(),
             "online": bool(self.online.data),
             "joining_details": (self.joining_details.data or "").strip(),
@@ -197,7 +201,7 @@ class AgendaItemForm(Form):
         self.topics.choices = options((topic.slug, topic.label) for topic in directory.all_topics())
         return self
 
-    def validate_papers(self, field) -> None:
+    def validate_papers(self, field: Field) -> None:
         problem = activity.paper_problem(field.data or "")
         if problem:
             raise ValidationError(problem)
@@ -216,7 +220,7 @@ class AgendaItemForm(Form):
     def values(self) -> dict[str, Any]:
         papers = "\n".join(line.strip() for line in (self.papers.data or "").splitlines() if line.strip())
         return {
-            "title": self.title.data.strip(),
+            "title": (self.title.data or "").strip(),
             "description": (self.description.data or "").strip(),
             "topics": topics_by_slug(self.topics.data or []),
             "papers": papers,
@@ -259,8 +263,8 @@ class UpdateForm(Form):
 
     def values(self) -> dict[str, Any]:
         return {
-            "title": self.title.data.strip(),
-            "body": self.body.data.strip(),
+            "title": (self.title.data or "").strip(),
+            "body": (self.body.data or "").strip(),
             "topics": topics_by_slug(self.topics.data or []),
         }
 
@@ -287,14 +291,14 @@ class MaturityForm(Form):
             f"element_{element.id}": SelectField(element.display_label, choices=options(choices), default="")
             for element in elements
         }
-        form_class = type("MaturityAssessmentForm", (cls,), fields)
+        form_class = cast("type[MaturityForm]", type("MaturityAssessmentForm", (cls,), fields))
         form_class.element_fields = tuple(fields)
         form_class.field_order = ("csrf_token", "assessed_on", *fields, "note")
         form = form_class()
         form.lcp = lcp
         return form
 
-    def validate_assessed_on(self, field) -> None:
+    def validate_assessed_on(self, field: Field) -> None:
         if field.data and field.data > london_today():
             raise ValidationError(_l("The date of the self-assessment must be today or in the past"))
         if field.data and self.lcp and activity.assessment_on(self.lcp, field.data):
@@ -302,7 +306,7 @@ class MaturityForm(Form):
                 _l("This partnership already has a self-assessment on that date. Choose another date")
             )
 
-    def validate(self, extra_validators=None) -> bool:
+    def validate(self, extra_validators: Mapping[str, Sequence[Any]] | None = None) -> bool:
         valid = super().validate(extra_validators)
         if self.element_fields and not self.ratings():
             first = self[self.element_fields[0]]

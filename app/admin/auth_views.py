@@ -7,9 +7,14 @@ session cookie forged with a known SECRET_KEY cannot name an account. The signed
 (with a new token, and the old session's contents cleared) only after the second factor, which spends
 the between-steps token. The account page's checks (the current password, an authenticator code) are
 counted, limited and made to wait exactly as the sign-in steps are.
+
+Each step is one command in `app/commands/accounts.py`, which counts, checks, records and commits; these views
+keep the browser's session (the between-steps token, the signed-in token, where to go next) and say what happened.
 """
 
 from __future__ import annotations
+
+from datetime import datetime
 
 from flask import current_app, flash, redirect, render_template, request, session, url_for
 from flask_babel import gettext as _
@@ -17,13 +22,15 @@ from flask_babel import ngettext
 from flask_login import current_user
 
 from app.admin import admin
-from app.admin.access import SESSION_KEY, clean_staff_path, me, requires, safe_next, signed_out_allowed
+from app.admin.access import SESSION_KEY, acting, clean_staff_path, me, requires, safe_next, signed_out_allowed
 from app.admin.forms import CodeForm, LoginForm, PasswordChangeForm, RecoveryForm
-from app.extensions import db, limiter
-from app.formatting import uk_date, uk_time, utcnow
+from app.clock import utcnow
+from app.commands import accounts
+from app.extensions import limiter
+from app.formatting import uk_date, uk_time
 from app.forms import valid_submission
 from app.models import StaffUser
-from app.services import audit, auth
+from app.services import auth
 
 PENDING_KEY = "staff_pending"
 
@@ -50,9 +57,9 @@ def generic_failure() -> str:
     )
 
 
-def waiting_message(user: StaffUser) -> str:
-    """For a signed-in person whose own wrong attempts have made their account wait."""
-    until = auth.throttled_until(user) or utcnow()
+def waiting_message(until: datetime | None) -> str:
+    """For a signed-in person whose own wrong attempts have made their account wait until then."""
+    until = until or utcnow()
     return _(
         "There have been too many wrong attempts in a row. Try again after %(time)s on %(date)s.",
         time=uk_time(until),
@@ -68,40 +75,26 @@ def pending_user() -> StaffUser | None:
     return user
 
 
-def spend_pending(user: StaffUser) -> bool:
-    """Spends this browser's between-steps token; False if it was spent already (the person starts again)."""
-    if auth.spend_pending(user, session.get(PENDING_KEY)):
-        return True
-    session.pop(PENDING_KEY, None)
-    return False
+def address() -> str:
+    """The network address an attempt came from, for the audit log."""
+    return request.remote_addr or ""
 
 
-def begin_session(user: StaffUser, how: str, spent: bool = False) -> bool:
-    """Spends the between-steps token (unless `spent`) and signs in; False if it was spent already."""
-    if not spent and not spend_pending(user):
-        return False
+def begin_session(signed_in: accounts.SignedIn) -> None:
+    """The session the sign-in started: a new one, keeping only where the person was going."""
     next_url = session.get("staff_next")
-    token = auth.start_session(user, how)
     session.clear()
-    session[SESSION_KEY] = token
+    session[SESSION_KEY] = signed_in.token
     session["staff_next"] = next_url
-    return True
 
 
 def after_sign_in():
     return redirect(safe_next(session.pop("staff_next", None)))
 
 
-def wrong_second_factor(user: StaffUser, result: auth.Check, form, message: str):
-    """A wrong code: the message, or, once the account must wait, back to the start with the one message."""
-    if result is auth.Check.WAITING or auth.throttled_until(user) is not None:
-        session.pop(PENDING_KEY, None)
-        return start_again()
-    form.code.errors = [message]
-    return None
-
-
 def start_again():
+    """Back to the password, with the one message (the between-steps token is no good now)."""
+    session.pop(PENDING_KEY, None)
     session["staff_failed"] = True
     return redirect(url_for("admin.login"))
 
@@ -118,12 +111,13 @@ def login():
     if request.method == "GET" and request.args.get("next"):
         session["staff_next"] = clean_staff_path(request.args["next"])
     if valid_submission(form):
-        user = auth.check_password(form.email.data, form.password.data)
-        if user is None:
+        try:
+            accepted = accounts.sign_in_password(form.email.data or "", form.password.data or "", address())
+        except accounts.SignInRefused:
             failed = True
         else:
-            session[PENDING_KEY] = auth.begin_pending(user)
-            return redirect(url_for("admin.login_code" if user.totp_enrolled_at else "admin.login_enrol"))
+            session[PENDING_KEY] = accepted.token
+            return redirect(url_for("admin.login_code" if accepted.enrolled else "admin.login_enrol"))
     form.password.data = ""
     return render_template("admin/login.html", form=form, failed=failed, ended=ended, generic_failure=generic_failure())
 
@@ -137,12 +131,15 @@ def login_code():
         return start_again() if request.method == "POST" else redirect(url_for("admin.login"))
     form = CodeForm()
     if valid_submission(form):
-        result = auth.check_code(user, form.code.data, "wrong or reused authenticator code")
-        if result is auth.Check.RIGHT:
-            return after_sign_in() if begin_session(user, "password and authenticator code") else start_again()
-        message = _("Enter the current code from your authenticator app. Each code works once.")
-        if back := wrong_second_factor(user, result, form, message):
-            return back
+        try:
+            signed_in = accounts.sign_in_with_code(session.get(PENDING_KEY), form.code.data or "", address())
+        except accounts.StartAgain:
+            return start_again()
+        except accounts.WrongCode:
+            form.code.errors = [_("Enter the current code from your authenticator app. Each code works once.")]
+        else:
+            begin_session(signed_in)
+            return after_sign_in()
     form.code.data = ""
     return render_template("admin/login_code.html", form=form)
 
@@ -156,21 +153,21 @@ def login_recovery():
         return start_again() if request.method == "POST" else redirect(url_for("admin.login"))
     form = RecoveryForm()
     if valid_submission(form):
-        result = auth.check_code(user, form.code.data, "wrong or used recovery code", recovery=True)
-        if result is auth.Check.RIGHT:
-            left = auth.recovery_codes_left(user)
-            if not begin_session(user, "password and recovery code"):
-                return start_again()
+        try:
+            signed_in = accounts.sign_in_with_recovery_code(session.get(PENDING_KEY), form.code.data or "", address())
+        except accounts.StartAgain:
+            return start_again()
+        except accounts.WrongCode:
+            form.code.errors = [_("Enter a recovery code you have not used before, as it was shown to you")]
+        else:
+            begin_session(signed_in)
             flash(
                 _(
                     "You used a recovery code. You have %(count)d left: make new ones from your account page.",
-                    count=left,
+                    count=signed_in.codes_left,
                 )
             )
             return after_sign_in()
-        message = _("Enter a recovery code you have not used before, as it was shown to you")
-        if back := wrong_second_factor(user, result, form, message):
-            return back
     form.code.data = ""
     return render_template("admin/login_recovery.html", form=form)
 
@@ -184,21 +181,17 @@ def login_enrol():
         return start_again() if request.method == "POST" else redirect(url_for("admin.login"))
     form = CodeForm()
     if valid_submission(form):
-        result = auth.check_code(user, form.code.data, "wrong authenticator code while setting up")
-        if result is auth.Check.RIGHT:
-            if not spend_pending(user):
-                return start_again()
-            user.totp_enrolled_at = utcnow()
-            codes = auth.new_recovery_codes(user)
-            audit.record("account.enrolled", actor=user, obj=user, summary="authenticator app set up")
-            db.session.commit()
-            begin_session(user, "password and a newly set up authenticator", spent=True)
+        try:
+            signed_in = accounts.enrol_authenticator(session.get(PENDING_KEY), form.code.data or "", address())
+        except accounts.StartAgain:
+            return start_again()
+        except accounts.WrongCode:
+            form.code.errors = [_("Enter the 6-digit code your authenticator app shows now for this account")]
+        else:
+            begin_session(signed_in)
             return render_template(
-                "admin/recovery_codes.html", codes=codes, next_url=safe_next(session.get("staff_next"))
+                "admin/recovery_codes.html", codes=signed_in.codes, next_url=safe_next(session.get("staff_next"))
             )
-        message = _("Enter the 6-digit code your authenticator app shows now for this account")
-        if back := wrong_second_factor(user, result, form, message):
-            return back
     form.code.data = ""
     return render_template(
         "admin/login_enrol.html",
@@ -213,8 +206,8 @@ def login_enrol():
 @signed_out_allowed
 def logout():
     """Revokes this session's row, so the cookie stops working even if someone kept a copy."""
-    user = me() if current_user.is_authenticated else None
-    auth.end_session(session.get(SESSION_KEY), user)
+    actor = acting() if current_user.is_authenticated else None
+    accounts.sign_out(actor, session.get(SESSION_KEY))
     session.clear()
     flash(_("You have signed out."))
     return redirect(url_for("admin.login"))
@@ -230,29 +223,28 @@ def account():
     action = request.form.get("action") if request.method == "POST" else None
     wrong_code = _("Enter the current code from your authenticator app. Each code works once.")
     if action == "recovery-codes" and valid_submission(code_form):
-        result = auth.check_code(user, code_form.code.data, "wrong or reused authenticator code on the account page")
-        if result is auth.Check.RIGHT:
-            codes = auth.new_recovery_codes(user)
-            audit.record("account.recovery-codes", obj=user, summary="new recovery codes made")
-            db.session.commit()
+        try:
+            codes = accounts.new_recovery_codes(acting(), code_form.code.data or "")
+        except accounts.WrongCode as wrong:
+            code_form.code.errors = [waiting_message(wrong.until) if wrong.until else wrong_code]
+        else:
             return render_template("admin/recovery_codes.html", codes=codes, next_url=url_for("admin.account"))
-        code_form.code.errors = [waiting_message(user) if auth.throttled_until(user) else wrong_code]
     elif action == "recovery-codes" and not code_form.code.errors:
         code_form.code.errors = [wrong_code]
     if action == "password" and valid_submission(password_form):
-        if auth.check_password(user.email, password_form.current.data) is None:
-            wrong = _("Your current password is not right")
-            password_form.current.errors = [waiting_message(user) if auth.throttled_until(user) else wrong]
+        try:
+            accounts.change_password(
+                acting(), password_form.current.data or "", password_form.new.data or "", keep=session.get(SESSION_KEY)
+            )
+        except accounts.WrongPassword as wrong:
+            password_form.current.errors = [
+                waiting_message(wrong.until) if wrong.until else _("Your current password is not right")
+            ]
+        except accounts.PasswordRefused as problem:
+            password_form.new.errors = [str(problem)]
         else:
-            try:
-                auth.set_password(user, password_form.new.data, keep=session.get(SESSION_KEY))
-            except ValueError as problem:
-                password_form.new.errors = [str(problem)]
-            else:
-                audit.record("account.password", obj=user, summary="password changed; signed out everywhere else")
-                db.session.commit()
-                flash(_("Your password has been changed, and you have been signed out everywhere else."))
-                return redirect(url_for("admin.account"))
+            flash(_("Your password has been changed, and you have been signed out everywhere else."))
+            return redirect(url_for("admin.account"))
     code_form.code.data = ""
     password_form.current.data = password_form.new.data = ""
     return render_template(
@@ -269,10 +261,7 @@ def account():
 def sign_out_everywhere():
     """Ends every session of the person, this one too, and any half-finished sign-in: for a lost laptop or a
     password someone else may know."""
-    user = me()
-    ended = auth.revoke_all_sessions(user)
-    audit.record("sign-out.everywhere", actor=user, obj=user, summary=f"{ended} sessions ended")
-    db.session.commit()
+    accounts.sign_out_everywhere(acting())
     session.clear()
     flash(_("You have been signed out everywhere, on this device too."))
     return redirect(url_for("admin.login"))

@@ -3,8 +3,9 @@
 Each change is a real POST form that returns to the inbox address it came from (its filters kept, in the
 hidden `back` field); with htmx the same endpoints answer with just the changed row. A routing is always
 looked up with `scoped_or_404`, so another partnership's item answers 404 as if it did not exist, and a
-bulk change with one such item changes nothing. The rules live in `app.services.triage`; status changes (one or in
-bulk) are commands (`app.commands.casework`), as on the command line.
+bulk change with one such item changes nothing. Every change (a status, an assignee, tags, one or in bulk) is a
+command (`app.commands.casework`), which holds the rule, audits it and commits, as on the command line; the
+filters and paging are `app.services.triage`'s.
 """
 
 from __future__ import annotations
@@ -12,6 +13,7 @@ from __future__ import annotations
 from urllib.parse import parse_qsl, urlsplit
 
 from flask import flash, make_response, redirect, render_template, request
+from flask.typing import ResponseReturnValue
 from flask_babel import gettext as _
 from flask_babel import ngettext
 from werkzeug.datastructures import MultiDict
@@ -30,7 +32,6 @@ from app.admin.inbox_forms import (
 )
 from app.commands import CommandRefused
 from app.commands import casework as casework_commands
-from app.extensions import db
 from app.htmx import wants_fragment
 from app.models import Routing
 from app.numbers import database_id
@@ -53,7 +54,7 @@ def _context(back: str, routings: list[Routing]) -> dict:
     }
 
 
-def _inbox_page(args: MultiDict, back: str, problem: str | None = None):
+def _inbox_page(args: MultiDict[str, str], back: str, problem: str | None = None) -> ResponseReturnValue:
     user = me()
     lcps = visible_lcps()
     filters = triage.read_filters(args, user, lcps)
@@ -75,7 +76,7 @@ def inbox():
     return _inbox_page(request.args, back_to(request.full_path.rstrip("?")))
 
 
-def _answer(routing: Routing, back: str, done: str = "", problem: str = ""):
+def _answer(routing: Routing, back: str, done: str = "", problem: str = "") -> ResponseReturnValue:
     """The changed row for htmx; otherwise back to the inbox, or the inbox with the problem if refused."""
     if wants_fragment():
         context = _context(back, [routing])
@@ -96,7 +97,7 @@ def _routing(routing_id: int) -> Routing:
 
 @admin.route("/routings/<int:routing_id>/status", methods=["POST"])
 @requires("edit")
-def routing_status(routing_id: int):
+def routing_status(routing_id: int) -> ResponseReturnValue:
     routing = _routing(routing_id)
     form = StatusForm()
     back = back_to(form.back.data)
@@ -110,17 +111,14 @@ def routing_status(routing_id: int):
 
 @admin.route("/routings/<int:routing_id>/assign", methods=["POST"])
 @requires("edit")
-def routing_assign(routing_id: int):
+def routing_assign(routing_id: int) -> ResponseReturnValue:
     routing = _routing(routing_id)
     form = AssignForm()
     back = back_to(form.back.data)
     try:
-        person = triage.find_assignee(form.assignee.data or "")
-        triage.assign(routing, person, me())
-    except triage.Refused as refusal:
-        db.session.rollback()
+        person = casework_commands.assign(acting(), routing, form.assignee.data or "")
+    except CommandRefused as refusal:
         return _answer(routing, back, problem=str(refusal))
-    db.session.commit()
     if person is None:
         done = _("Item %(number)d is assigned to nobody.", number=routing.id)
     else:
@@ -130,12 +128,11 @@ def routing_assign(routing_id: int):
 
 @admin.route("/routings/<int:routing_id>/tags", methods=["POST"])
 @requires("edit")
-def routing_tags(routing_id: int):
+def routing_tags(routing_id: int) -> ResponseReturnValue:
     routing = _routing(routing_id)
     form = TagsForm()
     back = back_to(form.back.data)
-    triage.set_tags(routing, triage.normalise_tags(form.tags.data or ""), me())
-    db.session.commit()
+    casework_commands.tag(acting(), routing, form.tags.data or "")
     return _answer(routing, back, done=_("Tags of item %(number)d saved.", number=routing.id))
 
 

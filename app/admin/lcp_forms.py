@@ -6,20 +6,25 @@ The rules for reading the boxes (one area a line, "Name | kind", outward codes) 
 
 from __future__ import annotations
 
+from collections.abc import Callable
+
 from email_validator import EmailNotValidError
 from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
 from wtforms import StringField, TextAreaField
+from wtforms.fields import Field
+from wtforms.form import BaseForm
 from wtforms.validators import DataRequired, Length, ValidationError
 
 from app.forms import CheckboxesField, Form, clean_text, options
+from app.models import Lcp
 from app.numbers import whole_number as plain_number
 from app.services import lcp_content, themes
 from app.services.lcp_content import ContentProblem
 from app.services.people import normalise_email
 
 
-def plain_text(_form, field) -> None:
+def plain_text(_form: BaseForm, field: Field) -> None:
     """No hidden control characters or unreadable bytes in anything shown on a public page."""
     clean_text(field)
 
@@ -27,7 +32,7 @@ def plain_text(_form, field) -> None:
 def read_with(reader):
     """A validator that reads the box with a service rule and shows its problem beside the field."""
 
-    def validate(_form, field) -> None:
+    def validate(_form: BaseForm, field: Field) -> None:
         try:
             reader(field.data)
         except ContentProblem as problem:
@@ -57,7 +62,7 @@ class LcpPageForm(Form):
     )
     partners = TextAreaField(_l("Partners"), validators=[plain_text, read_with(lcp_content.partner_rows)])
 
-    def validate_contact_email(self, field) -> None:
+    def validate_contact_email(self, field: Field) -> None:
         if not (field.data or "").strip():
             return
         try:
@@ -127,17 +132,17 @@ class PracticeLinkForm(Form):
         validators=[Length(max=500, message=_l("Enter a note of 500 characters or fewer")), plain_text],
     )
 
-    def validate_ods(self, field) -> None:
+    def validate_ods(self, field: Field) -> None:
         if (field.data or "").strip() and lcp_content.practice_by_ods(field.data) is None:
             raise ValidationError(
                 _("No Leeds GP practice has the ODS code %(code)s", code=lcp_content.normalise_ods(field.data))
             )
 
 
-def whole_number(low: int, high: int, message):
+def whole_number(low: int, high: int, message: object) -> Callable[[BaseForm, Field], None]:
     """A box for a whole number: what was typed stays as typed, and anything else gets `message`."""
 
-    def validate(_form, field) -> None:
+    def validate(_form: BaseForm, field: Field) -> None:
         text = (field.data or "").strip()
         number = plain_number(text, len(str(high)))
         if number is None or not low <= number <= high:
@@ -160,8 +165,8 @@ class ThemeAlertForm(Form):
         validators=[whole_number(1, themes.MAX_DAYS, _l("Enter a whole number of days from 1 to 366, such as 14"))],
     )
 
-    def fill(self, lcp) -> None:
+    def fill(self, lcp: Lcp) -> None:
         self.count.data, self.days.data = str(lcp.theme_alert_count), str(lcp.theme_alert_days)
 
     def values(self) -> dict[str, int]:
-        return {"theme_alert_count": int(self.count.data), "theme_alert_days": int(self.days.data)}
+        return {"theme_alert_count": int(self.count.data or ""), "theme_alert_days": int(self.days.data or "")}

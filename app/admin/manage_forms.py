@@ -2,11 +2,14 @@
 
 from __future__ import annotations
 
+from typing import Self, cast
+
 from flask_babel import lazy_gettext as _l
 from wtforms import BooleanField, EmailField, RadioField, SearchField, SelectField, StringField, TextAreaField
+from wtforms.fields import Field
 from wtforms.validators import DataRequired, InputRequired, Length, Optional, ValidationError
 
-from app.forms import CheckboxesField, Form, options
+from app.forms import CheckboxesField, Form, SelectChoice, options
 from app.services import directory
 
 ROLE_CHOICES = options(
@@ -21,18 +24,18 @@ ROLE_CHOICES = options(
 class AccessForm(Form):
     """A role and, except for admins, at least one partnership."""
 
-    field_order = ("role", "lcps")
+    field_order: tuple[str, ...] = ("role", "lcps")
 
     role = RadioField(_l("Role"), choices=ROLE_CHOICES, validators=[InputRequired(_l("Choose a role"))])
     lcps = CheckboxesField(
         _l("Partnerships"), unknown_message=_l("We do not know a partnership called “{values}”. Choose from the list.")
     )
 
-    def fill_choices(self) -> AccessForm:
+    def fill_choices(self) -> Self:
         self.lcps.choices = options((lcp.slug, lcp.name) for lcp in directory.all_lcps())
         return self
 
-    def validate_lcps(self, field) -> None:
+    def validate_lcps(self, field: Field) -> None:
         if self.role.data in ("staff", "viewer") and not field.data and not field.errors:
             raise ValidationError(_l("Choose at least one partnership for LCP staff and viewers"))
 
@@ -77,8 +80,9 @@ class LcpNewForm(Form):
 class LcpRenameForm(Form):
     field_order = ("name", "short_name", "slug")
 
-    name = LcpNewForm.name
-    short_name = LcpNewForm.short_name
+    # The same fields as LcpNewForm's, told as the type checker sees a field declared in a class body.
+    name = cast(StringField, LcpNewForm.name)
+    short_name = cast(StringField, LcpNewForm.short_name)
     slug = StringField(
         _l("Web address name"),
         validators=[InputRequired(_l("Enter the web address name")), Length(max=80)],
@@ -98,8 +102,8 @@ class LcpMergeForm(Form):
         validators=[DataRequired(_l("Tick the box to confirm the merge"))],
     )
 
-    def validate_target(self, field) -> None:
-        if field.data not in {choice.value for choice in field.choices}:
+    def validate_target(self, field: SelectField) -> None:
+        if field.data not in {choice.value for choice in cast("list[SelectChoice]", field.choices)}:
             raise ValidationError(_l("Choose the partnership to merge into"))
 
 

@@ -1,17 +1,19 @@
 """What citywide admins manage besides staff accounts (`staff_views.py`): topics, partnerships themselves, and the
 audit log.
 
-The rules live in `services/lcp_admin.py`; these views read a form, call it, and say what happened.
+Each change is one command of `app.commands.content` (which checks that a citywide admin asks, audits and
+commits it); these views read a form, call it, and say what happened.
 """
 
 from __future__ import annotations
 
 from flask import abort, flash, redirect, render_template, request, url_for
+from flask.typing import ResponseReturnValue
 from flask_babel import gettext as _
 from sqlalchemy import select
 
 from app.admin import admin
-from app.admin.access import lcp_or_404, requires
+from app.admin.access import acting, lcp_or_404, requires
 from app.admin.manage_forms import (
     AuditSearchForm,
     LcpMergeForm,
@@ -19,12 +21,13 @@ from app.admin.manage_forms import (
     LcpRenameForm,
     TopicForm,
 )
+from app.commands import CommandRefused, content
 from app.extensions import db
 from app.forms import keeps_input, options, valid_submission
 from app.models import Lcp, Topic
 from app.numbers import database_id
 from app.services import audit as audit_log
-from app.services import directory, lcp_admin, staff_admin
+from app.services import directory, staff_admin
 
 AUDIT_PAGE = 50
 
@@ -38,17 +41,15 @@ def topics():
     return render_template("admin/manage/topics.html", topics=directory.all_topics())
 
 
-def _save_topic(form: TopicForm, topic: Topic | None):
+def _save_topic(form: TopicForm, topic: Topic | None) -> ResponseReturnValue | None:
     try:
         if topic is None:
-            topic = lcp_admin.create_topic(form.label.data, form.summary.data or "")
+            topic = content.add_topic(acting(), form.label.data or "", form.summary.data or "")
         else:
-            lcp_admin.edit_topic(topic, form.label.data, form.summary.data or "")
-    except ValueError as problem:
-        db.session.rollback()
-        form.label.errors = [str(problem)]
+            content.edit_topic(acting(), topic, form.label.data or "", form.summary.data or "")
+    except CommandRefused as refusal:
+        form.label.errors = [str(refusal)]
         return None
-    db.session.commit()
     flash(_("The topic “%(label)s” has been saved.", label=topic.label))
     return redirect(url_for("admin.topics"))
 
@@ -66,7 +67,7 @@ def topic_new():
 @admin.route("/topics/<int:topic_id>", methods=["GET", "POST"])
 @requires("admin")
 @keeps_input
-def topic_edit(topic_id: int):
+def topic_edit(topic_id: int) -> ResponseReturnValue:
     topic = db.session.get(Topic, topic_id) or abort(404)
     form = TopicForm(obj=topic)
     if valid_submission(form) and (done := _save_topic(form, topic)):
@@ -83,8 +84,9 @@ def topic_edit(topic_id: int):
 def lcp_new():
     form = LcpNewForm()
     if valid_submission(form):
-        lcp = lcp_admin.create_lcp(form.name.data, form.short_name.data, form.summary.data or "")
-        db.session.commit()
+        lcp = content.add_partnership(
+            acting(), form.name.data or "", form.short_name.data or "", form.summary.data or ""
+        )
         flash(_("%(name)s has been added. Add its areas and GP practices next.", name=lcp.name))
         return redirect(url_for("admin.lcp_overview", slug=lcp.slug))
     return render_template("admin/manage/lcp_new.html", form=form)
@@ -93,17 +95,17 @@ def lcp_new():
 @admin.route("/lcps/<string:slug>/rename", methods=["GET", "POST"])
 @requires("admin")
 @keeps_input
-def lcp_rename(slug: str):
+def lcp_rename(slug: str) -> ResponseReturnValue:
     lcp = lcp_or_404(slug)
     form = LcpRenameForm(obj=lcp)
     if valid_submission(form):
         try:
-            lcp_admin.rename_lcp(lcp, form.name.data, form.short_name.data, form.slug.data)
-        except ValueError as problem:
-            db.session.rollback()
-            form.slug.errors = [str(problem)]
+            content.rename_partnership(
+                acting(), lcp, form.name.data or "", form.short_name.data or "", form.slug.data or ""
+            )
+        except CommandRefused as refusal:
+            form.slug.errors = [str(refusal)]
         else:
-            db.session.commit()
             flash(_("%(name)s has been renamed. Its old address still leads to it.", name=lcp.name))
             return redirect(url_for("admin.lcp_overview", slug=lcp.slug))
     return render_template("admin/manage/lcp_rename.html", form=form, lcp=lcp)
@@ -112,7 +114,7 @@ def lcp_rename(slug: str):
 @admin.route("/lcps/<string:slug>/merge", methods=["GET", "POST"])
 @requires("admin")
 @keeps_input
-def lcp_merge(slug: str):
+def lcp_merge(slug: str) -> ResponseReturnValue:
     source = lcp_or_404(slug)
     form = LcpMergeForm()
     others = db.session.scalars(select(Lcp).where(Lcp.id != source.id).order_by(Lcp.name))
@@ -120,8 +122,11 @@ def lcp_merge(slug: str):
     if valid_submission(form):
         target = lcp_or_404(form.target.data)
         name = source.name
-        summary = lcp_admin.merge_lcps(source, target)
-        db.session.commit()
+        try:
+            summary = content.merge_partnerships(acting(), source, target)
+        except CommandRefused as refusal:
+            form.target.errors = [str(refusal)]
+            return render_template("admin/manage/lcp_merge.html", form=form, lcp=source)
         flash(_("%(source)s has been merged into %(target)s.", source=name, target=target.name))
         return render_template("admin/manage/lcp_merged.html", source_name=name, target=target, summary=summary)
     return render_template("admin/manage/lcp_merge.html", form=form, lcp=source)

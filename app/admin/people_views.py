@@ -9,19 +9,15 @@ exist. Every export is in the audit log with how many people it held. The rules 
 
 from __future__ import annotations
 
-from datetime import datetime
-from zoneinfo import ZoneInfo
-
 from flask import render_template, request
 from flask_babel import lazy_gettext as _l
 
 from app.admin import admin
-from app.admin.access import lcp_or_404, me, requires, visible_lcps
-from app.extensions import db
-from app.services import audience, audit
-from app.services.spreadsheet import csv_response
+from app.admin.access import acting, lcp_or_404, me, requires, visible_lcps
+from app.admin.downloads import csv_response
+from app.commands import people as people_commands
+from app.services import audience
 
-LONDON = ZoneInfo("Europe/London")
 INTEREST_LABELS = {
     "news": _l("News and meeting dates"),
     "invitations": _l("Invitations to meetings and events"),
@@ -69,16 +65,5 @@ def people():
 @requires("edit")
 def people_export():
     lcp = lcp_or_404((request.form.get("lcp") or "").strip(), edit=True)
-    filename = f"followers-{lcp.slug}-{datetime.now(LONDON).date().isoformat()}.csv"
-    rows = list(audience.export_rows(lcp))
-    response = csv_response(filename, audience.export_header(), rows)
-    audit.record(
-        "people.export",
-        object_type="lcp",
-        object_id=lcp.id,
-        lcp_id=lcp.id,
-        summary=f"Contactable followers of {lcp.name} exported: {len(rows)} rows ({filename})",
-        after={"rows": len(rows), "filename": filename},
-    )
-    db.session.commit()
-    return response
+    export = people_commands.export_followers(acting(), lcp)
+    return csv_response(export.filename, export.header, export.rows)

@@ -11,6 +11,7 @@ import secrets
 
 from flask_babel import lazy_gettext as _l
 from wtforms import BooleanField, EmailField, HiddenField, RadioField, SelectField, StringField, TextAreaField
+from wtforms.fields import Field
 from wtforms.validators import DataRequired, InputRequired, Length, ValidationError
 
 from app.engage.forms import RegisterForm
@@ -45,7 +46,7 @@ class NoteForm(Form):
         ],
     )
 
-    def validate_body(self, field) -> None:
+    def validate_body(self, field: Field) -> None:
         clean_text(field)
 
 
@@ -70,10 +71,10 @@ class RespondForm(Form):
     )
     quote_words = BooleanField(_l("Show their own words with the reply (they agreed to this)"))
 
-    def validate_you_said(self, field) -> None:
+    def validate_you_said(self, field: Field) -> None:
         clean_text(field)
 
-    def validate_we_did(self, field) -> None:
+    def validate_we_did(self, field: Field) -> None:
         clean_text(field)
 
 
@@ -85,7 +86,7 @@ class ShareWithForm(Form):
         self.lcp.choices = options([("", _l("Choose a partnership")), *((lcp.slug, lcp.name) for lcp in lcps)])
         self.allowed = {lcp.slug: lcp for lcp in lcps}
 
-    def validate_lcp(self, field) -> None:
+    def validate_lcp(self, field: Field) -> None:
         if field.data not in getattr(self, "allowed", {}):
             raise ValidationError(_l("Choose a partnership it has not been shared with yet"))
 
@@ -152,20 +153,20 @@ class EntryForm(Form):
         if not self.form_key.data:
             self.form_key.data = secrets.token_urlsafe(24)
 
-    def validate_body(self, field) -> None:
+    def validate_body(self, field: Field) -> None:
         clean_text(field)
 
-    def validate_neighbourhood(self, field) -> None:
+    def validate_neighbourhood(self, field: Field) -> None:
         clean_text(field)
 
-    def validate_name(self, field) -> None:
+    def validate_name(self, field: Field) -> None:
         clean_text(field)
 
-    def validate_lcp(self, field) -> None:
+    def validate_lcp(self, field: Field) -> None:
         if field.data not in getattr(self, "allowed", {}):
             raise ValidationError(_l("Choose the partnership that should hear it"))
 
-    def validate_email(self, field) -> None:
+    def validate_email(self, field: Field) -> None:
         if not (field.data or "").strip():
             if self.may_contact.data or self.wants_updates.data or self.may_share.data:
                 raise ValidationError(_l("Enter their email address, or untick the choices that need one"))
@@ -176,7 +177,7 @@ class EntryForm(Form):
         contact = None
         if (self.email.data or "").strip():
             contact = ContactInput(
-                email=normalise_email(self.email.data),
+                email=normalise_email(self.email.data or ""),
                 name=normalised(self.name.data),
                 may_contact=bool(self.may_contact.data),
                 may_share=bool(self.may_share.data),

@@ -2,15 +2,20 @@
 (shown only on request, and audited), sharing with another LCP, duplicates, published replies; and entering
 a submission on someone's behalf.
 
-A submission is reached only through one of the person's LCPs (`casework.submission_or_404`), a routing only
-through `scoped_or_404`, so another partnership's work answers 404, exactly as for an id that does not exist.
-The rules live in `app.services.casework`.
+A submission is reached only through one of the person's LCPs (`submission_or_404`), a routing only through
+`scoped_or_404`, so another partnership's work answers 404, exactly as for an id that does not exist. Each
+change is one command (`app.commands.casework`), which holds its rule, audits it and commits; a refusal is shown
+beside the form.
 """
 
 from __future__ import annotations
 
-from flask import flash, redirect, render_template, url_for
+from typing import Any
+
+from flask import abort, flash, redirect, render_template, url_for
+from flask.typing import ResponseReturnValue
 from flask_babel import gettext as _
+from werkzeug.wrappers import Response as BaseResponse
 
 from app.admin import admin
 from app.admin.access import acting, me, requires, scoped_or_404, visible_lcps
@@ -32,11 +37,21 @@ from app.services import casework, retention, sharing
 from app.services.sharing import TooManyFromAddress
 
 
+def submission_or_404(submission_id: int, edit: bool = False) -> Submission:
+    """A submission routed to one of the person's LCPs (any, for admins); 404 otherwise, as for none."""
+    submission = casework.load_submission(submission_id)
+    if submission is None or not casework.sees_submission(submission, me()):
+        abort(404)
+    if edit and not me().can_edit:
+        abort(403)
+    return submission
+
+
 def _prefix(routing: Routing, kind: str) -> str:
     return f"{kind}-{routing.id}"
 
 
-def _page(submission: Submission, status: int = 200, show_contact: bool = False, **forms):
+def _page(submission: Submission, status: int = 200, show_contact: bool = False, **forms: Any) -> ResponseReturnValue:
     """The submission's page; `forms` replaces a blank form with one that has errors (keyed as in the template)."""
     user = me()
     own = casework.own_routings(submission, user)
@@ -89,7 +104,7 @@ def _labels() -> dict[str, str]:
     return labels
 
 
-def _to_submission(submission: Submission, anchor: str | None = None):
+def _to_submission(submission: Submission, anchor: str | None = None) -> BaseResponse:
     return redirect(url_for("admin.submission", submission_id=submission.id, _anchor=anchor), 303)
 
 
@@ -99,34 +114,38 @@ def _routing(routing_id: int) -> Routing:
 
 @admin.route("/submissions/<int:submission_id>")
 @requires("view")
-def submission(submission_id: int):
-    return _page(casework.submission_or_404(submission_id))
+def submission(submission_id: int) -> ResponseReturnValue:
+    return _page(submission_or_404(submission_id))
 
 
 @admin.route("/submissions/<int:submission_id>/contact", methods=["POST"])
 @requires("edit")
-def submission_contact(submission_id: int):
-    found = casework.submission_or_404(submission_id, edit=True)
-    if found.contact is not None:
-        casework.view_contact(found, me())
+def submission_contact(submission_id: int) -> ResponseReturnValue:
+    found = submission_or_404(submission_id, edit=True)
+    casework_commands.view_contact(acting(), found)
     return _page(found, show_contact=True)
 
 
 @admin.route("/routings/<int:routing_id>/notes", methods=["POST"])
 @requires("edit")
-def routing_note_add(routing_id: int):
+def routing_note_add(routing_id: int) -> ResponseReturnValue:
     routing = _routing(routing_id)
     form = NoteForm(prefix=_prefix(routing, "note"))
     if form.validate():
-        casework.add_note(routing, form.body.data.strip(), me())
-        flash(_("Note added for %(lcp)s.", lcp=routing.lcp.name))
-        return _to_submission(routing.submission, f"routing-{routing.id}")
-    return _page(casework.submission_or_404(routing.submission_id), **{f"note-{routing.id}": form})
+        try:
+            casework_commands.add_note(acting(), routing, form.body.data or "")
+        except CommandRefused as refusal:
+            form.body.errors = [*form.body.errors, str(refusal)]
+        else:
+            flash(_("Note added for %(lcp)s.", lcp=routing.lcp.name))
+            return _to_submission(routing.submission, f"routing-{routing.id}")
+    with_errors: dict[str, Any] = {f"note-{routing.id}": form}
+    return _page(submission_or_404(routing.submission_id), **with_errors)
 
 
 @admin.route("/routings/<int:routing_id>/respond", methods=["POST"])
 @requires("edit")
-def routing_respond(routing_id: int):
+def routing_respond(routing_id: int) -> ResponseReturnValue:
     routing = _routing(routing_id)
     form = RespondForm(prefix=_prefix(routing, "respond"))
     if form.validate():
@@ -134,22 +153,23 @@ def routing_respond(routing_id: int):
             casework_commands.respond(
                 acting(),
                 routing,
-                form.you_said.data,
-                form.we_did.data,
+                form.you_said.data or "",
+                form.we_did.data or "",
                 bool(form.quote_words.data) and routing.submission.may_publish_words,
             )
         except CommandRefused as refusal:
-            form.you_said.errors.append(str(refusal))
+            form.you_said.errors = [*form.you_said.errors, str(refusal)]
         else:
             flash(_("Reply published on %(lcp)s’s page.", lcp=routing.lcp.name))
             return _to_submission(routing.submission, f"routing-{routing.id}")
-    return _page(casework.submission_or_404(routing.submission_id), **{f"respond-{routing.id}": form})
+    with_errors: dict[str, Any] = {f"respond-{routing.id}": form}
+    return _page(submission_or_404(routing.submission_id), **with_errors)
 
 
 @admin.route("/submissions/<int:submission_id>/share", methods=["POST"])
 @requires("edit")
-def submission_share(submission_id: int):
-    found = casework.submission_or_404(submission_id, edit=True)
+def submission_share(submission_id: int) -> ResponseReturnValue:
+    found = submission_or_404(submission_id, edit=True)
     form = ShareWithForm()
     form.fill_choices(casework.unrouted_lcps(found))
     if valid_submission(form):
@@ -162,22 +182,22 @@ def submission_share(submission_id: int):
 
 @admin.route("/submissions/<int:submission_id>/duplicate", methods=["POST"])
 @requires("edit")
-def submission_duplicate(submission_id: int):
-    found = casework.submission_or_404(submission_id, edit=True)
+def submission_duplicate(submission_id: int) -> ResponseReturnValue:
+    found = submission_or_404(submission_id, edit=True)
     form = DuplicateForm()
     if valid_submission(form):
-        original = casework.visible_by_code(form.code.data)
-        if original is None:
-            form.code.errors.append(_("No submission you can see has that receipt code"))
-        elif original.id == found.id:
-            form.code.errors.append(_("Enter the receipt code of a different submission"))
+        try:
+            marked = casework_commands.mark_duplicate(acting(), found, form.code.data or "")
+        except casework_commands.UnknownCode:
+            form.code.errors = [*form.code.errors, _("No submission you can see has that receipt code")]
+        except casework_commands.SameSubmission:
+            form.code.errors = [*form.code.errors, _("Enter the receipt code of a different submission")]
         else:
-            closed = casework.mark_duplicate(found, original, me())
             flash(
                 _(
                     "Marked as the same as %(code)s. Closed for: %(lcps)s.",
-                    code=sharing.format_code(original.receipt_code),
-                    lcps=", ".join(routing.lcp.name for routing in closed) or _("none"),
+                    code=sharing.format_code(marked.original.receipt_code),
+                    lcps=", ".join(routing.lcp.name for routing in marked.closed) or _("none"),
                 )
             )
             return _to_submission(found)
@@ -192,9 +212,12 @@ def submission_new():
     form.fill_choices(visible_lcps())
     if valid_submission(form):
         try:
-            entered = casework.enter(form.share_input(), me())
+            entered = casework_commands.enter(acting(), form.share_input())
         except TooManyFromAddress:
-            form.email.errors.append(_("This email address has sent several in the last hour. Try again later"))
+            form.email.errors = [
+                *form.email.errors,
+                _("This email address has sent several in the last hour. Try again later"),
+            ]
         else:
             if not entered.repeated:
                 flash(

@@ -8,18 +8,21 @@ downloaded as CSV from `/admin/figures/<name>.csv` with the same `days`.
 from __future__ import annotations
 
 from datetime import timedelta
+from typing import Any
 
 from flask import abort, render_template, request
+from flask.typing import ResponseReturnValue
 from flask_babel import gettext as _
 from sqlalchemy import func, select
 
 from app.admin import admin
 from app.admin.access import me, requires, visible_lcps
+from app.admin.downloads import csv_response
+from app.clock import london_today
 from app.extensions import db
-from app.formatting import decimal, london_today
+from app.formatting import decimal
 from app.models import Meeting, Update
 from app.services import figures, themes
-from app.services.spreadsheet import csv_response
 
 # Alerts whose period started within this many days are shown on the dashboard.
 ALERTS_SHOWN_DAYS = 60
@@ -60,16 +63,16 @@ def _number(value: float | None, display: bool) -> float | str:
     return decimal(value) if display else round(value, 1)
 
 
-def _status_rows(found: figures.Figures, display: bool = False):
+def _status_rows(found: figures.Figures, display: bool = False) -> tuple[list[Any], list[Any]]:
     return [_("Status"), _("Items")], [(label, count) for _status, label, count in found.by_status]
 
 
-def _topic_rows(found: figures.Figures, display: bool = False):
+def _topic_rows(found: figures.Figures, display: bool = False) -> tuple[list[Any], list[Any]]:
     starts = [bucket.label if display else bucket.start.isoformat() for bucket in found.buckets]
     return [_("Topic"), *starts, _("Total")], [[label, *counts, sum(counts)] for label, counts in found.by_topic]
 
 
-def _response_rows(found: figures.Figures, display: bool = False):
+def _response_rows(found: figures.Figures, display: bool = False) -> tuple[list[Any], list[Any]]:
     header = [_("Partnership"), _("Items"), _("Answered"), _("Waiting"), _("Median days to first response")]
     rows = [
         (lcp.name, shown.items, shown.answered, shown.waiting, _number(shown.median_days, display))
@@ -78,7 +81,7 @@ def _response_rows(found: figures.Figures, display: bool = False):
     return header, rows
 
 
-def _outcome_rows(found: figures.Figures, display: bool = False):
+def _outcome_rows(found: figures.Figures, display: bool = False) -> tuple[list[Any], list[Any]]:
     header = [_("Partnership"), _("Items"), _("With a published outcome"), _("Per cent")]
     rows = [
         (lcp.name, shown.items, shown.with_outcome, _number(shown.outcome_percent, display))
@@ -92,7 +95,8 @@ DOWNLOADS = {"status": _status_rows, "topics": _topic_rows, "response": _respons
 
 def _charts(found: figures.Figures) -> dict[str, list[tuple[str, float | None, str]]]:
     """The bars of each chart: (label, value, the words at the bar's end)."""
-    response, outcomes = [], []
+    response: list[tuple[str, float | None, str]] = []
+    outcomes: list[tuple[str, float | None, str]] = []
     for lcp, shown in found.by_lcp:
         if shown.median_days is None:
             response.append((lcp.short_name, None, _("No answers yet")))
@@ -118,7 +122,7 @@ def _charts(found: figures.Figures) -> dict[str, list[tuple[str, float | None, s
 
 @admin.route("/figures/<string:name>.csv")
 @requires("view")
-def figures_csv(name: str):
+def figures_csv(name: str) -> ResponseReturnValue:
     """One dashboard figure as CSV, for the same partnerships and period as the dashboard."""
     if name not in DOWNLOADS:
         abort(404)

@@ -18,8 +18,9 @@ def register(app: Flask) -> None:
     @click.option("--interval", default=5.0, show_default=True, help="Seconds between checks with --loop.")
     def outbox_send(loop: bool, interval: float) -> None:
         """Deliver queued email over SMTP, retrying with back-off; without SMTP_HOST, print what waits."""
+        from app.commands import Actor
+        from app.commands.system import outbox_round
         from app.services import outbox
-        from app.services.people import purge_unconfirmed
 
         settings = outbox.SmtpSettings.from_config(app.config)
         if settings is None:
@@ -30,9 +31,10 @@ def register(app: Flask) -> None:
                 f"No SMTP server is configured (set SMTP_HOST): {len(waiting)} messages wait in the outbox, "
                 "printed above and shown at /dev/outbox in development. Nothing was sent or dropped."
             )
+        worker = Actor.system("outbox")
         while True:
-            purged = purge_unconfirmed()
-            result = outbox.deliver_due(settings)
+            done = outbox_round(worker, settings)
+            result, purged = done.delivery, done.unconfirmed
             if result.sent or result.retrying or result.failed or purged or not loop:
                 click.echo(
                     f"sent {result.sent}, to retry {result.retrying}, given up {result.failed}; "
@@ -57,9 +59,10 @@ def register(app: Flask) -> None:
     @people_group.command("purge")
     def people_purge() -> None:
         """Delete registrations nobody confirmed in time."""
-        from app.services.people import purge_unconfirmed
+        from app.commands import Actor
+        from app.commands.people import purge_unconfirmed
 
-        click.echo(f"{purge_unconfirmed()} unconfirmed registrations deleted")
+        click.echo(f"{purge_unconfirmed(Actor.cli())} unconfirmed registrations deleted")
 
     @app.cli.group("digests")
     def digests_group() -> None:
@@ -77,11 +80,11 @@ def register(app: Flask) -> None:
 
         It only puts the emails in the outbox; the outbox worker (`flask outbox send`) delivers them.
         """
-        from app.services.digest import send_digests
+        from app.commands import Actor
+        from app.commands.system import send_digests
 
-        # Links in the emails are absolute, so they need the site's public address outside a request.
-        with app.test_request_context(base_url=app.config["SITE_URL"]):
-            report = send_digests(frequency)
+        # Links in the emails are absolute on SITE_URL (`app.links`), so no request is needed.
+        report = send_digests(Actor.system("digests"), frequency)
         click.echo(
             f"{frequency} digests for {report.period}: {report.considered} people considered, "
             f"{report.queued} emails queued, {report.nothing_new} with nothing new, "

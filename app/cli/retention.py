@@ -3,16 +3,15 @@ notice says."""
 
 from __future__ import annotations
 
+from typing import cast
+
 import click
 from flask import Flask
 
 
 def register(app: Flask) -> None:
-    submissions_group = app.cli.commands["submissions"]
-
-    def site():
-        """The purges translate the history entries they write, which needs a request for the language."""
-        return app.test_request_context(base_url=app.config["SITE_URL"])
+    # A group: app.cli.casework registers it before this module.
+    submissions_group = cast("click.Group", app.cli.commands["submissions"])
 
     @submissions_group.command("purge-contacts")
     def submissions_purge_contacts() -> None:
@@ -20,11 +19,12 @@ def register(app: Flask) -> None:
 
         The submissions stay, anonymous; mail still waiting for those people goes too. Safe to run again.
         """
-        from app.services.retention import purge_contacts, retention_days
+        from app.commands import Actor
+        from app.commands.system import purge_contacts
+        from app.services.retention import retention_days
 
-        # The history entry it writes is translated, which needs a request for the language.
-        with site():
-            removed = purge_contacts()
+        # The history entry it writes is in British English: outside a request, the site's default language.
+        removed = purge_contacts(Actor.system("retention"))
         submissions = "1 submission" if removed == 1 else f"{removed} submissions"
         click.echo(
             f"Contact details removed from {submissions} that every partnership closed more than "
@@ -44,10 +44,10 @@ def register(app: Flask) -> None:
         (STAFF_SESSION_RETENTION_DAYS) and the network addresses in the audit log (AUDIT_ADDRESS_DAYS).
         What stays is anonymous, so every count and figure is kept.
         """
-        from app.services.retention import purge_all
+        from app.commands import Actor
+        from app.commands.system import purge_retention
 
-        with site():
-            purged = purge_all()
+        purged = purge_retention(Actor.system("retention"))
         config = app.config
         click.echo(
             f"Contact details removed from {purged.contacts} closed submissions "

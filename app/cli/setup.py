@@ -22,22 +22,25 @@ def register(app: Flask) -> None:
     @app.cli.command("seed")
     def seed_command() -> None:
         """Load the Leeds reference data; safe to run again."""
-        from app.services.reference_data import seed
+        from app.commands import Actor
+        from app.commands.system import seed
 
-        click.echo(str(seed()))
+        click.echo(str(seed(Actor.cli())))
 
     @app.cli.command("demo")
     def demo_command() -> None:
         """Replace the fictional demo content (never for production)."""
-        if app.config.get("ENV_NAME") == "production":
-            raise click.ClickException("demo content is never loaded in production")
-        from app.services.demo import load_demo
+        from app.commands import Actor, CommandRefused
+        from app.commands.system import demo_site
+        from app.services.demo_staff import sign_in_instructions
 
-        click.echo(f"{load_demo()} demo rows made")
-        if app.config.get("DEMO_STAFF"):
-            from app.services.demo_staff import load_demo_staff, sign_in_instructions
-
-            click.echo(sign_in_instructions(load_demo_staff(), app.config["SITE_URL"]))
+        try:
+            loaded = demo_site(Actor.cli())
+        except CommandRefused as refusal:
+            raise click.ClickException(refusal.message) from None
+        click.echo(f"{loaded.rows} demo rows made")
+        if loaded.accounts:
+            click.echo(sign_in_instructions(loaded.accounts, app.config["SITE_URL"]))
 
     @app.cli.group("translate")
     def translate() -> None:
@@ -46,12 +49,15 @@ def register(app: Flask) -> None:
     @translate.command("extract")
     def extract() -> None:
         """Write translations/messages.pot from the code and templates."""
+        _extract()
+
+    def _extract() -> None:
         _pybabel("extract", "-F", "babel.cfg", "-k", "_l", "--no-location", "--sort-output", "-o", str(POT), ".")
 
     @translate.command("update")
     def update() -> None:
         """Extract, then merge new strings into every catalogue."""
-        extract.callback()
+        _extract()
         _pybabel("update", "-i", str(POT), "-d", str(TRANSLATIONS), "--no-fuzzy-matching")
 
     @translate.command("compile")

@@ -10,18 +10,31 @@ whether it came from a staff page (`actor_label` the person's email) or from `fl
 Layout:
 
     app/commands/__init__.py   Actor, CommandRefused, NotFound, Forbidden and the permission checks
-    app/commands/casework.py   a routing's status (one, or the inbox's bulk change), routing a submission
-                               to a partnership, publishing a reply
-    app/commands/meetings.py   recording what was decided on an agenda item
+    app/commands/accounts.py   signing in (password, authenticator or recovery code, setting it up, the wait
+                               after wrong attempts), sessions, one's own account, a citywide admin's
+                               changes to staff accounts, the demo staff accounts
+    app/commands/casework.py   a routing's status, assignee or tags (one, or the inbox's bulk change), a note,
+                               a look at contact details, a duplicate, entering a submission for someone,
+                               routing it to a partnership, publishing a reply, the theme check and its alerts
+    app/commands/content.py    a partnership's page facts, theme alerts, priorities, GP practices, meetings,
+                               agenda items, updates, self-assessments and translations; topics and
+                               partnerships themselves (add, rename, merge) for citywide admins
+    app/commands/meetings.py   recording what was decided on an agenda item (and telling who commented)
+    app/commands/people.py     registering, confirming, preferences and their link, unsubscribing, following,
+                               deleting a follower, purging unconfirmed registrations, the staff export
+    app/commands/sharing.py    storing what a person shares (or staff enter for them), a follow-up, stopping
+                               updates, deleting the contact details
+    app/commands/system.py     scheduled and setup work: retention purges, digests, outbox delivery, seed, demo
 
-Nothing here imports the request, `flask_login` or the blueprints (`tests/test_commands.py` reads the sources):
-a command never calls `abort`. `NotFound` and `Forbidden` are werkzeug's 404 and 403, so a view that lets one
-through answers as `scoped_or_404` does; the command line catches them and prints their message.
+Nothing here imports the request, `flask_login` or the blueprints, and nothing outside this package commits, writes
+an audit record or queues an email (`tests/test_layers.py` reads the sources): a command never calls `abort`.
+`NotFound` and `Forbidden` are werkzeug's 404 and 403, so a view that lets one through answers as `scoped_or_404`
+does; the command line catches them and prints their message.
 `CommandRefused` carries the sentence a view shows beside the form, or the command line prints.
 
 Services (`app/services/`) keep the reads and calculations and the building blocks a command puts together
-(`sharing.set_status(commit=False)` and the like). Only some actions have moved here so far (see
-docs/ARCHITECTURE.md, "The command layer"); the rest follow.
+(`sharing.set_status`, which neither commits nor emails, and the like). docs/ARCHITECTURE.md, "The command layer",
+draws the layers.
 """
 
 from __future__ import annotations

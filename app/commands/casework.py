@@ -1,25 +1,74 @@
-"""Commands on what people share: a routing's status (one, or the inbox's bulk change), routing a submission to a
-partnership, and publishing a "you said, we did" reply.
+"""Commands on what people share, as staff handle it: a routing's status, assignee or tags (one, or the inbox's
+bulk change), a note, a look at the person's contact details, marking a duplicate, entering a submission on
+someone's behalf, routing a submission to a partnership, publishing a "you said, we did" reply, and the theme
+check run after a submission is stored or routed (`check_themes`, with its alert emails to staff).
 
 Each serves the staff area and the command line alike: the same permission check (a staff member must be able
 to change the partnership's work; the command line acts as a citywide admin), the same rule, one commit, the
-same audit record and the same emails to the person who shared it.
+same audit record and the same emails to the person who shared it (`mail.send_to_contact`, queued in the same
+transaction).
 """
 
 from __future__ import annotations
 
+import logging
 from dataclasses import dataclass
 
-from app.commands import Actor, CommandRefused, require_edit, require_edit_any
+from sqlalchemy.exc import IntegrityError
+
+from app.commands import Actor, CommandRefused, Forbidden, require_edit, require_edit_any
 from app.extensions import db
-from app.models import Lcp, PublishedResponse, Routing, Submission
-from app.services import audit, sharing, themes, triage
+from app.models import (
+    Lcp,
+    PublishedResponse,
+    Routing,
+    RoutingNote,
+    StaffUser,
+    Submission,
+    SubmissionContact,
+    ThemeAlert,
+    Topic,
+)
+from app.services import audit, casework, mail, outbox, sharing, themes, triage
+
+log = logging.getLogger(__name__)
 
 
 def _refused(refusal: triage.Refused) -> CommandRefused:
     """A rule the service refused: nothing of the change stays, and the sentence says why."""
     db.session.rollback()
     return CommandRefused(str(refusal))
+
+
+def _submission_lcps(submission: Submission) -> list[int]:
+    return [routing.lcp_id for routing in submission.routings]
+
+
+def _staff_only(actor: Actor) -> StaffUser:
+    """Assignees and tags name the member of staff who changed them in the submission's history."""
+    if actor.user is None:
+        raise CommandRefused("Only a member of staff can assign or tag items.")
+    return actor.user
+
+
+# Emails to the person who shared it -------------------------------------------------------------------------------
+
+
+def _wants_updates(submission: Submission) -> bool:
+    return bool(submission.contact and submission.contact.wants_updates)
+
+
+def _status_email(routing: Routing) -> None:
+    """Tell the person of a routing's new status, when they asked for updates."""
+    submission = routing.submission
+    if _wants_updates(submission):
+        mail.send_to_contact(
+            submission,
+            "status-changed",
+            routing=routing,
+            wording=sharing.STATUS_WORDING[routing.status],
+            reason=routing.status_reason,
+        )
 
 
 # Status -----------------------------------------------------------------------------------------------------------
@@ -39,6 +88,7 @@ def change_status(actor: Actor, routing: Routing, status: str, reason: str = "")
         raise _refused(refusal) from None
     if not changed:
         return False
+    _status_email(routing)
     audit.record(
         "routing.status",
         obj=routing,
@@ -52,15 +102,20 @@ def change_status(actor: Actor, routing: Routing, status: str, reason: str = "")
 
 def bulk(actor: Actor, routings: list[Routing], action: str, value: str, reason: str = "") -> int:
     """The inbox's change to many routings at once (a status, an assignee or tags): all of them or none, with one
-    audit record. Every routing is checked before anything changes. Returns how many changed."""
+    audit record, and a status email to each person who asked for updates. Every routing is checked before
+    anything changes. Returns how many changed."""
     for routing in routings:
         require_edit(actor, routing.lcp_id)
-    if actor.user is None and action != "status":
-        raise CommandRefused("Only a member of staff can assign or tag items.")
+    if action != "status":
+        _staff_only(actor)
     try:
         changed = triage.bulk(routings, action, value, reason, actor.user)  # type: ignore[arg-type]
     except triage.Refused as refusal:
         raise _refused(refusal) from None
+    if action == "status":
+        for routing in routings:
+            if routing.id in changed:
+                _status_email(routing)
     audit.record(
         "routing.bulk",
         object_type="routing",
@@ -79,6 +134,155 @@ def bulk(actor: Actor, routings: list[Routing], action: str, value: str, reason:
     return len(changed)
 
 
+# Assignees and tags -----------------------------------------------------------------------------------------------
+
+
+def assign(actor: Actor, routing: Routing, value: str) -> StaffUser | None:
+    """Give one routing to the staff member a form chose by id (`value`; "" or "none" for nobody), who must work on
+    its partnership. Returns who has it now (None: nobody); writes nothing when they had it already."""
+    require_edit(actor, routing.lcp_id)
+    staff = _staff_only(actor)
+    before = {"assignee_id": routing.assignee_id}
+    try:
+        person = triage.find_assignee(value)
+        changed = triage.assign(routing, person, staff)
+    except triage.Refused as refusal:
+        raise _refused(refusal) from None
+    if changed:
+        audit.record(
+            "routing.assign", obj=routing, before=before, after={"assignee_id": routing.assignee_id}, **actor.audit
+        )
+        db.session.commit()
+    return person
+
+
+def tag(actor: Actor, routing: Routing, text: str) -> bool:
+    """Replace one routing's tags with those typed (words separated by spaces or commas; nothing clears them).
+    Returns False, writing nothing, when they were already these."""
+    require_edit(actor, routing.lcp_id)
+    staff = _staff_only(actor)
+    before = {"tags": routing.tags}
+    if not triage.set_tags(routing, triage.normalise_tags(text), staff):
+        return False
+    audit.record("routing.tags", obj=routing, before=before, after={"tags": routing.tags}, **actor.audit)
+    db.session.commit()
+    return True
+
+
+# Notes and contact ------------------------------------------------------------------------------------------------
+
+
+def add_note(actor: Actor, routing: Routing, body: str) -> RoutingNote:
+    """An internal note on one partnership's handling of a submission, never shown to the person or another
+    partnership."""
+    require_edit(actor, routing.lcp_id)
+    body = body.strip()
+    if not body:
+        raise CommandRefused("Write the note")
+    note = casework.new_note(routing, body, actor.user)
+    audit.record(
+        "routing.note-added",
+        obj=note,
+        lcp_id=routing.lcp_id,
+        summary=f"Note on submission {routing.submission_id} for {routing.lcp.name}",
+        **actor.audit,
+    )
+    db.session.commit()
+    return note
+
+
+def view_contact(actor: Actor, submission: Submission) -> SubmissionContact | None:
+    """The person's contact details, for someone who may change the submission's work: every look is in the audit
+    log. None, recording nothing, when it was sent anonymously."""
+    require_edit_any(actor, _submission_lcps(submission))
+    contact = submission.contact
+    if contact is None:
+        return None
+    audit.record(
+        "submission.contact-viewed",
+        obj=submission,
+        summary=f"Contact details of submission {submission.id} ({sharing.format_code(submission.receipt_code)})",
+        **actor.audit,
+    )
+    db.session.commit()
+    return contact
+
+
+# Duplicates -------------------------------------------------------------------------------------------------------
+
+
+class UnknownCode(CommandRefused):
+    """No submission the actor can see has the receipt code given as the original."""
+
+    def __init__(self) -> None:
+        super().__init__("No submission you can see has that receipt code")
+
+
+class SameSubmission(CommandRefused):
+    """A submission cannot be a duplicate of itself."""
+
+    def __init__(self) -> None:
+        super().__init__("Enter the receipt code of a different submission")
+
+
+@dataclass(frozen=True)
+class Duplicate:
+    original: Submission
+    # The actor's routings of the submission that this closed (those already closed stay as they were).
+    closed: list[Routing]
+
+
+def mark_duplicate(actor: Actor, submission: Submission, code: str) -> Duplicate:
+    """Say a submission is the same as the one with receipt code `code` (one the actor can see), and close its
+    routings in the actor's partnerships with the reason the person reads; its people are told if they asked."""
+    require_edit_any(actor, _submission_lcps(submission))
+    original = sharing.find_by_code(code)
+    if original is None or not actor.sees_any(_submission_lcps(original)):
+        raise UnknownCode()
+    if original.id == submission.id:
+        raise SameSubmission()
+    submission.duplicate_of_id = original.id
+    closed = []
+    for routing in submission.routings:
+        if actor.sees(routing.lcp_id) and routing.status != "closed":
+            sharing.set_status(
+                routing, "closed", reason=casework.duplicate_reason(), actor=actor.event_actor, staff=actor.user
+            )
+            _status_email(routing)
+            closed.append(routing)
+    audit.record(
+        "submission.duplicate",
+        obj=submission,
+        summary=(
+            f"Submission {submission.id} marked as the same as {original.id} "
+            f"({sharing.format_code(original.receipt_code)})"
+        ),
+        after={"duplicate_of_id": original.id, "closed": [routing.lcp.slug for routing in closed]},
+        **actor.audit,
+    )
+    db.session.commit()
+    return Duplicate(original, closed)
+
+
+# Entering on someone's behalf -------------------------------------------------------------------------------------
+
+
+def enter(actor: Actor, data: sharing.ShareInput) -> sharing.Shared:
+    """Store a phone, paper or event submission on someone's behalf, for partnerships whose work the member of
+    staff (or the command line) may change: the public form's own command (`app.commands.sharing.share`), with its
+    receipt email and theme check, which names who entered it in the history and audits "submission.entered" in
+    the same transaction.
+
+    `Shared.repeated` is True when the form had been sent before. Raises `sharing.TooManyFromAddress` as the public
+    form does.
+    """
+    from app.commands import sharing as sharing_commands  # it checks theme alerts with this module
+
+    if actor.kind not in ("staff", "cli"):
+        raise Forbidden()
+    return sharing_commands.share(actor, data)
+
+
 # Routing ----------------------------------------------------------------------------------------------------------
 
 
@@ -95,7 +299,7 @@ def route(actor: Actor, submission: Submission, lcp: Lcp) -> Routed:
     The new routing starts as received and the person can see where it went; the routings already there keep
     their own status. A staff member must be able to change the submission's work in one of their partnerships.
     """
-    require_edit_any(actor, [routing.lcp_id for routing in submission.routings])
+    require_edit_any(actor, _submission_lcps(submission))
     existing = next((routing for routing in submission.routings if routing.lcp_id == lcp.id), None)
     if existing is not None:
         return Routed(existing, already=True)
@@ -110,7 +314,7 @@ def route(actor: Actor, submission: Submission, lcp: Lcp) -> Routed:
     )
     db.session.commit()
     # In its own transaction: what was routed is already safe if the check fails.
-    themes.check_safely(submission)
+    check_themes(submission)
     return Routed(routing)
 
 
@@ -129,7 +333,9 @@ def respond(actor: Actor, routing: Routing, you_said: str, we_did: str, quote_wo
         raise CommandRefused("Write both what the person told you and what the partnership did about it.")
     if quote_words and not routing.submission.may_publish_words:
         raise CommandRefused(NO_QUOTE)
-    response = sharing.publish_response(routing, you_said, we_did, quote_words, staff=actor.user, commit=False)
+    response = sharing.publish_response(routing, you_said, we_did, quote_words, staff=actor.user)
+    if _wants_updates(routing.submission):
+        mail.send_to_contact(routing.submission, "reply-published", routing=routing, response=response)
     db.session.flush()
     audit.record(
         "submission.response-published",
@@ -140,3 +346,44 @@ def respond(actor: Actor, routing: Routing, you_said: str, we_did: str, quote_wo
     )
     db.session.commit()
     return response
+
+
+# Theme alerts -----------------------------------------------------------------------------------------------------
+
+THEMES = Actor.system("themes")
+
+
+def raise_alert(lcp: Lcp, topic: Topic, period: themes.Period, count: int) -> ThemeAlert | None:
+    """Store one theme alert and queue its emails to the partnership's staff, together in one commit; None when
+    this period's alert already exists (raised by another request a moment ago)."""
+    alert, emails = themes.build_alert(lcp, topic, period, count)
+    with db.session.no_autoflush:  # nothing is written until the alert and its emails go together
+        for email in emails:
+            outbox.queue(to=email.to, subject=email.subject, text=email.text, html=email.html, kind="theme-alert")
+    try:
+        db.session.commit()
+    except IntegrityError:
+        db.session.rollback()
+        return None
+    log.info("theme alert %s: %s items on topic %s for LCP %s", alert.id, count, topic.slug, lcp.slug)
+    return alert
+
+
+def check_themes(submission: Submission, actor: Actor = THEMES) -> list[ThemeAlert]:
+    """Raise any theme alert this submission's arrival completes, each with its emails in its own commit, as
+    scheduled work would (`Actor.system("themes")`; alerts are not audited).
+
+    For callers whose own work is already committed (storing a submission, routing it): it never fails the
+    caller. A failure is logged and rolled back, and the next check raises the alert.
+    """
+    raised: list[ThemeAlert] = []
+    submission_id = submission.id
+    try:
+        for due in themes.due(submission):
+            alert = raise_alert(due.lcp, due.topic, due.period, due.count)
+            if alert is not None:
+                raised.append(alert)
+    except Exception:
+        db.session.rollback()
+        log.exception("theme alert check (%s) failed for submission %s", actor.label, submission_id)
+    return raised

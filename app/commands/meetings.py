@@ -1,7 +1,8 @@
 """Commands on partnership meetings: recording what was decided on an agenda item.
 
 The staff page and `flask meetings decide` both come here, so both refuse a decision before its meeting has
-started, both audit it, and both tell everyone who commented on the item.
+started, both audit it, and both tell everyone who commented on the item (the emails are queued here, with the
+decision, by `mail.send_to_contact`).
 """
 
 from __future__ import annotations
@@ -9,11 +10,11 @@ from __future__ import annotations
 from dataclasses import dataclass
 from datetime import datetime
 
-from app.commands import Actor, CommandRefused, require_edit
+from app.clock import in_london, utcnow
+from app.commands import Actor, CommandRefused, content, require_edit
 from app.extensions import db
-from app.formatting import in_london, utcnow
 from app.models import AgendaItem
-from app.services import activity, audit, sharing
+from app.services import audit, mail, sharing
 
 
 class MeetingNotStarted(CommandRefused):
@@ -45,7 +46,7 @@ def record_decision(actor: Actor, item: AgendaItem, text: str) -> Decided:
     """Record what was decided on an agenda item: shown under the item on the meeting's public page, in the history
     of every comment on it, and emailed to everyone who commented and left an address.
 
-    Refused before the meeting has started. Recording on an example meeting makes it real (`activity.claim`).
+    Refused before the meeting has started. Recording on an example meeting makes it real (`content.claim`).
     """
     meeting = item.meeting
     require_edit(actor, meeting.lcp_id)
@@ -55,7 +56,7 @@ def record_decision(actor: Actor, item: AgendaItem, text: str) -> Decided:
     if meeting.starts_at > utcnow():
         raise MeetingNotStarted(meeting.starts_at)
     replaced = bool(item.decision)
-    activity.claim(meeting, **actor.audit)
+    content.claim(actor, meeting)
     audit.record(
         "agenda-item.decision",
         obj=item,
@@ -65,6 +66,8 @@ def record_decision(actor: Actor, item: AgendaItem, text: str) -> Decided:
         after={"decision": text, "decided_at": utcnow().isoformat()},
         **actor.audit,
     )
-    told = sharing.record_decision(item, text, commit=False)
+    told = sharing.record_decision(item, text)
+    for submission in told:
+        mail.send_to_contact(submission, "decision-recorded", item=item, decision=text)
     db.session.commit()
-    return Decided(told=told, replaced=replaced)
+    return Decided(told=len(told), replaced=replaced)

@@ -6,6 +6,7 @@ from email_validator import EmailNotValidError
 from flask import current_app
 from flask_babel import lazy_gettext as _l
 from wtforms import BooleanField, EmailField, RadioField, SelectField, StringField, TextAreaField
+from wtforms.fields import Field
 from wtforms.validators import DataRequired, InputRequired, Length, ValidationError
 
 from app import languages
@@ -79,7 +80,7 @@ class FollowChoicesForm(Form):
             (code, languages.NAMES.get(code, code)) for code in current_app.config["LANGUAGES"]
         )
 
-    def validate_lcps(self, field) -> None:
+    def validate_lcps(self, field: Field) -> None:
         # Shown on the partnerships, the first of the two lists.
         if not field.data and not field.errors and not self.topics.data:
             raise ValidationError(_l("Choose at least one partnership or topic to follow"))
@@ -139,7 +140,7 @@ class RegisterForm(FollowChoicesForm):
         CONSENTS["emails"], validators=[DataRequired(_l("Tick the box to agree, or we cannot send you anything"))]
     )
 
-    def validate_email(self, field) -> None:
+    def validate_email(self: Form, field: Field) -> None:  # share and staff entry forms use it too
         if not field.data:
             return
         try:
@@ -147,17 +148,17 @@ class RegisterForm(FollowChoicesForm):
         except EmailNotValidError:
             raise ValidationError(_l("Enter an email address in the correct format, like name@example.com")) from None
 
-    def validate_organisation_name(self, field) -> None:
+    def validate_organisation_name(self, field: Field) -> None:
         if self.kind.data == "organisation" and not (field.data or "").strip():
             raise ValidationError(_l("Enter the name of the organisation"))
 
-    def validate_organisation_type(self, field) -> None:
+    def validate_organisation_type(self, field: Field) -> None:
         if self.kind.data != "organisation":
             return
         if field.data not in {choice.value for choice in ORGANISATION_TYPE_CHOICES}:
             raise ValidationError(_l("Choose what kind of organisation it is"))
 
-    def validate_organisation_reach(self, field) -> None:
+    def validate_organisation_reach(self, field: Field) -> None:
         if self.kind.data != "organisation":
             return
         if field.data not in {choice.value for choice in REACH_CHOICES}:

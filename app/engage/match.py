@@ -10,6 +10,7 @@ from __future__ import annotations
 from flask import make_response, render_template, request
 from flask_babel import lazy_gettext as _l
 from wtforms import BooleanField, TextAreaField
+from wtforms.fields import Field
 from wtforms.validators import Length, ValidationError
 
 from app.engage import engage
@@ -37,11 +38,11 @@ class MatchForm(Form):
     )
     citywide = BooleanField(_l("We work across the whole city"))
 
-    def validate_topic(self, field) -> None:
+    def validate_topic(self, field: Field) -> None:
         if not field.data and not field.errors:
             raise ValidationError(_l("Choose at least one topic"))
 
-    def validate_areas(self, field) -> None:
+    def validate_areas(self, field: Field) -> None:
         if not (field.data or "").strip() and not self.citywide.data:
             raise ValidationError(_l("Enter the areas you serve, or tick “We work across the whole city”"))
 
@@ -56,7 +57,7 @@ def match():
     submitted = "areas" in request.args or "citywide" in request.args
     result = None
     if submitted and form.validate():
-        chosen = set(form.topic.data)
+        chosen = set(form.topic.data or [])
         result = match_lcps(
             [topic for topic in topics if topic.slug in chosen], form.areas.data or "", bool(form.citywide.data)
         )

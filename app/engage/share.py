@@ -9,6 +9,7 @@ cookie, never the address bar, so it does not land in logs or browser history on
 from __future__ import annotations
 
 from dataclasses import dataclass, field
+from typing import Any
 
 from flask import (
     Response,
@@ -23,17 +24,20 @@ from flask import (
     session,
     url_for,
 )
+from flask.typing import ResponseReturnValue
 from flask_babel import gettext as _
 
+from app.clock import utcnow
+from app.commands import Actor
+from app.commands import sharing as sharing_commands
 from app.engage import engage
 from app.engage.forms import ConfirmForm
 from app.engage.share_forms import FollowUpForm, ShareForm, TrackForm
 from app.engage.views import personal
 from app.extensions import db, limiter
-from app.formatting import utcnow
 from app.forms import csrf_failed, csrf_message, keeps_input, valid_submission
 from app.htmx import wants_fragment
-from app.models import AgendaItem, GpPractice
+from app.models import AgendaItem, GpPractice, SubmissionContact
 from app.numbers import database_id
 from app.services import finder, sharing
 from app.services.tokens import LinkProblem, read_contact_token
@@ -45,6 +49,12 @@ def keeps_input_on_limit(view):
     """Mark a form view that, when a rate limit refuses a POST, shows the form again with what was typed."""
     view.keeps_input_on_limit = True
     return view
+
+
+def _resident() -> Actor:
+    """Whoever uses the form or a receipt link: nobody signs in to share. Without their network address, which
+    nothing here keeps."""
+    return Actor.resident()
 
 
 def share_limit() -> str:
@@ -119,7 +129,7 @@ def _prefill(form: ShareForm) -> tuple[AgendaItem | None, bool]:
     return item, bool(asked_for_item) and item is None
 
 
-def _page(form: ShareForm, item: AgendaItem | None, status: int = 200, **context) -> Response:
+def _page(form: ShareForm, item: AgendaItem | None, status: int = 200, **context: Any) -> Response:
     return make_response(render_template("engage/share.html", form=form, item=item, **context), status)
 
 
@@ -153,7 +163,7 @@ def share():
     if not valid_submission(form):
         return _page(form, item, 400 if csrf_failed(form) or form.leave_empty.errors else 200)
     try:
-        shared = sharing.share(form.share_input(item))
+        shared = sharing_commands.share(_resident(), form.share_input(item))
     except sharing.TooManyFromAddress:
         form.email.errors = [
             _(
@@ -212,11 +222,12 @@ def _missed(response: Response) -> bool:
 def track_lookup():
     form = TrackForm(request.args)
     if "code" in request.args and form.validate():
-        code = sharing.normalise_code(form.code.data)
+        code = sharing.normalise_code(form.code.data or "")
         if code is None:
-            form.code.errors.append(
-                _("Enter the code as it appears on your receipt: 8 letters and numbers, like ABCD-2345")
-            )
+            form.code.errors = [
+                *form.code.errors,
+                _("Enter the code as it appears on your receipt: 8 letters and numbers, like ABCD-2345"),
+            ]
         else:
             return redirect(url_for("engage.track", code=sharing.format_code(code)))
     return render_template("engage/track_lookup.html", form=form)
@@ -225,7 +236,7 @@ def track_lookup():
 @engage.get("/track/<string:code>")
 @limiter.limit("10 per minute; 60 per hour", deduct_when=_missed)
 @personal
-def track(code: str):
+def track(code: str) -> ResponseReturnValue:
     submission = sharing.find_by_code(code)
     if submission is None:
         return render_template("engage/track_not_found.html", code=code), 404
@@ -250,7 +261,7 @@ def track(code: str):
 # Adding to a submission ------------------------------------------------------------------------------------------
 
 
-def _contact_for(code: str, token: str):
+def _contact_for(code: str, token: str) -> SubmissionContact | Response:
     """The contact a receipt link names, checked against the code in the same address."""
     try:
         contact = read_contact_token(token)
@@ -264,7 +275,7 @@ def _contact_for(code: str, token: str):
 @engage.route("/track/<string:code>/more/<string:token>", methods=["GET", "POST"])
 @personal
 @keeps_input
-def follow_up(code: str, token: str):
+def follow_up(code: str, token: str) -> ResponseReturnValue:
     contact = _contact_for(code, token)
     if isinstance(contact, Response):
         return contact
@@ -274,13 +285,13 @@ def follow_up(code: str, token: str):
     if request.method == "POST" and action in {"stop", "delete"}:
         if ConfirmForm().validate_on_submit():
             if action == "stop":
-                sharing.stop_updates(contact)
+                sharing_commands.stop_updates(_resident(), contact)
                 return redirect(url_for("engage.follow_up", code=code, token=token, done="stopped"), 303)
-            sharing.delete_contact(contact)
+            sharing_commands.delete_contact(_resident(), contact)
             return redirect(url_for("engage.contact_deleted", code=code), 303)
         form.csrf_token.errors = [csrf_message()]
     elif valid_submission(form):
-        sharing.add_follow_up(contact, form.body.data.strip())
+        sharing_commands.add_follow_up(_resident(), contact, (form.body.data or "").strip())
         return redirect(url_for("engage.follow_up", code=code, token=token, done="added"), 303)
     status = 400 if csrf_failed(form) else 200
     return render_template(

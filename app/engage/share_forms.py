@@ -5,13 +5,16 @@ from __future__ import annotations
 import re
 import secrets
 import unicodedata
+from typing import Any
 
 from flask_babel import lazy_gettext as _l
 from wtforms import BooleanField, EmailField, HiddenField, RadioField, StringField, TextAreaField
+from wtforms.fields import Field
 from wtforms.validators import DataRequired, InputRequired, Length, ValidationError
 
 from app.engage.forms import RegisterForm
 from app.forms import CheckboxesField, Form, clean_text, options
+from app.models import AgendaItem
 from app.numbers import whole_number
 from app.services import directory
 from app.services.people import lcps_by_slug, normalise_email, topics_by_slug
@@ -56,7 +59,7 @@ def normalised(value: str | None) -> str:
     return unicodedata.normalize("NFC", (value or "").strip())
 
 
-def body_field(label, required_message) -> TextAreaField:
+def body_field(label: Any, required_message: Any) -> TextAreaField:
     """What the person said: required, at most BODY_LIMIT characters. Shared with staff entry of a submission."""
     limit = _l("Shorten what you wrote to %(limit)s characters or fewer", limit=f"{BODY_LIMIT:,}")
     return TextAreaField(label, validators=[DataRequired(required_message), Length(max=BODY_LIMIT, message=limit)])
@@ -161,22 +164,22 @@ class ShareForm(Form):
         if not re.fullmatch(r"[A-Za-z0-9_-]{16,64}", self.form_key.data or ""):
             self.form_key.data = secrets.token_urlsafe(24)
 
-    def validate_body(self, field) -> None:
+    def validate_body(self, field: Field) -> None:
         clean_text(field)
 
-    def validate_neighbourhood(self, field) -> None:
+    def validate_neighbourhood(self, field: Field) -> None:
         clean_text(field)
 
-    def validate_lcps(self, field) -> None:
+    def validate_lcps(self, field: Field) -> None:
         if not field.data and not field.errors and not self.lcp_unsure.data:
             raise ValidationError(_l("Choose a partnership, or tick “I am not sure”"))
 
-    def validate_organisation_name(self, field) -> None:
+    def validate_organisation_name(self, field: Field) -> None:
         clean_text(field)
         if self.speaks_for.data == "organisation" and not (field.data or "").strip():
             raise ValidationError(_l("Enter the name of the organisation or group"))
 
-    def validate_people_count(self, field) -> None:
+    def validate_people_count(self, field: Field) -> None:
         value = (field.data or "").strip().replace(",", "")
         if self.speaks_for.data != "organisation":
             return
@@ -187,17 +190,17 @@ class ShareForm(Form):
         if not 1 <= (whole_number(value, 7) or 0) <= 1_000_000:
             raise ValidationError(_l("Enter a number of people between 1 and 1,000,000"))
 
-    def validate_name(self, field) -> None:
+    def validate_name(self, field: Field) -> None:
         clean_text(field)
 
-    def validate_email(self, field) -> None:
+    def validate_email(self, field: Field) -> None:
         if self.contact.data != "yes":
             return
         if not (field.data or "").strip():
             raise ValidationError(_l("Enter your email address, or choose to stay anonymous"))
         RegisterForm.validate_email(self, field)
 
-    def validate_leave_empty(self, field) -> None:
+    def validate_leave_empty(self, field: Field) -> None:
         if field.data:
             raise ValidationError(_l("Leave the box called “Leave this box empty” empty, then send again"))
 
@@ -206,11 +209,11 @@ class ShareForm(Form):
         value = (self.people_count.data or "").strip().replace(",", "")
         return whole_number(value, 7)
 
-    def share_input(self, item=None) -> ShareInput:
+    def share_input(self, item: AgendaItem | None = None) -> ShareInput:
         contact = None
         if self.contact.data == "yes":
             contact = ContactInput(
-                email=normalise_email(self.email.data),
+                email=normalise_email(self.email.data or ""),
                 name=normalised(self.name.data),
                 may_contact=bool(self.may_contact.data),
                 may_share=bool(self.may_share.data),
@@ -247,7 +250,7 @@ class FollowUpForm(Form):
         ],
     )
 
-    def validate_body(self, field) -> None:
+    def validate_body(self, field: Field) -> None:
         clean_text(field)
 
 

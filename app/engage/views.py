@@ -9,12 +9,17 @@ from __future__ import annotations
 
 import json
 from functools import wraps
+from typing import Any
 
 from flask import Response, abort, current_app, flash, make_response, redirect, render_template, request, url_for
+from flask.typing import ResponseReturnValue
 from flask_babel import get_locale
 from flask_babel import gettext as _
+from werkzeug.wrappers import Response as BaseResponse
 
 from app import languages
+from app.commands import Actor
+from app.commands import people as people_commands
 from app.engage import engage
 from app.engage.forms import ConfirmForm, EmailOnlyForm, PreferencesForm, RegisterForm
 from app.extensions import csrf, limiter
@@ -54,7 +59,7 @@ def recognised_follower() -> Follower | None:
         return None
 
 
-def remember(response: Response, follower: Follower) -> Response:
+def remember(response: BaseResponse, follower: Follower) -> BaseResponse:
     response.set_cookie(
         COOKIE,
         make_token(follower, Purpose.COOKIE),
@@ -74,6 +79,12 @@ def follower_from(token: str, purpose: Purpose) -> Follower | Response:
         return make_response(render_template("engage/link_problem.html", reason=problem.reason, purpose=purpose), 400)
     languages.prefer(follower.language)
     return follower
+
+
+def _as(follower: Follower) -> Actor:
+    """The person a signed link or cookie names, acting on their own registration (their network address is not
+    kept: nothing a person does here is in the audit log)."""
+    return Actor.follower(follower.id)
 
 
 # Registering ----------------------------------------------------------------------------------------------------
@@ -100,7 +111,7 @@ def register():
         languages = current_app.config["LANGUAGES"]
         form.language.data = reading if reading in languages else current_app.config["BABEL_DEFAULT_LOCALE"]
     elif valid_submission(form):
-        people.register(form.email.data, form.choices())
+        people_commands.register(Actor.resident(), form.email.data or "", form.choices())
         return redirect(url_for("engage.check_email"))
     status = 400 if csrf_failed(form) else 200
     return render_template("engage/register.html", form=form, follower=recognised_follower()), status
@@ -113,13 +124,13 @@ def check_email() -> str:
 
 @engage.route("/confirm/<string:token>", methods=["GET", "POST"])
 @personal
-def confirm(token: str):
+def confirm(token: str) -> ResponseReturnValue:
     follower = follower_from(token, Purpose.CONFIRM)
     if isinstance(follower, Response):
         return follower
     form = ConfirmForm()
     if follower.confirmed or form.validate_on_submit():
-        people.confirm(follower)
+        people_commands.confirm(_as(follower), follower)
         flash(_("You are registered. Here is what you follow: change it whenever you like."), "success")
         preferences_link = url_for("engage.preferences", token=make_token(follower, Purpose.PREFERENCES))
         return remember(redirect(preferences_link), follower)
@@ -136,7 +147,7 @@ def preferences_request():
     """For an expired or lost link: a fresh one goes to the address if it is registered, and the page never says."""
     form = EmailOnlyForm()
     if valid_submission(form):
-        people.send_preferences_link(form.email.data)
+        people_commands.send_preferences_link(Actor.resident(), form.email.data or "")
         return redirect(url_for("engage.check_email", sent="preferences"))
     return render_template("engage/preferences_request.html", form=form)
 
@@ -144,7 +155,7 @@ def preferences_request():
 @engage.route("/preferences/<string:token>", methods=["GET", "POST"])
 @personal
 @keeps_input
-def preferences(token: str):
+def preferences(token: str) -> ResponseReturnValue:
     follower = follower_from(token, Purpose.PREFERENCES)
     if isinstance(follower, Response):
         return follower
@@ -157,7 +168,7 @@ def preferences(token: str):
         form.frequency.data = follower.frequency
         form.language.data = follower.language
     elif valid_submission(form):
-        people.update_preferences(follower, form.choices())
+        people_commands.update_preferences(_as(follower), follower, form.choices())
         # A new language for emails is this page's language too, from the message that says it is saved.
         languages.prefer(follower.language)
         flash(_("Your choices are saved."), "success")
@@ -187,7 +198,7 @@ DOWNLOADS = {"json": ("application/json", _as_json), "csv": ("text/csv", people.
 
 @engage.get("/preferences/<string:token>/my-data.<any(json, csv):extension>")
 @personal
-def download(token: str, extension: str):
+def download(token: str, extension: str) -> ResponseReturnValue:
     follower = follower_from(token, Purpose.PREFERENCES)
     if isinstance(follower, Response):
         return follower
@@ -199,13 +210,13 @@ def download(token: str, extension: str):
 
 @engage.route("/preferences/<string:token>/delete", methods=["GET", "POST"])
 @personal
-def delete(token: str):
+def delete(token: str) -> ResponseReturnValue:
     follower = follower_from(token, Purpose.PREFERENCES)
     if isinstance(follower, Response):
         return follower
     form = ConfirmForm()
     if form.validate_on_submit():
-        people.delete_follower(follower)
+        people_commands.delete_follower(_as(follower), follower)
         response = redirect(url_for("engage.deleted"))
         response.delete_cookie(COOKIE)
         return response
@@ -223,7 +234,7 @@ def deleted() -> str:
 @engage.route("/unsubscribe/<string:token>", methods=["GET", "POST"])
 @csrf.exempt
 @personal
-def unsubscribe(token: str):
+def unsubscribe(token: str) -> ResponseReturnValue:
     """One click: a mail client POSTs `List-Unsubscribe=One-Click` here with no page visit (RFC 8058).
 
     It needs no CSRF token (a mail client has none); the signed token in the address is the authority,
@@ -233,7 +244,7 @@ def unsubscribe(token: str):
     if isinstance(follower, Response):
         return follower
     if request.method == "POST":
-        people.unsubscribe(follower)
+        people_commands.unsubscribe(_as(follower), follower)
         if request.form.get("List-Unsubscribe") == "One-Click":
             return Response(_("You are unsubscribed."), mimetype="text/plain")
         return render_template(
@@ -301,13 +312,14 @@ def follow_button(kind: str, slug: str) -> Response:
 
 
 @engage.post("/follow/<string:kind>/<string:slug>")
-def follow(kind: str, slug: str) -> Response:
+def follow(kind: str, slug: str) -> BaseResponse:
     thing = _followable(kind, slug)
     follower = recognised_follower()
     if follower is None:
-        return redirect(url_for("engage.register", **{kind: slug}))
+        wanted: dict[str, Any] = {kind: slug}
+        return redirect(url_for("engage.register", **wanted))
     on = request.form.get("follow") == "yes"
-    people.follow(follower, thing, on)
+    people_commands.follow(_as(follower), follower, thing, on)
     if wants_fragment():
         return _follow_fragment(kind, thing, follower)
     # Without scripts the answer is shown on the preferences page: public pages never show personal messages.
@@ -319,14 +331,14 @@ def follow(kind: str, slug: str) -> Response:
 
 
 @engage.post("/follow")
-def follow_chosen() -> Response:
+def follow_chosen() -> BaseResponse:
     """Follow several partnerships and topics in one step (from /match or a prefilled registration page)."""
     follower = recognised_follower()
     lcp_slugs, topic_slugs = request.form.getlist("lcp"), request.form.getlist("topic")
     if follower is None:
         return redirect(url_for("engage.register", lcp=lcp_slugs, topic=topic_slugs))
     lcps, topics = people.lcps_by_slug(lcp_slugs), people.topics_by_slug(topic_slugs)
-    people.follow_many(follower, lcps, topics)
+    people_commands.follow_many(_as(follower), follower, lcps, topics)
     flash(_("You now follow what you chose."), "success")
     return redirect(url_for("engage.preferences", token=make_token(follower, Purpose.PREFERENCES)))
 

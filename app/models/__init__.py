@@ -34,7 +34,7 @@ from app.models.translations import LcpTranslation, UpdateTranslation
 DATABASE_ONLY_INDEXES = frozenset({"ix_submission_body_trgm"})
 
 
-def in_models_schema(obj, name, type_, reflected, compare_to) -> bool:
+def in_models_schema(obj: object, name: str | None, type_: str, reflected: bool, compare_to: object) -> bool:
     """Alembic's include_object: everything but the database-only indexes."""
     return not (type_ == "index" and name in DATABASE_ONLY_INDEXES)
 

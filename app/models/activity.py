@@ -7,7 +7,7 @@ from datetime import datetime
 from sqlalchemy import ForeignKey, String, Text, true
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
-from app.extensions import db
+from app.extensions import Model
 from app.models.lcps import Lcp
 from app.models.topics import Topic, topic_link_table
 
@@ -15,7 +15,7 @@ agenda_item_topic = topic_link_table("agenda_item_topic", "agenda_item")
 update_topic = topic_link_table("update_topic", "lcp_update")
 
 
-class Meeting(db.Model):
+class Meeting(Model):
     __tablename__ = "meeting"
 
     id: Mapped[int] = mapped_column(primary_key=True)
@@ -43,7 +43,7 @@ class Meeting(db.Model):
     )
 
 
-class AgendaItem(db.Model):
+class AgendaItem(Model):
     __tablename__ = "agenda_item"
 
     id: Mapped[int] = mapped_column(primary_key=True)
@@ -72,7 +72,7 @@ class AgendaItem(db.Model):
         return links
 
 
-class Update(db.Model):
+class Update(Model):
     """A piece of news from an LCP. `body` is Markdown written by staff, rendered sanitised."""
 
     __tablename__ = "lcp_update"

@@ -9,7 +9,7 @@ from markupsafe import Markup
 from sqlalchemy import ForeignKey, String, Text, UniqueConstraint
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
-from app.extensions import db
+from app.extensions import Model
 from app.models.topics import Topic, topic_link_table
 
 if TYPE_CHECKING:
@@ -20,7 +20,7 @@ priority_topic = topic_link_table("priority_topic", "priority")
 lcp_resident_topic = topic_link_table("lcp_resident_topic", "lcp")
 
 
-class Lcp(db.Model):
+class Lcp(Model):
     __tablename__ = "lcp"
 
     id: Mapped[int] = mapped_column(primary_key=True)
@@ -84,7 +84,7 @@ class Lcp(db.Model):
         return f"<Lcp {self.slug}>"
 
 
-class Area(db.Model):
+class Area(Model):
     """A neighbourhood, town or ward the partnership covers."""
 
     __tablename__ = "area"
@@ -99,7 +99,7 @@ class Area(db.Model):
     lcp: Mapped[Lcp] = relationship(back_populates="areas")
 
 
-class GpPractice(db.Model):
+class GpPractice(Model):
     """A Leeds GP practice from the NHS list (ODS), open or closed.
 
     `lcp_id` is set only where a source or staff member states the practice's partnership; otherwise
@@ -149,7 +149,7 @@ class GpPractice(db.Model):
         return f"<GpPractice {self.ods_code} {self.name}>"
 
 
-class PostcodeDistrict(db.Model):
+class PostcodeDistrict(Model):
     """An outward code such as LS14; `in_leeds` marks districts wholly or partly in the city."""
 
     __tablename__ = "postcode_district"
@@ -165,7 +165,7 @@ class PostcodeDistrict(db.Model):
     lcp_links: Mapped[list[LcpPostcodeDistrict]] = relationship(back_populates="district")
 
 
-class PostcodeSector(db.Model):
+class PostcodeSector(Model):
     """A sector such as "WF3 4", recorded where it settles which side of the city boundary a district's part is."""
 
     __tablename__ = "postcode_sector"
@@ -176,7 +176,7 @@ class PostcodeSector(db.Model):
     note: Mapped[str] = mapped_column(Text, default="")
 
 
-class Place(db.Model):
+class Place(Model):
     """A neighbourhood, village or town of Leeds (or just beyond it) and the postcode districts it lies in.
 
     The finder uses places to turn "Whinmoor" into LS14 and then ask which practice the person is
@@ -208,7 +208,7 @@ class Place(db.Model):
         return place_note(self)
 
 
-class CoverageGap(db.Model):
+class CoverageGap(Model):
     """A part of Leeds whose partnership this site does not hold yet, so people there get an honest answer."""
 
     __tablename__ = "coverage_gap"
@@ -243,7 +243,7 @@ class CoverageGap(db.Model):
         return gap_note(self)
 
 
-class LcpPostcodeDistrict(db.Model):
+class LcpPostcodeDistrict(Model):
     """A district points to an LCP. `derived` marks links inferred from place names, not stated by a source."""
 
     __tablename__ = "lcp_postcode_district"
@@ -259,7 +259,7 @@ class LcpPostcodeDistrict(db.Model):
     district: Mapped[PostcodeDistrict] = relationship(back_populates="lcp_links")
 
 
-class Partner(db.Model):
+class Partner(Model):
     __tablename__ = "partner"
 
     id: Mapped[int] = mapped_column(primary_key=True)
@@ -271,7 +271,7 @@ class Partner(db.Model):
     lcp: Mapped[Lcp] = relationship(back_populates="partners")
 
 
-class Priority(db.Model):
+class Priority(Model):
     __tablename__ = "priority"
     __table_args__ = (UniqueConstraint("lcp_id", "title"),)
 

@@ -7,11 +7,11 @@ from datetime import date
 from sqlalchemy import ForeignKey, String, Text, UniqueConstraint
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
-from app.extensions import db
+from app.extensions import Model
 from app.models.lcps import Lcp
 
 
-class MaturityElement(db.Model):
+class MaturityElement(Model):
     __tablename__ = "maturity_element"
 
     id: Mapped[int] = mapped_column(primary_key=True)
@@ -27,7 +27,7 @@ class MaturityElement(db.Model):
         return f"{self.parent.label}: {self.label}" if self.parent else self.label
 
 
-class MaturityLevel(db.Model):
+class MaturityLevel(Model):
     """A step on the self-assessment scale; `rank` orders the scale (1 is the earliest stage)."""
 
     __tablename__ = "maturity_level"
@@ -37,7 +37,7 @@ class MaturityLevel(db.Model):
     rank: Mapped[int] = mapped_column(unique=True)
 
 
-class MaturityAssessment(db.Model):
+class MaturityAssessment(Model):
     __tablename__ = "maturity_assessment"
     __table_args__ = (UniqueConstraint("lcp_id", "assessed_on"),)
 
@@ -51,7 +51,7 @@ class MaturityAssessment(db.Model):
     ratings: Mapped[list[MaturityRating]] = relationship(back_populates="assessment", cascade="all, delete-orphan")
 
 
-class MaturityRating(db.Model):
+class MaturityRating(Model):
     __tablename__ = "maturity_rating"
 
     assessment_id: Mapped[int] = mapped_column(

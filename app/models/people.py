@@ -15,8 +15,8 @@ from typing import TYPE_CHECKING
 from sqlalchemy import ForeignKey, String, Text, UniqueConstraint
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
-from app.extensions import db
-from app.formatting import utcnow
+from app.clock import utcnow
+from app.extensions import Model
 from app.models.lcps import Lcp
 from app.models.topics import Topic, topic_link_table
 
@@ -37,14 +37,14 @@ def new_link_key() -> str:
     return secrets.token_urlsafe(16)
 
 
-class FollowerLcp(db.Model):
+class FollowerLcp(Model):
     __tablename__ = "follower_lcp"
 
     follower_id: Mapped[int] = mapped_column(ForeignKey("follower.id", ondelete="CASCADE"), primary_key=True)
     lcp_id: Mapped[int] = mapped_column(ForeignKey("lcp.id", ondelete="CASCADE"), primary_key=True, index=True)
 
 
-class Follower(db.Model):
+class Follower(Model):
     __tablename__ = "follower"
 
     id: Mapped[int] = mapped_column(primary_key=True)
@@ -86,7 +86,7 @@ class Follower(db.Model):
         return f"<Follower {self.id}{'' if self.confirmed else ' unconfirmed'}>"
 
 
-class Consent(db.Model):
+class Consent(Model):
     """One agreement a person gave, with the exact words they saw, the wording's version and when."""
 
     __tablename__ = "consent"
@@ -103,7 +103,7 @@ class Consent(db.Model):
     follower: Mapped[Follower] = relationship(back_populates="consents")
 
 
-class DigestRun(db.Model):
+class DigestRun(Model):
     """A digest sent to one person for one period ("2026-W48", "2026-11"): the same period never goes twice."""
 
     __tablename__ = "digest_run"
@@ -116,7 +116,7 @@ class DigestRun(db.Model):
     item_count: Mapped[int] = mapped_column(default=0)
 
 
-class DigestItem(db.Model):
+class DigestItem(Model):
     """One thing a digest told a person about (`kind` is meeting, outcome or update), so it is never sent again."""
 
     __tablename__ = "digest_item"
@@ -129,7 +129,7 @@ class DigestItem(db.Model):
     run_id: Mapped[int] = mapped_column(ForeignKey("digest_run.id", ondelete="CASCADE"), index=True)
 
 
-class OutboxMessage(db.Model):
+class OutboxMessage(Model):
     """An email waiting to go, written in the same transaction as whatever caused it.
 
     `flask outbox send` claims a message by moving it from queued to sending in one conditional update,

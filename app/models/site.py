@@ -7,11 +7,11 @@ from datetime import datetime
 
 from sqlalchemy.orm import Mapped, mapped_column
 
-from app.extensions import db
-from app.formatting import utcnow
+from app.clock import utcnow
+from app.extensions import Model
 
 
-class ContentVersion(db.Model):
+class ContentVersion(Model):
     __tablename__ = "content_version"
 
     id: Mapped[int] = mapped_column(primary_key=True)

@@ -20,14 +20,30 @@ from __future__ import annotations
 
 import hashlib
 from datetime import datetime
+from typing import TYPE_CHECKING
 
-from flask_login import UserMixin
 from sqlalchemy import Column, ForeignKey, String, Table, Text
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
-from app.extensions import db
-from app.formatting import utcnow
+from app.clock import utcnow
+from app.extensions import Model, db
 from app.models.lcps import Lcp
+
+if TYPE_CHECKING:
+
+    class UserMixin:
+        """What Flask-Login's `UserMixin` gives a user, for the type checker: Flask-Login ships no type hints."""
+
+        @property
+        def is_active(self) -> bool: ...
+        @property
+        def is_authenticated(self) -> bool: ...
+        @property
+        def is_anonymous(self) -> bool: ...
+        def get_id(self) -> str | None: ...
+
+else:
+    from flask_login import UserMixin
 
 ROLES = ("admin", "staff", "viewer")
 
@@ -43,7 +59,7 @@ def token_digest(token: str) -> str:
     return hashlib.sha256(token.encode()).hexdigest()
 
 
-class StaffUser(UserMixin, db.Model):
+class StaffUser(UserMixin, Model):
     __tablename__ = "staff_user"
 
     id: Mapped[int] = mapped_column(primary_key=True)
@@ -90,7 +106,7 @@ class StaffUser(UserMixin, db.Model):
         return f"<StaffUser {self.email} {self.role}>"
 
 
-class StaffSession(db.Model):
+class StaffSession(Model):
     __tablename__ = "staff_session"
 
     id: Mapped[int] = mapped_column(primary_key=True)
@@ -103,7 +119,7 @@ class StaffSession(db.Model):
     user: Mapped[StaffUser] = relationship()
 
 
-class RecoveryCode(db.Model):
+class RecoveryCode(Model):
     """A single-use code for when the authenticator is lost; only its SHA-256 is kept."""
 
     __tablename__ = "recovery_code"
@@ -116,7 +132,7 @@ class RecoveryCode(db.Model):
     user: Mapped[StaffUser] = relationship(back_populates="recovery_codes")
 
 
-class AuditEvent(db.Model):
+class AuditEvent(Model):
     """Who did what and when: sign-ins, failures, lockouts, permission and content changes, exports, deletions.
 
     `actor_label` keeps the email address, so the record reads the same after an account is deleted.
@@ -142,7 +158,7 @@ class AuditEvent(db.Model):
     lcp: Mapped[Lcp | None] = relationship()
 
 
-class LcpRedirect(db.Model):
+class LcpRedirect(Model):
     """An LCP's former slug, kept when it is renamed or merged, so old links and feeds still arrive."""
 
     __tablename__ = "lcp_redirect"

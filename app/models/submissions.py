@@ -18,8 +18,8 @@ from datetime import date, datetime
 from sqlalchemy import ForeignKey, Index, String, Text, UniqueConstraint
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
-from app.extensions import db
-from app.formatting import utcnow
+from app.clock import utcnow
+from app.extensions import Model
 from app.models.activity import AgendaItem
 from app.models.lcps import Lcp
 from app.models.staff import StaffUser
@@ -53,7 +53,7 @@ def _join(values: list[str], allowed: tuple[str, ...]) -> str:
     return " ".join(value for value in allowed if value in values)
 
 
-class Submission(db.Model):
+class Submission(Model):
     __tablename__ = "submission"
 
     id: Mapped[int] = mapped_column(primary_key=True)
@@ -127,7 +127,7 @@ class Submission(db.Model):
         return f"<Submission {self.id}>"
 
 
-class SubmissionContact(db.Model):
+class SubmissionContact(Model):
     """The only personal data a submission can have, and only when the person chose to leave it."""
 
     __tablename__ = "submission_contact"
@@ -150,7 +150,7 @@ class SubmissionContact(db.Model):
     submission: Mapped[Submission] = relationship(back_populates="contact")
 
 
-class Routing(db.Model):
+class Routing(Model):
     """One submission in the hands of one LCP, with that partnership's status, assignee, tags and notes.
 
     The inbox pages through routings by (`created_at`, `id`) within the person's LCPs, so the index on
@@ -192,7 +192,7 @@ class Routing(db.Model):
         return self.tags.split()
 
 
-class RoutingNote(db.Model):
+class RoutingNote(Model):
     """An internal note on one LCP's handling of a submission; never shown to the person or another LCP."""
 
     __tablename__ = "routing_note"
@@ -207,7 +207,7 @@ class RoutingNote(db.Model):
     author: Mapped[StaffUser | None] = relationship()
 
 
-class ThemeAlert(db.Model):
+class ThemeAlert(Model):
     """N items on one topic reached an LCP within its period: raised once per LCP, topic and period."""
 
     __tablename__ = "theme_alert"
@@ -224,7 +224,7 @@ class ThemeAlert(db.Model):
     topic: Mapped[Topic] = relationship()
 
 
-class SubmissionEvent(db.Model):
+class SubmissionEvent(Model):
     """One entry in a submission's history: received, routed, a follow-up, a status change, a reply, a decision.
 
     `public` events are shown on /track; the others (such as a follow-up's words) only to staff.
@@ -249,7 +249,7 @@ class SubmissionEvent(db.Model):
     routing: Mapped[Routing | None] = relationship()
 
 
-class PublishedResponse(db.Model):
+class PublishedResponse(Model):
     """A "you said, we did" reply, published on the LCP's page and feed. Staff choose what to publish;
     the person's own words are shown only when `quote_words` is set and they agreed to it."""
 

@@ -6,10 +6,10 @@ from flask_babel import gettext
 from sqlalchemy import Column, ForeignKey, Index, String, Table, Text
 from sqlalchemy.orm import Mapped, mapped_column
 
-from app.extensions import db
+from app.extensions import Model, db
 
 
-class Topic(db.Model):
+class Topic(Model):
     __tablename__ = "topic"
 
     id: Mapped[int] = mapped_column(primary_key=True)

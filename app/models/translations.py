@@ -11,11 +11,11 @@ from datetime import datetime
 from sqlalchemy import ForeignKey, String, Text, UniqueConstraint
 from sqlalchemy.orm import Mapped, mapped_column
 
-from app.extensions import db
-from app.formatting import utcnow
+from app.clock import utcnow
+from app.extensions import Model
 
 
-class LcpTranslation(db.Model):
+class LcpTranslation(Model):
     __tablename__ = "lcp_translation"
     __table_args__ = (UniqueConstraint("lcp_id", "language"),)
 
@@ -26,7 +26,7 @@ class LcpTranslation(db.Model):
     updated_at: Mapped[datetime] = mapped_column(default=utcnow)
 
 
-class UpdateTranslation(db.Model):
+class UpdateTranslation(Model):
     __tablename__ = "update_translation"
     __table_args__ = (UniqueConstraint("update_id", "language"),)
 

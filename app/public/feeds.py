@@ -19,7 +19,8 @@ from markupsafe import Markup
 from werkzeug.urls import iri_to_uri
 
 from app import page_cache
-from app.formatting import as_utc, render_markdown, utcnow
+from app.clock import as_utc, utcnow
+from app.formatting import render_markdown
 from app.links import absolute_path, absolute_url_for, site_host
 from app.models import Lcp, Meeting, PublishedResponse, Update
 from app.public import public
@@ -130,7 +131,7 @@ def atom_response(
     feed.link(href=page_url, rel="alternate")
     feed.link(href=self_url, rel="self")
     feed.language("en-GB")
-    newest = [item.published_at for item in (*updates[:1], *responses[:1])]
+    newest = [update.published_at for update in updates[:1]] + [response.published_at for response in responses[:1]]
     feed.updated(as_utc(max(newest)) if newest else as_utc(utcnow()))
     # feedgen puts each entry it is given first, so entries go in oldest first. Both lists come newest first;
     # a stable sort of them reversed keeps the updates' own order and slots each reply in by its date.

@@ -7,6 +7,7 @@ component and the home page build feed, webcal: and how-to addresses in one plac
 from __future__ import annotations
 
 from dataclasses import dataclass
+from typing import Any
 from urllib.parse import urlsplit
 
 from flask import render_template, request, url_for
@@ -59,13 +60,15 @@ class Subscription:
             return url_for("public.lcp_page", slug=self.lcp.slug)
         if self.filter.topic and not self.filter.lcps:
             return url_for("public.topic_page", slug=self.filter.topic.slug)
-        return url_for("public.lcp_directory", **({"topic": self.filter.topic.slug} if self.filter.topic else {}))
+        values: dict[str, Any] = {"topic": self.filter.topic.slug} if self.filter.topic else {}
+        return url_for("public.lcp_directory", **values)
 
     def page_url(self, anchor: str | None = None, external: bool = False) -> str:
         """The subscribe page for the same filter, at `anchor` ("calendar" or "updates")."""
+        query: dict[str, Any] = self.filter.query()
         if external:
-            return absolute_url_for("public.subscribe", **self.filter.query(), _anchor=anchor)
-        return url_for("public.subscribe", **self.filter.query(), _anchor=anchor)
+            return absolute_url_for("public.subscribe", **query, _anchor=anchor)
+        return url_for("public.subscribe", **query, _anchor=anchor)
 
 
 @public.app_template_global()

@@ -7,6 +7,7 @@ from flask_babel import gettext as _
 from sqlalchemy import text
 
 from app import page_cache
+from app.clock import utcnow
 from app.extensions import db, limiter
 from app.htmx import page_or_fragment
 from app.numbers import database_id
@@ -51,7 +52,7 @@ def lcp_page(slug: str) -> str:
         "public/lcp.html",
         lcp=lcp,
         activity=directory.activity(lcp),
-        now=directory.utcnow(),
+        now=utcnow(),
         maturity=maturity_summary(lcp),
         responses=sharing.responses_for(lcp),
         scorecard=figures.scorecard(lcp),
@@ -64,7 +65,7 @@ def meeting_page(slug: str, meeting_id: int) -> str:
     """One meeting with its agenda: comment on an item before it, read what was decided after it."""
     lcp = directory.get_lcp_or_404(slug)
     meeting = directory.get_meeting_or_404(lcp, meeting_id)
-    return render_template("public/meeting.html", lcp=lcp, meeting=meeting, now=directory.utcnow())
+    return render_template("public/meeting.html", lcp=lcp, meeting=meeting, now=utcnow())
 
 
 @public.get("/find")

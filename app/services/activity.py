@@ -1,9 +1,9 @@
 """What staff do to a partnership's meetings, agenda items, updates and maturity self-assessments.
 
-Every change is audited with the fields it changed, before and after, and committed with its audit row.
-A new meeting or update starts as a draft, which no public page or feed shows until it is published.
-Anything staff edit or publish stops being example content (`is_demo`), so `flask demo`, which deletes
-only example rows, never removes their work.
+These are the reads and the building blocks: `app.commands.content` puts them together with the permission
+check, the audit record (the fields changed, before and after) and the commit. A new meeting or update starts
+as a draft, which no public page or feed shows until it is published. Anything staff edit or publish stops
+being example content (`is_demo`), so `flask demo`, which deletes only example rows, never removes their work.
 """
 
 from __future__ import annotations
@@ -17,8 +17,8 @@ from flask_babel import gettext as _
 from sqlalchemy import select
 from sqlalchemy.orm import selectinload
 
+from app.clock import utcnow
 from app.extensions import db
-from app.formatting import utcnow
 from app.models import (
     AgendaItem,
     Lcp,
@@ -29,7 +29,6 @@ from app.models import (
     Meeting,
     Update,
 )
-from app.services import audit
 
 MEETING_FIELDS = (
     "title",
@@ -152,10 +151,10 @@ def _set_status(row: Meeting | Update, action: str) -> str:
     return "edited"
 
 
-def _save(row: Any, kind: str, fields: tuple[str, ...], values: dict[str, Any], action: str, summary: str) -> str:
-    """Create or change a meeting or update and audit it; returns what happened: created, edited, published…"""
+def _apply(row: Meeting | Update, values: dict[str, Any], action: str) -> str:
+    """Write the form's values into a meeting or update (a new one is added and flushed); returns what happened:
+    created, edited, published or withdrawn. Staff work on it stops it being example content."""
     new = row.id is None
-    before = {} if new else audit.snapshot(row, fields)
     for name, value in values.items():
         setattr(row, name, value)
     what = _set_status(row, action)
@@ -164,81 +163,60 @@ def _save(row: Any, kind: str, fields: tuple[str, ...], values: dict[str, Any], 
         db.session.add(row)
         db.session.flush()
         what = "published" if row.published else "created"
-        audit.record(f"{kind}.{what}", obj=row, summary=summary, after=audit.snapshot(row, fields))
-    else:
-        audit.record_change(f"{kind}.{what}", row, before, fields, summary=summary)
-    db.session.commit()
     return what
 
 
-def save_meeting(meeting: Meeting, values: dict[str, Any], action: str = "save") -> str:
-    """Save a meeting; a new one is a draft unless `action` is "publish"."""
+def apply_meeting(meeting: Meeting, values: dict[str, Any], action: str = "save") -> str:
+    """A meeting's new values; a new one is a draft unless `action` is "publish"."""
     if meeting.id is None:
         meeting.published = False
-    return _save(meeting, "meeting", MEETING_FIELDS, values, action, f"meeting “{values.get('title', meeting.title)}”")
+    return _apply(meeting, values, action)
 
 
-def save_update(update: Update, values: dict[str, Any], action: str = "save") -> str:
-    """Save an update; a new one is a draft unless `action` is "publish", which also dates it now."""
+def apply_update(update: Update, values: dict[str, Any], action: str = "save") -> str:
+    """An update's new values; a new one is a draft unless `action` is "publish", which also dates it now."""
     if update.id is None:
         update.published = False
         update.published_at = utcnow()
-    return _save(update, "update", UPDATE_FIELDS, values, action, f"update “{values.get('title', update.title)}”")
+    return _apply(update, values, action)
 
 
 # Agenda items -------------------------------------------------------------------------------------------------------
 
 
-def claim(meeting: Meeting, **who: Any) -> None:
+def claim(meeting: Meeting) -> bool:
     """Staff work on an example meeting makes it theirs: it stops being example content, so `flask demo` keeps it.
-    `who` names the actor for the audit record (`actor=` or `actor_label=`), as `audit.record` takes it."""
-    if meeting.is_demo:
-        meeting.is_demo = False
-        audit.record("meeting.edited", obj=meeting, before={"is_demo": True}, after={"is_demo": False}, **who)
+    Returns whether it was example content until now (the command audits that)."""
+    if not meeting.is_demo:
+        return False
+    meeting.is_demo = False
+    return True
 
 
-def _item_changed(item: AgendaItem, action: str, before: dict[str, Any] | None = None) -> None:
-    """Audit a change to an item, with the partnership of its meeting."""
-    meeting = item.meeting
-    claim(meeting)
-    kwargs = {"lcp_id": meeting.lcp_id, "summary": f"agenda item “{item.title}” of meeting {meeting.id}"}
-    if before is None:
-        audit.record(action, obj=item, after=audit.snapshot(item, ITEM_FIELDS), **kwargs)
-    else:
-        audit.record_change(action, item, before, ITEM_FIELDS, **kwargs)
+def item_summary(item: AgendaItem) -> str:
+    """How the audit log names an agenda item."""
+    return f"agenda item “{item.title}” of meeting {item.meeting.id}"
 
 
 def add_item(meeting: Meeting, values: dict[str, Any]) -> AgendaItem:
+    """A new item at the end of the meeting's agenda, flushed."""
     position = max((item.position for item in meeting.agenda_items), default=-1) + 1
     item = AgendaItem(position=position, **values)
     meeting.agenda_items.append(item)
     db.session.flush()
-    _item_changed(item, "agenda-item.created")
-    db.session.commit()
     return item
 
 
-def save_item(item: AgendaItem, values: dict[str, Any]) -> None:
-    before = audit.snapshot(item, ITEM_FIELDS)
+def edit_item(item: AgendaItem, values: dict[str, Any]) -> None:
     for name, value in values.items():
         setattr(item, name, value)
-    _item_changed(item, "agenda-item.edited", before)
-    db.session.commit()
 
 
-def delete_item(item: AgendaItem) -> None:
+def remove_item(item: AgendaItem) -> None:
+    """Takes the item off its meeting's agenda; the others close up."""
     meeting = item.meeting
-    audit.record(
-        "agenda-item.deleted",
-        obj=item,
-        lcp_id=meeting.lcp_id,
-        summary=f"agenda item “{item.title}” of meeting {meeting.id}",
-        before=audit.snapshot(item, (*ITEM_FIELDS, "decision")),
-    )
-    claim(meeting)
     meeting.agenda_items.remove(item)
     _renumber(meeting)
-    db.session.commit()
 
 
 def _renumber(meeting: Meeting) -> None:
@@ -253,12 +231,9 @@ def move_item(item: AgendaItem, direction: str) -> bool:
     there = here - 1 if direction == "up" else here + 1
     if direction not in ("up", "down") or not 0 <= there < len(items):
         return False
-    before = audit.snapshot(item, ITEM_FIELDS)
     items[here], items[there] = items[there], items[here]
     for position, row in enumerate(items):
         row.position = position
-    _item_changed(item, "agenda-item.moved", before)
-    db.session.commit()
     return True
 
 
@@ -272,22 +247,16 @@ def assessment_on(lcp: Lcp, day: date) -> MaturityAssessment | None:
 
 
 def add_assessment(lcp: Lcp, day: date, ratings: dict[int, int], note: str = "") -> MaturityAssessment:
-    """A new self-assessment: `ratings` maps element ids to level ids; elements not assessed are left out."""
+    """A new self-assessment, flushed: `ratings` maps element ids to level ids; elements not assessed are left out."""
     assessment = MaturityAssessment(lcp=lcp, assessed_on=day, note=note)
     assessment.ratings = [MaturityRating(element_id=element, level_id=level) for element, level in ratings.items()]
     db.session.add(assessment)
     db.session.flush()
+    return assessment
+
+
+def ratings_named(ratings: dict[int, int]) -> dict[str, str]:
+    """Element ids to level ids as the audit log names them: element slugs to level labels."""
     labels = {level.id: level.label for level in maturity_levels()}
     slugs = {element.id: element.slug for element in maturity_elements()}
-    audit.record(
-        "maturity.created",
-        obj=assessment,
-        summary=f"maturity self-assessment of {day.isoformat()}",
-        after={
-            "assessed_on": day.isoformat(),
-            "note": note,
-            "ratings": {slugs[element]: labels[level] for element, level in ratings.items()},
-        },
-    )
-    db.session.commit()
-    return assessment
+    return {slugs[element]: labels[level] for element, level in ratings.items()}

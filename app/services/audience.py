@@ -12,12 +12,13 @@ costs the same with tens of thousands of them. The contactable list is paged by 
 
 from __future__ import annotations
 
-from collections.abc import Iterator
+from collections.abc import Iterable, Iterator
 from dataclasses import dataclass, field
 from datetime import datetime
+from typing import Any
 
 from flask_babel import gettext as _
-from sqlalchemy import Select, and_, case, exists, func, literal, select
+from sqlalchemy import ColumnElement, Exists, Select, Subquery, and_, case, exists, func, literal, select
 from sqlalchemy.orm import selectinload
 
 from app.extensions import db
@@ -33,24 +34,24 @@ EXPORT_BATCH = 500
 # Who counts, and who may be contacted -----------------------------------------------------------------------------
 
 
-def _has_interest(value: str):
+def _has_interest(value: str) -> ColumnElement[bool]:
     """Whether the space-separated `interests` holds this value (as a whole word)."""
     return (literal(" ") + Follower.interests + literal(" ")).like(f"% {value} %")
 
 
-def _contact_agreed():
+def _contact_agreed() -> Exists:
     """An active "contact" consent of the follower in the enclosing query."""
     return exists().where(
         Consent.follower_id == Follower.id, Consent.purpose == "contact", Consent.withdrawn_at.is_(None)
     )
 
 
-def contactable_clause():
+def contactable_clause() -> ColumnElement[bool]:
     """The rule, as SQL: the person asked to be contacted and has not withdrawn the consent that goes with it."""
     return and_(_has_interest("contact"), _contact_agreed())
 
 
-def _contact_agreed_ids():
+def _contact_agreed_ids() -> Subquery:
     """Followers with an active "contact" consent, for an outer join (a subquery inside an aggregate is avoided)."""
     return (
         select(Consent.follower_id)
@@ -100,7 +101,7 @@ class Summary:
         return self.topics_per_lcp.get(lcp.id, {}).get(topic.id, 0)
 
 
-def _count_columns(agreed) -> list:
+def _count_columns(agreed: Subquery) -> list[ColumnElement[Any]]:
     contactable = and_(_has_interest("contact"), agreed.c.follower_id.is_not(None))
     return [
         func.count(Follower.id),
@@ -111,12 +112,12 @@ def _count_columns(agreed) -> list:
     ]
 
 
-def _counts(values) -> Counts:
+def _counts(values: Iterable[Any]) -> Counts:
     followers, residents, organisations, contactable, *interests = (int(value or 0) for value in values)
     return Counts(followers, residents, organisations, contactable, dict(zip(INTERESTS, interests, strict=True)))
 
 
-def _following_any(lcp_ids: list[int]):
+def _following_any(lcp_ids: list[int]) -> ColumnElement[bool]:
     return Follower.id.in_(select(FollowerLcp.follower_id).where(FollowerLcp.lcp_id.in_(lcp_ids)))
 
 
@@ -159,7 +160,7 @@ def summary(lcps: list[Lcp]) -> Summary:
         .order_by(FollowerLcp.lcp_id, follower_topic.c.topic_id)
     ):
         topics_per_lcp.setdefault(lcp_id, {})[topic_id] = count
-    topics_overall = dict(
+    topics_overall: dict[int, int] = dict(
         db.session.execute(
             select(follower_topic.c.topic_id, func.count())
             .select_from(follower_topic)
@@ -176,7 +177,7 @@ def summary(lcps: list[Lcp]) -> Summary:
 # The contactable followers of one LCP -----------------------------------------------------------------------------
 
 
-def _contactable_query(lcp: Lcp) -> Select:
+def _contactable_query(lcp: Lcp) -> Select[Any]:
     return (
         select(Follower)
         .join(FollowerLcp, and_(FollowerLcp.follower_id == Follower.id, FollowerLcp.lcp_id == lcp.id))

@@ -12,8 +12,6 @@ from collections.abc import Iterable
 from datetime import date, datetime
 from typing import Any
 
-from flask import has_request_context, request
-from flask_login import current_user
 from sqlalchemy import or_, select
 
 from app.extensions import db
@@ -53,11 +51,11 @@ def record(
     summary: str = "",
     before: dict[str, Any] | None = None,
     after: dict[str, Any] | None = None,
-    address: str | None = None,
+    address: str = "",
 ) -> AuditEvent:
-    # A caller that names its actor (the command line's `cli:<login name>`) is never taken for the signed-in person.
-    if actor is None and not actor_label and has_request_context() and current_user and current_user.is_authenticated:
-        actor = current_user._get_current_object()
+    """Add an audit record to the session, in the caller's transaction (a command's). The caller names the actor:
+    a staff member (`actor`) or a label (`actor_label`, such as `cli:<login name>`), and the network address the
+    change came from ("" from the command line and scheduled work)."""
     if obj is not None:
         object_type = object_type or obj.__tablename__
         object_id = object_id or getattr(obj, "id", "")
@@ -73,7 +71,7 @@ def record(
         summary=summary[:2000],
         before=json.dumps(before, ensure_ascii=False, sort_keys=True) if before else "",
         after=json.dumps(after, ensure_ascii=False, sort_keys=True) if after else "",
-        address=address if address is not None else ((request.remote_addr or "") if has_request_context() else ""),
+        address=address,
     )
     db.session.add(event)
     return event

@@ -16,6 +16,10 @@ one conditional UPDATE of the last time step used, so a replayed code fails in a
 is spent the same way; the random token a browser holds between the password and the second factor is
 stored only as a hash and spent once; and a session is a row that sign-out revokes and that expires after
 `STAFF_IDLE_MINUTES` idle or `STAFF_ABSOLUTE_HOURS` in all.
+
+These are the building blocks: none of them commits, writes to the audit log or queues an email. The commands
+in `app/commands/accounts.py` put them together, and decide where each transaction ends (an attempt is
+committed as counted before it is checked).
 """
 
 from __future__ import annotations
@@ -26,8 +30,8 @@ import re
 import secrets
 from dataclasses import dataclass
 from datetime import datetime, timedelta
-from enum import Enum
 from functools import cache
+from typing import Any, cast
 
 import pyotp
 import segno
@@ -35,14 +39,13 @@ from argon2 import PasswordHasher
 from argon2.exceptions import InvalidHashError, VerificationError
 from flask import current_app
 from flask_babel import gettext as _
-from sqlalchemy import case, delete, null, or_, select, update
+from sqlalchemy import CursorResult, case, delete, func, null, or_, select, update
 
+from app.clock import utcnow
 from app.config import ROOT
 from app.extensions import db
-from app.formatting import utcnow
 from app.models import Lcp, RecoveryCode, StaffSession, StaffUser
 from app.models.staff import ROLES, token_digest
-from app.services import audit, staff_mail
 from app.services.people import normalise_email
 
 PASSWORD_MIN_LENGTH = 12
@@ -159,7 +162,8 @@ def admit(user: StaffUser) -> Attempt | None:
 
     The conditional UPDATE holds the row until the commit (PostgreSQL's row lock, SQLite's write lock), and
     the attempt that reaches the limit sets the wait in the same transaction, so of attempts sent at once
-    only as many as the limit allows are ever checked.
+    only as many as the limit allows are ever checked. The caller commits an admitted attempt at once, before
+    checking it, and rolls back (letting the row go) when none was admitted.
     """
     now = utcnow()
     failures = db.session.execute(
@@ -169,13 +173,11 @@ def admit(user: StaffUser) -> Attempt | None:
         .returning(StaffUser.failed_attempts)
     ).scalar_one_or_none()
     if failures is None:
-        db.session.rollback()
         return None
     minutes = wait_minutes(failures)
     until = now + timedelta(minutes=minutes) if minutes is not None else None
     if until is not None:
         db.session.execute(update(StaffUser).where(StaffUser.id == user.id).values(throttled_until=until))
-    db.session.commit()
     return Attempt(user, failures, until)
 
 
@@ -186,34 +188,23 @@ def succeeded(attempt: Attempt) -> None:
     if attempt.until is not None:
         values["throttled_until"] = case((mine, null()), else_=StaffUser.throttled_until)
     db.session.execute(update(StaffUser).where(StaffUser.id == attempt.user.id).values(**values))
-    db.session.commit()
 
 
-def failed(attempt: Attempt, what: str) -> None:
-    """Records a wrong attempt. When it began a wait, that is recorded too, any half-finished sign-in of the
-    account is forgotten, and the first wait of a run of failures (until the next sign-in or an admin's
-    unlock) is emailed to the account's owner, once."""
+def begin_wait(attempt: Attempt) -> bool:
+    """For a wrong attempt that began a wait: any half-finished sign-in of the account is forgotten. True when
+    the owner is to be told, which is once for each run of failures (until the next sign-in or an admin's
+    unlock), and never for a disabled account."""
     user = attempt.user
-    audit.record("sign-in.failed", actor=user, obj=user, summary=what)
-    if attempt.until is not None:
-        db.session.execute(
-            update(StaffUser).where(StaffUser.id == user.id).values(pending_token_hash=None, pending_started_at=None)
-        )
-        audit.record(
-            "sign-in.throttled",
-            actor=user,
-            obj=user,
-            summary=f"{attempt.failures} wrong attempts in a row: waits until {attempt.until:%Y-%m-%d %H:%M} UTC",
-        )
-        first = db.session.execute(
-            update(StaffUser)
-            .where(StaffUser.id == user.id, StaffUser.throttle_notified_at.is_(None))
-            .values(throttle_notified_at=utcnow())
-            .returning(StaffUser.id)
-        ).first()
-        if first and user.disabled_at is None:
-            staff_mail.send_sign_in_throttled(user, attempt.failures, attempt.until)
-    db.session.commit()
+    db.session.execute(
+        update(StaffUser).where(StaffUser.id == user.id).values(pending_token_hash=None, pending_started_at=None)
+    )
+    first = db.session.execute(
+        update(StaffUser)
+        .where(StaffUser.id == user.id, StaffUser.throttle_notified_at.is_(None))
+        .values(throttle_notified_at=utcnow())
+        .returning(StaffUser.id)
+    ).first()
+    return first is not None and user.disabled_at is None
 
 
 def clear_throttle(user: StaffUser) -> None:
@@ -221,29 +212,6 @@ def clear_throttle(user: StaffUser) -> None:
     user.failed_attempts = 0
     user.throttled_until = None
     user.throttle_notified_at = None
-
-
-class Check(Enum):
-    RIGHT = "right"
-    WRONG = "wrong"
-    WAITING = "waiting"
-
-
-def check_code(user: StaffUser, code: str, what: str, recovery: bool = False) -> Check:
-    """A second factor (a TOTP code, or with `recovery` a recovery code), counted like a password.
-
-    While the account waits nothing is checked (so no recovery code is spent) and the answer is WAITING.
-    """
-    attempt = admit(user)
-    if attempt is None:
-        audit.record("sign-in.refused", actor=user, obj=user, summary=f"{what}: waiting after wrong attempts")
-        db.session.commit()
-        return Check.WAITING
-    if use_recovery_code(user, code) if recovery else verify_totp(user, code):
-        succeeded(attempt)
-        return Check.RIGHT
-    failed(attempt, what)
-    return Check.WRONG
 
 
 def can_sign_in(user: StaffUser) -> bool:
@@ -259,39 +227,19 @@ def _verify(password_hash: str, password: str) -> bool:
         return False
 
 
-def check_password(email: str, password: str) -> StaffUser | None:
-    """The account, if the password is right and it may sign in; None otherwise, after the same work.
-
-    An unknown address, and an account that is waiting, still cost one Argon2 verification, so timing tells
-    nobody which addresses have accounts or which are waiting. Failures are recorded; the caller shows one
-    message whatever the reason.
-    """
-    user = find_staff(email) if email else None
+def verify_password(user: StaffUser | None, password: str) -> bool:
+    """Whether the password is the account's, after one Argon2 verification whoever it names: an unknown
+    address (None) costs the same, so timing tells nobody which addresses have accounts. Counts nothing."""
     if user is None:
         _verify(_dummy_hash(), password)
-        audit.record("sign-in.failed", actor_label=normalise_email(email)[:254], summary="unknown address")
-        db.session.commit()
-        return None
-    attempt = admit(user)
-    right = _verify(user.password_hash, password)
-    if attempt is None:
-        audit.record("sign-in.refused", actor=user, obj=user, summary="waiting after wrong attempts")
-        db.session.commit()
-        return None
-    if not right:
-        failed(attempt, "wrong password")
-        return None
-    succeeded(attempt)
-    if not can_sign_in(user):
-        audit.record(
-            "sign-in.refused", actor=user, obj=user, summary="account locked" if user.locked_at else "account disabled"
-        )
-        db.session.commit()
-        return None
+        return False
+    return _verify(user.password_hash, password)
+
+
+def rehash_if_old(user: StaffUser, password: str) -> None:
+    """Stores a right password again when the hasher's parameters have moved on since it was stored."""
     if hasher.check_needs_rehash(user.password_hash):
         user.password_hash = hash_password(password)
-        db.session.commit()
-    return user
 
 
 # Between the password and the second factor ----------------------------------------------------------------
@@ -302,7 +250,6 @@ def begin_pending(user: StaffUser) -> str:
     token = secrets.token_urlsafe(32)
     user.pending_token_hash = token_digest(token)
     user.pending_started_at = utcnow()
-    db.session.commit()
     return token
 
 
@@ -353,7 +300,8 @@ def verify_totp(user: StaffUser, code: str, at: datetime | None = None) -> bool:
     """True once for a right code: the code's time step must be later than the last one accepted.
 
     One step either side of now is allowed for clocks that drift. The UPDATE succeeds only if no
-    worker has accepted this step (or a later one) already, so a code cannot be replayed.
+    worker has accepted this step (or a later one) already, so a code cannot be replayed: the row stays
+    held until the caller commits, and a request checking the same code meanwhile then finds the step used.
     """
     code = _digits(code)
     if not (code.isdigit() and len(code) == 6) or not user.totp_secret:
@@ -372,7 +320,6 @@ def verify_totp(user: StaffUser, code: str, at: datetime | None = None) -> bool:
                 .values(totp_last_step=step)
                 .returning(StaffUser.id)
             ).first()
-            db.session.commit()
             return accepted is not None
     return False
 
@@ -391,7 +338,8 @@ def new_recovery_codes(user: StaffUser) -> list[str]:
 
 
 def use_recovery_code(user: StaffUser, code: str) -> bool:
-    """True once for each unused code; the conditional UPDATE makes a second use fail in any worker."""
+    """True once for each unused code; the conditional UPDATE makes a second use fail in any worker. The
+    caller records its use."""
     code = normalise_recovery_code(code)
     if len(code) != 10:
         return False
@@ -405,14 +353,13 @@ def use_recovery_code(user: StaffUser, code: str) -> bool:
         .values(used_at=utcnow())
         .returning(RecoveryCode.id)
     ).first()
-    if spent:
-        audit.record("sign-in.recovery-code", actor=user, obj=user, summary="a recovery code was used")
-    db.session.commit()
     return spent is not None
 
 
 def recovery_codes_left(user: StaffUser) -> int:
-    return len([code for code in user.recovery_codes if code.used_at is None])
+    """Counted in the database, so a code spent a moment ago in this transaction is not among them."""
+    query = select(func.count()).where(RecoveryCode.user_id == user.id, RecoveryCode.used_at.is_(None))
+    return db.session.scalar(query) or 0
 
 
 def spend_pending(user: StaffUser, token: object) -> bool:
@@ -425,20 +372,18 @@ def spend_pending(user: StaffUser, token: object) -> bool:
         .values(pending_token_hash=None, pending_started_at=None)
         .returning(StaffUser.id)
     ).first()
-    db.session.commit()
     return spent is not None
 
 
-def start_session(user: StaffUser, how: str) -> str:
-    """Signs the person in: a new session row and a new random token for the cookie; a run of failures ends."""
+def start_session(user: StaffUser) -> str:
+    """Signs the person in: a new session row and a new random token for the cookie; a run of failures ends.
+    The caller records the sign-in and commits."""
     token = secrets.token_urlsafe(32)
     now = utcnow()
     db.session.add(StaffSession(token_hash=token_digest(token), user_id=user.id, started_at=now, last_seen_at=now))
     clear_throttle(user)
     end_pending(user)
     user.last_sign_in_at = now
-    audit.record("sign-in", actor=user, obj=user, summary=how)
-    db.session.commit()
     return token
 
 
@@ -446,10 +391,13 @@ def start_session(user: StaffUser, how: str) -> str:
 class SessionCheck:
     user: StaffUser | None
     reason: str = ""  # "", "idle", "absolute", "revoked", "unknown", "refused"
+    # True when the session's row was changed (its idle clock refreshed, or an ended session revoked).
+    changed: bool = False
 
 
 def check_session(token: str | None) -> SessionCheck:
-    """The signed-in person for a cookie's token, or why there is none. Refreshes the idle clock."""
+    """The signed-in person for a cookie's token, or why there is none. Refreshes the idle clock (at most
+    every 30 seconds) and revokes a session that has ended; the caller commits when `changed`."""
     if not token:
         return SessionCheck(None, "unknown")
     row = db.session.scalar(select(StaffSession).where(StaffSession.token_hash == token_digest(token)))
@@ -468,23 +416,20 @@ def check_session(token: str | None) -> SessionCheck:
     else:
         if now - row.last_seen_at > timedelta(seconds=30):
             row.last_seen_at = now
-            db.session.commit()
+            return SessionCheck(row.user, changed=True)
         return SessionCheck(row.user)
     row.revoked_at = now
-    db.session.commit()
-    return SessionCheck(None, reason)
+    return SessionCheck(None, reason, changed=True)
 
 
-def end_session(token: str | None, user: StaffUser | None) -> None:
+def end_session(token: str | None) -> None:
+    """Revokes the session whose token this is, so a copy of the cookie stops working too."""
     if token:
         db.session.execute(
             update(StaffSession)
             .where(StaffSession.token_hash == token_digest(token), StaffSession.revoked_at.is_(None))
             .values(revoked_at=utcnow())
         )
-    if user is not None:
-        audit.record("sign-out", actor=user, obj=user)
-    db.session.commit()
 
 
 def revoke_all_sessions(user: StaffUser, keep: str | None = None) -> int:
@@ -493,7 +438,7 @@ def revoke_all_sessions(user: StaffUser, keep: str | None = None) -> int:
     query = update(StaffSession).where(StaffSession.user_id == user.id, StaffSession.revoked_at.is_(None))
     if keep:
         query = query.where(StaffSession.token_hash != token_digest(keep))
-    ended = db.session.execute(query.values(revoked_at=utcnow())).rowcount
+    ended = cast("CursorResult[Any]", db.session.execute(query.values(revoked_at=utcnow()))).rowcount
     end_pending(user)
     return ended or 0
 

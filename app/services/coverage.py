@@ -187,8 +187,8 @@ def gap_places(gap: CoverageGap) -> Markup:
 
 def gap_note(gap: CoverageGap) -> Markup:
     """What is known of a part of Leeds not covered yet."""
-    facts = next((item for item in _curation()["coverage"]["gaps"] if item["name"] == gap.name), None)
-    why = facts.get("why") if facts else None
+    facts = next((item for item in _curation()["coverage"]["gaps"] if item["name"] == gap.name), None) or {}
+    why = facts.get("why")
     if why == "no_partnership":
         return sentence(
             _("None of the partnerships on this site covers this part of the city, so at least one is missing here.")

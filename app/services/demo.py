@@ -18,8 +18,8 @@ from datetime import date, datetime, time, timedelta
 
 from sqlalchemy import delete, or_, select
 
+from app.clock import utcnow
 from app.extensions import db
-from app.formatting import utcnow
 from app.models import (
     AgendaItem,
     Lcp,
@@ -212,7 +212,8 @@ def clear_demo() -> None:
 
 
 def load_demo(today: date | None = None) -> int:
-    """Replaces the demo content; returns the number of demo rows made."""
+    """Replaces the demo content in the caller's transaction; returns the number of demo rows made.
+    `flask demo` is `app.commands.system.load_demo`, which commits."""
     today = today or utcnow().date()
     clear_demo()
     topics = {topic.slug: topic for topic in db.session.scalars(select(Topic))}
@@ -229,7 +230,7 @@ def load_demo(today: date | None = None) -> int:
         made += _updates(lcp, chooser, topics, today)
         made += _assessments(lcp, chooser, elements, levels, today)
     made += _submissions(topics, today)
-    db.session.commit()
+    db.session.flush()
     return made
 
 

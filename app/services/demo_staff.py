@@ -3,18 +3,18 @@
 `flask demo` makes a citywide admin and an LCP worker (for Armley) with a known password and prints
 how to sign in, TOTP key included. They exist only where `DEMO_STAFF` is on: never in production,
 where `flask demo` refuses to run at all. Their TOTP keys are kept between runs, so an authenticator
-app set up once keeps working.
+app set up once keeps working. The command `commands.accounts.load_demo_staff` makes them; this module holds
+what they are and how to sign in as them.
 """
 
 from __future__ import annotations
 
 from dataclasses import dataclass
 
-from flask import current_app
 from sqlalchemy import select
 
+from app.clock import utcnow
 from app.extensions import db
-from app.formatting import utcnow
 from app.models import Lcp
 from app.services import auth
 
@@ -34,24 +34,17 @@ class DemoAccount:
     code_now: str
 
 
-def load_demo_staff() -> list[DemoAccount]:
-    """Makes the demo accounts if they are missing (enrolled, so the printed key works) and unlocks them."""
-    if not current_app.config.get("DEMO_STAFF"):
-        raise RuntimeError("demo staff accounts are for development only")
-    accounts = []
-    for email, name, role, slugs in DEMO_ACCOUNTS:
-        lcps = list(db.session.scalars(select(Lcp).where(Lcp.slug.in_(slugs)).order_by(Lcp.name)))
-        user = auth.find_staff(email)
-        if user is None:
-            user = auth.create_staff(email, name, role, DEMO_PASSWORD, lcps)
-            user.totp_enrolled_at = utcnow()
-        auth.unlock(user)
-        user.disabled_at = None
-        db.session.commit()
-        accounts.append(
-            DemoAccount(email, role, [lcp.name for lcp in user.lcps], user.totp_secret or "", auth.totp(user).now())
-        )
-    return accounts
+def ensure_account(email: str, name: str, role: str, slugs: tuple[str, ...]) -> DemoAccount:
+    """Makes a demo account if it is missing (enrolled, so the printed key works) and lets it sign in: enabled and
+    unlocked. The caller commits (`commands.accounts.load_demo_staff`)."""
+    lcps = list(db.session.scalars(select(Lcp).where(Lcp.slug.in_(slugs)).order_by(Lcp.name)))
+    user = auth.find_staff(email)
+    if user is None:
+        user = auth.create_staff(email, name, role, DEMO_PASSWORD, lcps)
+        user.totp_enrolled_at = utcnow()
+    auth.unlock(user)
+    user.disabled_at = None
+    return DemoAccount(email, role, [lcp.name for lcp in user.lcps], user.totp_secret or "", auth.totp(user).now())
 
 
 def sign_in_instructions(accounts: list[DemoAccount], site_url: str) -> str:

@@ -27,9 +27,10 @@ the limit are not recorded; when the person's previous digest was full, this one
 digest's period, so what it held back comes now. (Only one period is carried over: what two full digests in a
 row both held back is left to the site.) Nothing new means no email and no `DigestRun`.
 
-The `DigestRun`, its `DigestItem`s and the email in the outbox are written in one transaction per person, so
-an item is never recorded as sent without its email, and an email is never queued twice for a period. The
-outbox worker (`flask outbox send`) delivers it later.
+The `DigestRun`, its `DigestItem`s and the email in the outbox are written in one transaction per person
+(`app.commands.system.send_digests`, which `flask digests send` runs), so an item is never recorded as sent
+without its email, and an email is never queued twice for a period. The outbox worker (`flask outbox send`)
+delivers it later.
 
 Demo content (`is_demo`) is included, tagged "Example content" in the email like on the site, so a
 development copy shows what a digest looks like; production never holds demo rows.
@@ -38,25 +39,22 @@ development copy shows what a digest looks like; production never holds demo row
 from __future__ import annotations
 
 import html
-import logging
 import re
 from collections.abc import Iterable
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
+from typing import Any
 from zoneinfo import ZoneInfo
 
 from flask import current_app
-from sqlalchemy import ColumnElement, exists, or_, select
-from sqlalchemy.exc import IntegrityError
+from sqlalchemy import ColumnElement, Select, exists, or_, select
 from sqlalchemy.orm import InstrumentedAttribute, selectinload
 
+from app.clock import as_utc, utcnow
 from app.extensions import db
-from app.formatting import as_utc, render_markdown, utcnow
+from app.formatting import render_markdown
 from app.links import absolute_url_for
 from app.models import AgendaItem, DigestItem, DigestRun, Follower, Lcp, Meeting, Topic, Update
-from app.services import mail
-
-log = logging.getLogger(__name__)
 
 # How far back each frequency looks: a week, and the longest calendar month.
 PERIOD_LENGTHS = {"weekly": timedelta(days=7), "monthly": timedelta(days=31)}
@@ -135,13 +133,13 @@ class DigestContent:
             return None
         return More(count=len(self.held_back), pages=more_pages(self.follower, self.held_back))
 
-    def email_context(self) -> dict:
+    def email_context(self) -> dict[str, Any]:
         return {"items": self.items, "more": self.more, "period": self.period}
 
 
 @dataclass
 class DigestReport:
-    """What one run of `send_digests` did."""
+    """What one run of `send_digests` (`app.commands.system`) did."""
 
     frequency: str
     period: str
@@ -195,8 +193,8 @@ def _not_sent(follower: Follower, kind: str, item_id: InstrumentedAttribute[int]
     )
 
 
-def _followed_meetings(lcp_ids: list[int], topic_ids: list[int]):
-    wanted = []
+def _followed_meetings(lcp_ids: list[int], topic_ids: list[int]) -> Select[Meeting]:
+    wanted: list[ColumnElement[bool]] = []
     if lcp_ids:
         wanted.append(Meeting.lcp_id.in_(lcp_ids))
     if topic_ids:
@@ -230,7 +228,7 @@ def meetings_decided(
 def updates_published(
     follower: Follower, lcp_ids: list[int], topic_ids: list[int], since: datetime, now: datetime
 ) -> list[Update]:
-    wanted = []
+    wanted: list[ColumnElement[bool]] = []
     if lcp_ids:
         wanted.append(Update.lcp_id.in_(lcp_ids))
     if topic_ids:
@@ -351,33 +349,20 @@ def already_sent(follower: Follower, period: Period) -> bool:
     )
 
 
-def send_digest(follower: Follower, frequency: str, now: datetime) -> str:
-    """Queue one person's digest, recording the run and its items in the same commit; says what happened."""
-    if already_sent(follower, period_for(frequency, now)):
-        return ALREADY_SENT
-    content = collect(follower, frequency, now)
-    if not content.items:
-        return NOTHING_NEW
+def record_run(follower: Follower, content: DigestContent, now: datetime) -> DigestRun:
+    """Record that this digest goes to the person (the run and each item it lists), in the caller's transaction.
+
+    Raises IntegrityError when another run of the command recorded this period, or these items, first.
+    `app.commands.system.send_digest` queues the email and commits them together.
+    """
     run = DigestRun(follower_id=follower.id, period=content.period.key, sent_at=now, item_count=len(content.items))
     db.session.add(run)
-    try:
-        db.session.flush()
-    except IntegrityError:
-        # Another run of the command recorded this period for this person first.
-        db.session.rollback()
-        return ALREADY_SENT
+    db.session.flush()
     db.session.add_all(
         DigestItem(follower_id=follower.id, kind=entry.kind, item_id=entry.item.id, run_id=run.id)
         for entry in content.items
     )
-    mail.send_to_follower(follower, "digest", **content.email_context())
-    try:
-        db.session.commit()
-    except IntegrityError:
-        # A concurrent run recorded the same period or items first; nothing of this attempt is kept.
-        db.session.rollback()
-        return ALREADY_SENT
-    return QUEUED
+    return run
 
 
 def due_follower_ids(frequency: str) -> list[int]:
@@ -389,29 +374,3 @@ def due_follower_ids(frequency: str) -> list[int]:
             .order_by(Follower.id)
         )
     )
-
-
-def send_digests(frequency: str, now: datetime | None = None) -> DigestReport:
-    """Queue this period's digest for everyone who chose `frequency`, committing person by person."""
-    now = now or utcnow()
-    report = DigestReport(frequency=frequency, period=period_for(frequency, now).key)
-    for follower_id in due_follower_ids(frequency):
-        follower = db.session.get(Follower, follower_id)
-        if follower is None:  # deleted since the list was read
-            continue
-        report.considered += 1
-        try:
-            result = send_digest(follower, frequency, now)
-        except Exception:
-            # One person's failure must not stop everyone else's digest; a later run retries them.
-            db.session.rollback()
-            log.exception("Digest for follower %s (%s) not queued", follower_id, report.period)
-            report.failed += 1
-            continue
-        if result == QUEUED:
-            report.queued += 1
-        elif result == NOTHING_NEW:
-            report.nothing_new += 1
-        else:
-            report.already_sent += 1
-    return report

@@ -5,12 +5,12 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from datetime import datetime
 
-from flask import abort
 from sqlalchemy import select
 from sqlalchemy.orm import selectinload
+from werkzeug.exceptions import NotFound
 
+from app.clock import utcnow
 from app.extensions import db
-from app.formatting import utcnow
 from app.models import AgendaItem, Area, Lcp, LcpPostcodeDistrict, Meeting, Priority, Topic, Update
 from app.services.topics import TopicMatch, topic_matches
 
@@ -18,7 +18,7 @@ from app.services.topics import TopicMatch, topic_matches
 def get_lcp_or_404(slug: str) -> Lcp:
     lcp = db.session.scalar(select(Lcp).where(Lcp.slug == slug))
     if lcp is None:
-        abort(404)
+        raise NotFound()
     return lcp
 
 
@@ -37,7 +37,7 @@ def get_lcp_for_page_or_404(slug: str) -> Lcp:
         )
     )
     if lcp is None:
-        abort(404)
+        raise NotFound()
     return lcp
 
 
@@ -49,14 +49,14 @@ def get_meeting_or_404(lcp: Lcp, meeting_id: int) -> Meeting:
         .options(selectinload(Meeting.agenda_items).selectinload(AgendaItem.topics))
     )
     if meeting is None:
-        abort(404)
+        raise NotFound()
     return meeting
 
 
 def get_topic_or_404(slug: str) -> Topic:
     topic = db.session.scalar(select(Topic).where(Topic.slug == slug))
     if topic is None:
-        abort(404)
+        raise NotFound()
     return topic
 
 

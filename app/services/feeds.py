@@ -6,14 +6,14 @@ from dataclasses import dataclass
 from datetime import timedelta
 
 from babel.lists import format_list
-from flask import abort
 from flask_babel import get_locale, ngettext
 from flask_babel import gettext as _
-from sqlalchemy import or_, select
+from sqlalchemy import ColumnElement, or_, select
 from sqlalchemy.orm import selectinload
+from werkzeug.exceptions import NotFound
 
+from app.clock import utcnow
 from app.extensions import db
-from app.formatting import utcnow
 from app.models import AgendaItem, Lcp, Meeting, Topic, Update
 from app.services.directory import get_topic_or_404
 
@@ -81,7 +81,7 @@ def read_feed_filter(lcp_slugs: list[str], topic_slug: str | None) -> FeedFilter
     slugs = list(dict.fromkeys(lcp_slugs))
     found = {lcp.slug: lcp for lcp in db.session.scalars(select(Lcp).where(Lcp.slug.in_(slugs)))} if slugs else {}
     if len(found) < len(slugs):
-        abort(404)
+        raise NotFound()
     return FeedFilter(tuple(found[slug] for slug in slugs), get_topic_or_404(topic_slug) if topic_slug else None)
 
 
@@ -120,7 +120,7 @@ def calendar_meetings_followed(lcps: list[Lcp], topics: list[Topic]) -> list[Mee
     """A person's calendar: meetings of the partnerships they follow, and meetings about the topics they follow."""
     if not lcps and not topics:
         return []
-    wanted = []
+    wanted: list[ColumnElement[bool]] = []
     if lcps:
         wanted.append(Meeting.lcp_id.in_([lcp.id for lcp in lcps]))
     if topics:

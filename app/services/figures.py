@@ -23,10 +23,10 @@ from datetime import date, datetime, timedelta
 
 from flask_babel import format_date
 from flask_babel import lazy_gettext as _l
-from sqlalchemy import and_, case, exists, func, literal, select
+from sqlalchemy import ColumnElement, and_, case, exists, func, literal, select
 
+from app.clock import london_to_utc, london_today
 from app.extensions import db
-from app.formatting import london_to_utc, london_today
 from app.models import Lcp, PublishedResponse, Routing, Submission, Topic
 from app.models.submissions import STATUSES, submission_topic
 
@@ -104,7 +104,7 @@ def period_days(value: str | int | None) -> int:
     return days if days in PERIODS else DEFAULT_PERIOD
 
 
-def _in_scope(lcp_ids: list[int], since: datetime) -> tuple:
+def _in_scope(lcp_ids: list[int], since: datetime) -> tuple[ColumnElement[bool], ...]:
     """What every figure counts: these partnerships' routings from `since`, example content left out.
 
     Example submissions are few, so they are named in a small subquery rather than joined: a join on
@@ -141,6 +141,8 @@ def _responsiveness(lcp_ids: list[int], since: datetime) -> tuple[dict[int, Resp
         *scope, Routing.first_response_at.is_not(None)
     )
     for lcp_id, created_at, first_response_at in db.session.execute(answered):
+        if first_response_at is None:  # never: the query keeps only answered routings
+            continue
         days[lcp_id].append(max((first_response_at - created_at).total_seconds(), 0) / 86400)
     per_lcp: dict[int, Responsiveness] = {}
     statuses: Counter[str] = Counter()
@@ -184,7 +186,7 @@ def _buckets(start: date, end: date, days: int) -> tuple[list[Bucket], str]:
     return buckets, "week"
 
 
-def _bucket_of(buckets: list[Bucket]):
+def _bucket_of(buckets: list[Bucket]) -> ColumnElement[int]:
     """An SQL expression for the bucket a routing arrived in: buckets start at midnight in Leeds."""
     starts = [london_to_utc(bucket.start) for bucket in buckets]
     whens = [(Routing.created_at >= start, index) for index, start in reversed(list(enumerate(starts))) if index]

@@ -54,9 +54,9 @@ def read_cursor(value: str | None) -> tuple[datetime, int] | None:
 
 
 def page(
-    query: Select,
-    moment: InstrumentedAttribute,
-    ident: InstrumentedAttribute,
+    query: Select[Any],
+    moment: InstrumentedAttribute[Any],
+    ident: InstrumentedAttribute[int],
     *,
     newest_first: bool,
     after: str | None = None,

@@ -4,21 +4,23 @@ A partnership's slug is its address on the site and in every feed people subscri
 slug is kept as an `LcpRedirect` when a partnership is renamed or merged into another, and
 `app/old_addresses.py` (run before every request) sends the old address on with a 301. A merge moves
 everything that belongs to one partnership to another in one transaction, skipping what the target
-already has, and says what it skipped. Every change is audited; the caller commits.
+already has, and says what it skipped. These are the building blocks, in the caller's transaction:
+`app.commands.content` checks that a citywide admin asks, audits the change and commits.
 """
 
 from __future__ import annotations
 
 import re
 import unicodedata
+from collections.abc import Callable
 from dataclasses import dataclass, field
-from typing import Any
+from typing import Any, cast
 
 from flask_babel import gettext as _
-from sqlalchemy import Table, delete, func, insert, select, update
+from sqlalchemy import CursorResult, Table, delete, func, insert, select, update
 
+from app.clock import utcnow
 from app.extensions import db
-from app.formatting import utcnow
 from app.models import (
     Area,
     AuditEvent,
@@ -39,7 +41,6 @@ from app.models import (
 )
 from app.models.lcps import lcp_resident_topic
 from app.models.staff import staff_lcp
-from app.services import audit
 
 SLUG_PATTERN = re.compile(r"^[a-z0-9]+(?:-[a-z0-9]+)*$")
 SLUG_MAX = 80
@@ -65,7 +66,7 @@ def lcp_slug_taken(slug: str, lcp: Lcp | None = None) -> bool:
     return (other is not None and other != mine) or (former is not None and former != mine)
 
 
-def unique_slug(text: str, taken) -> str:
+def unique_slug(text: str, taken: Callable[[str], bool]) -> str:
     base = kebab(text) or "item"
     slug, number = base, 2
     while taken(slug):
@@ -105,27 +106,22 @@ def create_lcp(name: str, short_name: str, summary: str = "") -> Lcp:
     )
     db.session.add(lcp)
     db.session.flush()
-    audit.record(
-        "lcp.create", obj=lcp, lcp_id=lcp.id, summary=f"{lcp.name} added", after=audit.snapshot(lcp, LCP_FIELDS)
-    )
     return lcp
 
 
-def rename_lcp(lcp: Lcp, name: str, short_name: str, slug: str) -> bool:
-    """New names and perhaps a new slug; the old slug becomes a redirect. Raises ValueError for a bad slug."""
+def rename_problem(lcp: Lcp, slug: str) -> str | None:
+    """Why the partnership cannot take this slug; None when it keeps its own or the new one is free."""
+    slug = slug.strip()
+    return None if slug == lcp.slug else slug_problem(slug, lcp)
+
+
+def rename_lcp(lcp: Lcp, name: str, short_name: str, slug: str) -> None:
+    """New names and perhaps a new slug (checked first with `rename_problem`); the old slug becomes a redirect."""
     slug = slug.strip()
     if slug != lcp.slug:
-        problem = slug_problem(slug, lcp)
-        if problem:
-            raise ValueError(problem)
         db.session.execute(delete(LcpRedirect).where(LcpRedirect.old_slug == slug))
         db.session.add(LcpRedirect(old_slug=lcp.slug, lcp_id=lcp.id))
-    before = audit.snapshot(lcp, LCP_FIELDS)
     lcp.name, lcp.short_name, lcp.slug = name.strip(), short_name.strip(), slug
-    changed = audit.record_change("lcp.rename", lcp, before, LCP_FIELDS, lcp_id=lcp.id, summary=f"renamed {lcp.name}")
-    if changed:
-        lcp.edited_at = utcnow()
-    return changed
 
 
 @dataclass
@@ -144,7 +140,7 @@ def _move(model: Any, source: Lcp, target: Lcp, **values: Any) -> int:
         update(model).where(model.lcp_id == source.id).values(lcp_id=target.id, **values),
         execution_options={"synchronize_session": False},
     )
-    return result.rowcount or 0
+    return cast("CursorResult[Any]", result).rowcount or 0
 
 
 def _move_unless(model: Any, key: Any, source: Lcp, target: Lcp, **values: Any) -> tuple[int, list[str]]:
@@ -155,7 +151,7 @@ def _move_unless(model: Any, key: Any, source: Lcp, target: Lcp, **values: Any) 
         update(model).where(model.lcp_id == source.id, key.not_in(held)).values(lcp_id=target.id, **values),
         execution_options={"synchronize_session": False},
     )
-    return result.rowcount or 0, skipped
+    return cast("CursorResult[Any]", result).rowcount or 0, skipped
 
 
 def _move_links(table: Table, other: str, source: Lcp, target: Lcp) -> int:
@@ -200,7 +196,7 @@ def _move_everything(source: Lcp, target: Lcp) -> MergeSummary:
         Area, Area.name, source, target, position=Area.position + _next_position(Area, target)
     )
     moved["GP practices"] = _move(GpPractice, source, target)
-    moved["postcode districts"] = _move_links(LcpPostcodeDistrict.__table__, "district_id", source, target)
+    moved["postcode districts"] = _move_links(cast(Table, LcpPostcodeDistrict.__table__), "district_id", source, target)
     moved["partners"] = _move(Partner, source, target, position=Partner.position + _next_position(Partner, target))
     moved["priorities"], skipped_priorities = _move_unless(
         Priority, Priority.title, source, target, position=Priority.position + _next_position(Priority, target)
@@ -211,7 +207,7 @@ def _move_everything(source: Lcp, target: Lcp) -> MergeSummary:
     moved["maturity assessments"], skipped_dates = _move_unless(
         MaturityAssessment, MaturityAssessment.assessed_on, source, target
     )
-    moved["followers"] = _move_links(FollowerLcp.__table__, "follower_id", source, target)
+    moved["followers"] = _move_links(cast(Table, FollowerLcp.__table__), "follower_id", source, target)
     moved["routings"] = _move_routings(source, target)
     moved["published responses"] = _move(PublishedResponse, source, target)
     moved["staff scopes"] = _move_links(staff_lcp, "staff_user_id", source, target)
@@ -222,12 +218,16 @@ def _move_everything(source: Lcp, target: Lcp) -> MergeSummary:
     return summary
 
 
+def merge_problem(source: Lcp, target: Lcp) -> str | None:
+    """Why these two cannot be merged (they are one); None when they can."""
+    return _("Choose a different partnership to merge into") if source.id == target.id else None
+
+
 def merge_lcps(source: Lcp, target: Lcp) -> MergeSummary:
-    """Moves everything of `source` into `target`, deletes `source` and sends its addresses to `target`."""
-    if source.id == target.id:
-        raise ValueError(_("Choose a different partnership to merge into"))
+    """Moves everything of `source` into `target`, deletes `source` and sends its addresses to `target`.
+
+    Everything loaded before is expired afterwards: `source` is gone, `target` reads afresh."""
     db.session.flush()
-    before = {"source": audit.snapshot(source, LCP_FIELDS), "target": target.slug}
     summary = _move_everything(source, target)
     old_slug, source_id = source.slug, source.id
     db.session.execute(update(LcpRedirect).where(LcpRedirect.lcp_id == source_id).values(lcp_id=target.id))
@@ -237,14 +237,6 @@ def merge_lcps(source: Lcp, target: Lcp) -> MergeSummary:
     target.edited_at = utcnow()
     db.session.flush()
     db.session.expire_all()
-    audit.record(
-        "lcp.merge",
-        obj=target,
-        lcp_id=target.id,
-        summary=f"{old_slug} merged into {target.slug}: {summary.text()}",
-        before=before,
-        after={"target": target.slug, "moved": summary.moved, "skipped": summary.skipped},
-    )
     return summary
 
 
@@ -262,7 +254,7 @@ def new_slugs(old: list[str]) -> dict[str, str]:
 
 
 # Every former slug, read again only when public content changed (renames and merges change it).
-_former: dict = {"version": None, "slugs": frozenset()}
+_former: dict[str, Any] = {"version": None, "slugs": frozenset()}
 
 
 def former_slugs() -> frozenset[str]:
@@ -290,26 +282,24 @@ def topic_slug_taken(slug: str) -> bool:
     return slug in RESERVED_SLUGS or db.session.scalar(select(Topic.id).where(Topic.slug == slug)) is not None
 
 
+def topic_label_problem(label: str, topic: Topic | None = None) -> str | None:
+    """Why a topic cannot have this label (another has it); None when it can."""
+    if topic_label_taken(label, topic):
+        return _("There is already a topic called “%(label)s”", label=label.strip())
+    return None
+
+
 def create_topic(label: str, summary: str = "") -> Topic:
-    """A new topic at the end of the list; its slug, made from the label now, never changes. Raises ValueError."""
-    if topic_label_taken(label):
-        raise ValueError(_("There is already a topic called “%(label)s”", label=label.strip()))
+    """A new topic at the end of the list, flushed; its slug, made from the label now, never changes."""
     position = (db.session.scalar(select(func.max(Topic.position))) or 0) + 1
     topic = Topic(
         slug=unique_slug(label, topic_slug_taken), label=label.strip(), summary=summary.strip(), position=position
     )
     db.session.add(topic)
     db.session.flush()
-    audit.record(
-        "topic.create", obj=topic, summary=f"topic {topic.label} added", after=audit.snapshot(topic, TOPIC_FIELDS)
-    )
     return topic
 
 
-def edit_topic(topic: Topic, label: str, summary: str) -> bool:
-    """New wording for a topic; its slug stays, because addresses use it. Raises ValueError for a label in use."""
-    if topic_label_taken(label, topic):
-        raise ValueError(_("There is already a topic called “%(label)s”", label=label.strip()))
-    before = audit.snapshot(topic, TOPIC_FIELDS)
+def edit_topic(topic: Topic, label: str, summary: str) -> None:
+    """New wording for a topic; its slug stays, because addresses use it."""
     topic.label, topic.summary = label.strip(), summary.strip()
-    return audit.record_change("topic.edit", topic, before, TOPIC_FIELDS, summary=f"topic {topic.label} changed")

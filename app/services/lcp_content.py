@@ -1,9 +1,9 @@
 """The rules for a partnership's public facts as staff change them: its page, priorities and GP practices.
 
 Text from the forms is read here (one area a line, "Name | kind" for partners, outward codes for
-districts), so the staff views stay short. Every change sets the rows it touches, stamps the LCP
-or practice so `flask seed` leaves it alone afterwards, and adds an audit record to the same
-transaction; the caller commits.
+districts), so the staff views stay short. Every change sets the rows it touches and stamps the LCP
+or practice so `flask seed` leaves it alone afterwards, in the caller's transaction:
+`app.commands.content` checks who may, audits it and commits.
 """
 
 from __future__ import annotations
@@ -16,8 +16,8 @@ from flask_babel import gettext as _
 from flask_babel import ngettext
 from sqlalchemy import func, select
 
+from app.clock import utcnow
 from app.extensions import db
-from app.formatting import utcnow
 from app.models import Area, GpPractice, Lcp, LcpPostcodeDistrict, Partner, PostcodeDistrict, Priority, StaffUser, Topic
 from app.services import audit
 
@@ -124,8 +124,9 @@ def page_facts(lcp: Lcp) -> dict[str, Any]:
     }
 
 
-def save_page(lcp: Lcp, changes: PageChanges) -> bool:
-    """Applies the page form in the caller's transaction; returns whether anything changed."""
+def save_page(lcp: Lcp, changes: PageChanges) -> tuple[dict[str, Any], dict[str, Any]]:
+    """Applies the page form in the caller's transaction; returns the facts that changed, before and after (both
+    empty when nothing did)."""
     before = page_facts(lcp)
     lcp.summary = changes.summary
     lcp.contact_email = changes.contact_email or None
@@ -133,11 +134,9 @@ def save_page(lcp: Lcp, changes: PageChanges) -> bool:
     set_districts(lcp, changes.districts)
     set_partners(lcp, changes.partners)
     old, new = audit.changed(before, page_facts(lcp))
-    if not new:
-        return False
-    lcp.edited_at = utcnow()
-    audit.record("lcp.edit", obj=lcp, lcp_id=lcp.id, summary=f"{lcp.slug}: page facts", before=old, after=new)
-    return True
+    if new:
+        lcp.edited_at = utcnow()
+    return old, new
 
 
 def set_areas(lcp: Lcp, names: list[str]) -> None:
@@ -186,40 +185,31 @@ def title_taken(lcp: Lcp, title: str, priority: Priority | None = None) -> bool:
     return db.session.scalar(query) is not None
 
 
-def save_priority(lcp: Lcp, priority: Priority | None, title: str, summary: str, topic_slugs: list[str]) -> Priority:
-    """Adds a priority at the end of the list, or changes one; records it and stamps the LCP as edited."""
-    if title_taken(lcp, title, priority):
-        raise ContentProblem(
-            _(
-                "%(lcp)s already has a priority called “%(title)s”. Use another title",
-                lcp=lcp.short_name,
-                title=title.strip(),
-            )
-        )
-    creating = priority is None
+def priority_title_problem(lcp: Lcp, title: str, priority: Priority | None = None) -> str | None:
+    """Why the title cannot be used (another priority of the LCP has it); None when it can."""
+    if not title_taken(lcp, title, priority):
+        return None
+    return _(
+        "%(lcp)s already has a priority called “%(title)s”. Use another title",
+        lcp=lcp.short_name,
+        title=title.strip(),
+    )
+
+
+def set_priority(lcp: Lcp, priority: Priority | None, title: str, summary: str, topic_slugs: list[str]) -> Priority:
+    """Adds a priority at the end of the list (`priority` None), or changes one, and flushes it."""
     if priority is None:
         last = db.session.scalar(select(func.max(Priority.position)).where(Priority.lcp_id == lcp.id))
         priority = Priority(lcp_id=lcp.id, position=(last or 0) + 1, title="", summary="")
         db.session.add(priority)
-    before = {} if creating else audit.snapshot(priority, PRIORITY_FIELDS)
     priority.title, priority.summary = title.strip(), summary.strip()
     priority.topics = [topic for topic in all_topics() if topic.slug in topic_slugs]
     db.session.flush()
-    if creating:
-        audit.record(
-            "priority.create", obj=priority, summary=priority.title, after=audit.snapshot(priority, PRIORITY_FIELDS)
-        )
-        lcp.edited_at = utcnow()
-    elif audit.record_change("priority.edit", priority, before, PRIORITY_FIELDS, summary=priority.title):
-        lcp.edited_at = utcnow()
     return priority
 
 
 def delete_priority(priority: Priority) -> None:
-    """Removes a priority from the public page, keeping what it was in the audit log."""
-    audit.record(
-        "priority.delete", obj=priority, summary=priority.title, before=audit.snapshot(priority, PRIORITY_FIELDS)
-    )
+    """Removes a priority from the public page and stamps the LCP as edited."""
     priority.lcp.edited_at = utcnow()
     db.session.delete(priority)
 
@@ -227,15 +217,9 @@ def delete_priority(priority: Priority) -> None:
 # GP practices --------------------------------------------------------------------------------------------------
 
 
-class MoveRefused(Exception):
-    """The practice belongs to another partnership, and only a citywide admin may move it."""
-
-    def __init__(self, other: Lcp) -> None:
-        super().__init__(other.slug)
-        self.other = other
-
-    def __str__(self) -> str:
-        return _("This practice is linked to %(lcp)s. Only a citywide admin can move it.", lcp=self.other.name)
+def move_refused(other: Lcp) -> str:
+    """Why a practice of another partnership stays there: only a citywide admin may move it."""
+    return _("This practice is linked to %(lcp)s. Only a citywide admin can move it.", lcp=other.name)
 
 
 def normalise_ods(code: str | None) -> str:
@@ -265,41 +249,20 @@ def link_state(practice: GpPractice) -> dict[str, Any]:
     return {"lcp": practice.lcp.slug if practice.lcp else None, "source": practice.lcp_source}
 
 
-def link_practice(lcp: Lcp, practice: GpPractice, source: str, note: str, user: StaffUser) -> None:
-    """Ties a practice to this LCP; one tied to another LCP moves only for a citywide admin."""
-    if practice.lcp is not None and practice.lcp_id != lcp.id and not user.is_admin:
-        raise MoveRefused(practice.lcp)
-    before = link_state(practice)
+def link_practice(lcp: Lcp, practice: GpPractice, source: str, note: str, user: StaffUser | None) -> None:
+    """Ties a practice to this LCP (the command decides whether it may move from another)."""
     practice.lcp, practice.lcp_source, practice.lcp_note = lcp, source.strip(), note.strip()
     stamp(practice, user)
-    audit.record(
-        "practice.link",
-        obj=practice,
-        object_id=practice.ods_code,
-        lcp_id=lcp.id,
-        summary=f"{practice.ods_code} {practice.name} to {lcp.slug}",
-        before=before,
-        after=link_state(practice),
-    )
 
 
-def unlink_practice(lcp: Lcp, practice: GpPractice, user: StaffUser) -> None:
+def unlink_practice(practice: GpPractice, user: StaffUser | None) -> None:
     """Leaves the practice with no confirmed LCP; the stamp keeps `flask seed` from linking it again."""
-    before = link_state(practice)
     practice.lcp, practice.lcp_source, practice.lcp_note = None, "", ""
     stamp(practice, user)
-    audit.record(
-        "practice.unlink",
-        obj=practice,
-        object_id=practice.ods_code,
-        lcp_id=lcp.id,
-        summary=f"{practice.ods_code} {practice.name} from {lcp.slug}",
-        before=before,
-        after=link_state(practice),
-    )
 
 
-def stamp(practice: GpPractice, user: StaffUser) -> None:
-    """Who last linked or unlinked the practice, and when; `flask seed` leaves it alone from then on."""
+def stamp(practice: GpPractice, user: StaffUser | None) -> None:
+    """Who last linked or unlinked the practice (nobody named from the command line), and when; `flask seed`
+    leaves it alone from then on."""
     practice.lcp_linked_at = utcnow()
-    practice.lcp_linked_by_id = user.id
+    practice.lcp_linked_by_id = user.id if user is not None else None

@@ -3,19 +3,24 @@
 Each email has a plain-text part (`email/<name>.txt`) and an HTML part (`email/<name>.html`). Every email
 to a confirmed person carries a link to their preferences and a one-click unsubscribe link, in the body
 and in the `List-Unsubscribe` and `List-Unsubscribe-Post` headers (RFC 8058), so a mail client can
-unsubscribe them with no page visit.
+unsubscribe them with no page visit. Emails about a submission go to the address its sender left
+(`send_to_contact`), with links to track it and add to it.
+
+Each `send_*` only queues the email in the caller's transaction; the commands (`app.commands`) call them and
+commit the email together with the change that caused it.
 """
 
 from __future__ import annotations
 
 from dataclasses import dataclass
+from typing import Any
 
 from flask import current_app, render_template
 from flask_babel import force_locale
 from flask_babel import lazy_gettext as _l
 
 from app.links import absolute_url_for
-from app.models import Follower, OutboxMessage
+from app.models import Follower, OutboxMessage, Submission
 from app.services import outbox
 from app.services.tokens import Purpose, make_token
 
@@ -55,7 +60,7 @@ def unsubscribe_headers(links: PersonalLinks) -> dict[str, str]:
     }
 
 
-def render_email(name: str, language: str, **context) -> tuple[str, str, str]:
+def render_email(name: str, language: str, **context: Any) -> tuple[str, str, str]:
     """The subject, text and HTML of `email/<name>`, in `language`."""
     context.setdefault("email_lang", language.replace("_", "-"))
     context.setdefault("email_dir", "rtl" if language.split("_")[0] in current_app.config["RTL_LANGUAGES"] else "ltr")
@@ -66,7 +71,7 @@ def render_email(name: str, language: str, **context) -> tuple[str, str, str]:
     return subject, text, html
 
 
-def send_to_follower(follower: Follower, name: str, **context) -> OutboxMessage:
+def send_to_follower(follower: Follower, name: str, **context: Any) -> OutboxMessage:
     """Queue `email/<name>` for a confirmed person, with their personal links and the unsubscribe headers."""
     links = PersonalLinks.for_follower(follower)
     subject, text, html = render_email(name, follower.language, follower=follower, links=links, **context)
@@ -86,3 +91,23 @@ def send_confirmation(follower: Follower) -> OutboxMessage:
     link = absolute_url_for("engage.confirm", token=make_token(follower, Purpose.CONFIRM))
     subject, text, html = render_email("confirm", follower.language, follower=follower, confirm_link=link)
     return outbox.queue(to=follower.email, subject=subject, text=text, html=html, kind="confirm", follower=follower)
+
+
+def send_to_contact(submission: Submission, name: str, **context: Any) -> OutboxMessage | None:
+    """Queue `email/<name>` about a submission to the person who shared it, in the submission's language, with the
+    links to track it and to add to it; None when they left no address."""
+    from app.services.sharing import contact_links, format_code  # sharing renders its emails with this module
+
+    contact = submission.contact
+    if contact is None:
+        return None
+    subject, text, html = render_email(
+        name,
+        submission.language,
+        submission=submission,
+        code=format_code(submission.receipt_code),
+        links=None,
+        contact_links=contact_links(submission),
+        **context,
+    )
+    return outbox.queue(to=contact.email, subject=subject, text=text, html=html, kind=name, contact=contact)

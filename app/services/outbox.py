@@ -1,7 +1,8 @@
 """The email outbox: messages are queued in the caller's transaction and delivered over SMTP by a worker.
 
 `queue()` only adds a row to the session, so the email exists exactly when what caused it is committed.
-`deliver_due()` claims due messages one at a time, just before sending each: on PostgreSQL it picks the next
+Delivery is the command `app.commands.system.deliver_due` (`flask outbox send`), built from the pieces here: it
+claims due messages one at a time, just before sending each: on PostgreSQL it picks the next
 one with `SELECT … FOR UPDATE SKIP LOCKED`, so several workers at once each take a different message without
 waiting on one another; on every database the claim itself is one conditional UPDATE (queued → sending),
 which is what guarantees that two workers never send the same message (SQLite has no FOR UPDATE, and
@@ -21,13 +22,13 @@ from dataclasses import dataclass, field
 from datetime import timedelta
 from email.message import EmailMessage
 from email.utils import format_datetime, make_msgid
-from typing import Any
+from typing import Any, cast
 
 from flask import current_app
-from sqlalchemy import Select, func, select, update
+from sqlalchemy import CursorResult, Select, func, select, update
 
+from app.clock import as_utc, utcnow
 from app.extensions import db
-from app.formatting import as_utc, utcnow
 from app.models import Follower, OutboxMessage, SubmissionContact
 
 log = logging.getLogger(__name__)
@@ -123,7 +124,7 @@ def build_email(message: OutboxMessage, sender: str) -> EmailMessage:
     return email
 
 
-def _connect(settings: SmtpSettings) -> smtplib.SMTP:
+def connect(settings: SmtpSettings) -> smtplib.SMTP:
     if settings.security == "tls":
         connection: smtplib.SMTP = smtplib.SMTP_SSL(
             settings.host, settings.port, timeout=settings.timeout, context=ssl.create_default_context()
@@ -137,8 +138,9 @@ def _connect(settings: SmtpSettings) -> smtplib.SMTP:
     return connection
 
 
-def _claim(message_id: int) -> bool:
-    """Move one due message from queued to sending; False if another worker got there first."""
+def claim(message_id: int) -> bool:
+    """Move one due message from queued to sending, in the caller's transaction (which commits it at once, before
+    sending); False if another worker got there first."""
     now = utcnow()
     claimed = db.session.execute(
         update(OutboxMessage)
@@ -146,45 +148,36 @@ def _claim(message_id: int) -> bool:
         .values(status="sending", claimed_until=now + CLAIM_FOR)
         .execution_options(synchronize_session=False)
     )
-    db.session.commit()
-    return claimed.rowcount == 1
+    return cast("CursorResult[Any]", claimed).rowcount == 1
 
 
-def _due(skip: Collection[int] = ()) -> Select[tuple[int]]:
+def _due(skip: Collection[int] = ()) -> Select[int]:
     query = select(OutboxMessage.id).where(OutboxMessage.status == "queued", OutboxMessage.next_attempt_at <= utcnow())
     if skip:
         query = query.where(OutboxMessage.id.not_in(skip))
     return query.order_by(OutboxMessage.next_attempt_at, OutboxMessage.id)
 
 
-def _claim_next(skip: Collection[int]) -> int | None:
-    """Claim the next due message not in `skip`; its id, or None when nothing (more) is due.
+def next_due(skip: Collection[int]) -> int | None:
+    """The next due message not in `skip`, or None when nothing (more) is due.
 
     On PostgreSQL the row is chosen and locked with FOR UPDATE SKIP LOCKED in the transaction that claims it,
     so a second worker passes over it to the next one instead of racing for it. SQLite ignores FOR UPDATE;
-    there two workers may pick the same row, and the conditional UPDATE in `_claim` lets only one have it.
+    there two workers may pick the same row, and the conditional UPDATE in `claim` lets only one have it.
     """
-    for _race in range(CLAIM_RACES):
-        message_id = db.session.scalar(_due(skip).limit(1).with_for_update(skip_locked=True))
-        if message_id is None:
-            db.session.rollback()
-            return None
-        if _claim(message_id):
-            return message_id
-        # Another worker claimed it between our SELECT and UPDATE (SQLite): pick again.
-    return None
+    return db.session.scalar(_due(skip).limit(1).with_for_update(skip_locked=True))
 
 
 def release_stale_claims() -> int:
-    """Messages a dead worker claimed go back in the queue once their claim runs out."""
+    """Messages a dead worker claimed go back in the queue once their claim runs out (in the caller's
+    transaction)."""
     released = db.session.execute(
         update(OutboxMessage)
         .where(OutboxMessage.status == "sending", OutboxMessage.claimed_until < utcnow())
         .values(status="queued", claimed_until=None)
         .execution_options(synchronize_session=False)
     )
-    db.session.commit()
-    return released.rowcount
+    return cast("CursorResult[Any]", released).rowcount
 
 
 def retry_wait(attempts: int) -> timedelta:
@@ -192,7 +185,7 @@ def retry_wait(attempts: int) -> timedelta:
     return min(first * (2 ** max(attempts - 1, 0)), LONGEST_WAIT)
 
 
-def _record_failure(message: OutboxMessage, error: Exception) -> bool:
+def record_failure(message: OutboxMessage, error: Exception) -> bool:
     """Count a failed attempt; True if the message is given up on."""
     message.attempts += 1
     message.last_error = f"{type(error).__name__}: {error}"[:2000]
@@ -219,50 +212,14 @@ def due_ids(limit: int) -> list[int]:
     return list(db.session.scalars(_due().limit(limit)))
 
 
-def deliver_due(settings: SmtpSettings, limit: int = 100) -> Delivery:
-    """Send up to `limit` due messages over one SMTP connection, each tried at most once; returns what happened."""
-    release_stale_claims()
-    sent = retrying = failed = 0
-    connection: smtplib.SMTP | None = None
-    tried: list[int] = []
-    try:
-        while len(tried) < limit:
-            message_id = _claim_next(tried)
-            if message_id is None:
-                break
-            # A message that fails is due again later, perhaps within this run (a short first retry): once is enough.
-            tried.append(message_id)
-            message = db.session.get(OutboxMessage, message_id)
-            if message is None:
-                # Deleted with its person's details between the claim and now: nothing to send.
-                continue
-            try:
-                if connection is None:
-                    connection = _connect(settings)
-                connection.send_message(build_email(message, settings.sender))
-            except (smtplib.SMTPException, OSError) as error:
-                if _record_failure(message, error):
-                    failed += 1
-                else:
-                    retrying += 1
-                db.session.commit()
-                if not isinstance(error, smtplib.SMTPRecipientsRefused | smtplib.SMTPDataError):
-                    # The connection itself is in doubt; start a new one for the next message.
-                    _close(connection)
-                    connection = None
-                continue
-            message.status = "sent"
-            message.sent_at = utcnow()
-            message.claimed_until = None
-            message.attempts += 1
-            db.session.commit()
-            sent += 1
-    finally:
-        _close(connection)
-    return Delivery(sent=sent, retrying=retrying, failed=failed)
+def record_sent(message: OutboxMessage) -> None:
+    message.status = "sent"
+    message.sent_at = utcnow()
+    message.claimed_until = None
+    message.attempts += 1
 
 
-def _close(connection: smtplib.SMTP | None) -> None:
+def close(connection: smtplib.SMTP | None) -> None:
     if connection is None:
         return
     try:

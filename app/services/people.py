@@ -3,7 +3,8 @@
 Nothing is kept as a follower, or sent anything but the confirmation email, until the person confirms.
 Registering an address that is already confirmed changes nothing and emails that person a link to their
 preferences; the page says the same either way, so the form never tells anyone whether an address is
-registered. Every change commits together with the email it causes (the outbox).
+registered. These are the building blocks: `app.commands.people` checks who asks, queues the email a change
+causes and commits both together (the outbox).
 """
 
 from __future__ import annotations
@@ -12,6 +13,7 @@ import csv
 import io
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
+from typing import Any, TypeVar
 
 from email_validator import EmailNotValidError, validate_email
 from flask import current_app
@@ -19,12 +21,13 @@ from flask_babel import get_locale
 from flask_babel import lazy_gettext as _l
 from sqlalchemy import delete, func, select
 
+from app.clock import utcnow
 from app.extensions import db
-from app.formatting import utcnow
 from app.models import Consent, Follower, Lcp, OutboxMessage, Topic
 from app.models.people import FREQUENCIES, INTERESTS, new_link_key
-from app.services import mail
 from app.services.spreadsheet import safe_cell
+
+Followed = TypeVar("Followed", Lcp, Topic)
 
 # The words a person agrees to, as shown beside each box. A change of wording needs a new version.
 CONSENT_VERSION = "2026-11"
@@ -143,21 +146,24 @@ def _recently_emailed(address: str) -> bool:
             OutboxMessage.created_at > utcnow() - timedelta(hours=1),
         )
     )
-    return sent >= EMAILS_PER_ADDRESS_PER_HOUR
+    return (sent or 0) >= EMAILS_PER_ADDRESS_PER_HOUR
 
 
-def register(address: str, choices: Choices) -> None:
-    """Register interest, or re-send the right email; callers show the same page whatever happened here."""
+def register(address: str, choices: Choices) -> tuple[Follower | None, str | None]:
+    """Register interest, in the caller's transaction: the person, and which email they are owed.
+
+    Returns the follower and "confirm" (a new or repeated registration) or "already-registered" (an address
+    already confirmed, which changes nothing), or `(None, None)` when the address had its share of
+    registration emails this hour. `app.commands.people.register` queues the email and commits.
+    """
     address = normalise_email(address)
     # Tidy as we go, so registrations nobody confirmed are gone on time even where no worker runs.
     purge_unconfirmed()
     follower = find_by_email(address)
     if _recently_emailed(address):
-        return
+        return None, None
     if follower is not None and follower.confirmed:
-        mail.send_to_follower(follower, "already-registered")
-        db.session.commit()
-        return
+        return follower, "already-registered"
     if follower is None:
         follower = Follower(email=address)
         db.session.add(follower)
@@ -170,8 +176,7 @@ def register(address: str, choices: Choices) -> None:
     _apply(follower, choices)
     _give_consent(follower, "emails")
     db.session.flush()
-    mail.send_confirmation(follower)
-    db.session.commit()
+    return follower, "confirm"
 
 
 def confirm(follower: Follower) -> bool:
@@ -179,27 +184,25 @@ def confirm(follower: Follower) -> bool:
     if follower.confirmed:
         return False
     follower.confirmed_at = utcnow()
-    db.session.commit()
     return True
 
 
 def update_preferences(follower: Follower, choices: Choices) -> None:
     """Change what is followed; who registered (a resident, or an organisation's details) stays as it was."""
     _apply_follows(follower, choices)
-    db.session.commit()
 
 
-def send_preferences_link(address: str) -> None:
-    """Email a confirmed person a fresh link to their preferences; does nothing, silently, for anyone else."""
+def preferences_link_to(address: str) -> Follower | None:
+    """The confirmed person a fresh preferences link should go to; None, silently, for anyone else (or for an
+    address that had its share of registration emails this hour)."""
     try:
         address = normalise_email(address)
     except EmailNotValidError:
-        return
+        return None
     follower = find_by_email(address)
     if follower is None or not follower.confirmed or _recently_emailed(address):
-        return
-    mail.send_to_follower(follower, "preferences-link")
-    db.session.commit()
+        return None
+    return follower
 
 
 def unsubscribe(follower: Follower) -> bool:
@@ -208,18 +211,22 @@ def unsubscribe(follower: Follower) -> bool:
         return False
     follower.frequency = "none"
     follower.updated_at = utcnow()
-    db.session.commit()
     return True
 
 
 def follow(follower: Follower, thing: Lcp | Topic, on: bool) -> None:
-    things = follower.lcps if isinstance(thing, Lcp) else follower.topics
+    if isinstance(thing, Lcp):
+        _follow(follower.lcps, thing, on)
+    else:
+        _follow(follower.topics, thing, on)
+    follower.updated_at = utcnow()
+
+
+def _follow(things: list[Followed], thing: Followed, on: bool) -> None:
     if on and thing not in things:
         things.append(thing)
     elif not on and thing in things:
         things.remove(thing)
-    follower.updated_at = utcnow()
-    db.session.commit()
 
 
 def follow_many(follower: Follower, lcps: list[Lcp], topics: list[Topic]) -> None:
@@ -230,14 +237,12 @@ def follow_many(follower: Follower, lcps: list[Lcp], topics: list[Topic]) -> Non
         if topic not in follower.topics:
             follower.topics.append(topic)
     follower.updated_at = utcnow()
-    db.session.commit()
 
 
 def delete_follower(follower: Follower) -> None:
     """Delete the person and everything held about them, including email not yet sent to them."""
     db.session.execute(delete(OutboxMessage).where(OutboxMessage.follower_id == follower.id))
     db.session.delete(follower)
-    db.session.commit()
 
 
 def purge_unconfirmed(now: datetime | None = None) -> int:
@@ -249,15 +254,15 @@ def purge_unconfirmed(now: datetime | None = None) -> int:
     for follower in stale:
         db.session.execute(delete(OutboxMessage).where(OutboxMessage.follower_id == follower.id))
         db.session.delete(follower)
-    db.session.commit()
+    db.session.flush()
     return len(stale)
 
 
-def _when(moment) -> str:
+def _when(moment: datetime | None) -> str:
     return moment.isoformat(timespec="seconds") + "Z" if moment else ""
 
 
-def export(follower: Follower) -> dict:
+def export(follower: Follower) -> dict[str, Any]:
     """Everything held about a person, as they can download it."""
     sent = db.session.scalars(
         select(OutboxMessage).where(OutboxMessage.follower_id == follower.id).order_by(OutboxMessage.id)
@@ -311,7 +316,7 @@ def export_csv(follower: Follower) -> str:
     writer = csv.writer(buffer)
     writer.writerow(["section", "field", "value"])
 
-    def rows(section: str, value) -> None:
+    def rows(section: str, value: object) -> None:
         if isinstance(value, dict):
             for key, inner in value.items():
                 rows(f"{section}.{key}" if section else key, inner)

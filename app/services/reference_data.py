@@ -18,6 +18,7 @@ from typing import Any, TypeVar
 
 from sqlalchemy import select
 
+from app.extensions import Model as ModelBase
 from app.extensions import db
 from app.models import (
     Area,
@@ -45,7 +46,7 @@ BUILDING_WORDS = {"SURGERY", "MEDICAL", "HEALTH", "PRACTICE", "CENTRE", "CTR", "
 ABBREVIATIONS = {"CTR": "Centre", "CTR.": "Centre", "CNTR": "Centre", "HC": "Health Centre"}
 SMALL_WORDS = {"AND": "and", "OF": "of", "IN": "in"}
 
-Model = TypeVar("Model", bound=db.Model)
+Model = TypeVar("Model", bound=ModelBase)
 
 
 @dataclass
@@ -125,7 +126,7 @@ class Seeder:
         self.seed_boundaries(curation["postcode_boundaries"])
         self.seed_coverage(curation["coverage"]["gaps"])
         self.seed_maturity(source["maturity_framework"], curation["maturity_levels"]["levels"])
-        db.session.commit()
+        db.session.flush()
         return self.report
 
     def seed_topics(self, topics: list[dict[str, Any]]) -> dict[str, Topic]:
@@ -272,4 +273,5 @@ class Seeder:
 
 
 def seed() -> SeedReport:
+    """Add what is missing, in the caller's transaction: `flask seed` is `app.commands.system.seed`, which commits."""
     return Seeder().run()

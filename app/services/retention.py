@@ -6,6 +6,9 @@ last partnership closed it; after that `purge_contacts` deletes it, which leaves
 and takes any mail still waiting for the person with it (the outbox rows cascade). A non-public
 "contact-removed" entry in the history tells staff why the details went; /track never shows it.
 
+The purges here work in the caller's transaction; `app.commands.system` runs them and commits (the
+contacts batch by batch).
+
 "Every partnership closed it" means the submission has at least one routing and none of its routings is
 anything but closed with a `closed_at` before the cut-off. The purge asks exactly that with two EXISTS
 tests, which read the same on SQLite and PostgreSQL and need no GROUP BY.
@@ -13,16 +16,16 @@ tests, which read the same on SQLite and PostgreSQL and need no GROUP BY.
 
 from __future__ import annotations
 
-import logging
 from dataclasses import dataclass
 from datetime import date, datetime, timedelta
+from typing import Any, cast
 
 from flask import current_app
 from flask_babel import ngettext
-from sqlalchemy import ColumnElement, and_, delete, exists, or_, select, update
+from sqlalchemy import ColumnElement, CursorResult, and_, delete, exists, or_, select, update
 
+from app.clock import london_date, utcnow
 from app.extensions import db
-from app.formatting import london_date, utcnow
 from app.models import (
     AuditEvent,
     OutboxMessage,
@@ -32,8 +35,6 @@ from app.models import (
     SubmissionContact,
     SubmissionEvent,
 )
-
-log = logging.getLogger(__name__)
 
 # Contacts removed in one transaction, and the most batches one run takes (the next run carries on).
 BATCH_SIZE = 500
@@ -55,7 +56,9 @@ def removal_date(submission: Submission) -> date | None:
         return None
     if any(routing.status != "closed" or routing.closed_at is None for routing in routings):
         return None
-    ends = max(routing.closed_at for routing in routings) + timedelta(days=retention_days())
+    ends = max(routing.closed_at for routing in routings if routing.closed_at is not None) + timedelta(
+        days=retention_days()
+    )
     return london_date(ends)
 
 
@@ -74,61 +77,55 @@ def _expired(cutoff: datetime) -> ColumnElement[bool]:
     return and_(routed, ~still_held)
 
 
-def purge_contacts(now: datetime | None = None) -> int:
-    """Delete the contact details of submissions every partnership closed more than the retention period ago.
-
-    Each batch is one transaction: the contacts go (with their waiting mail) and each submission gets a
-    staff-only history entry saying why. The delete checks the rule again, so a routing reopened between
-    the look-up and the delete keeps its contact. Returns how many contacts were removed.
-    """
-    now = now or utcnow()
-    days = retention_days()
-    cutoff = now - timedelta(days=days)
-    body = ngettext(
+def contact_removed_note(days: int) -> str:
+    """The staff-only history entry a removal leaves, in the language of the moment (British English outside a
+    request)."""
+    return ngettext(
         "Contact details removed: %(num)d day had passed since every partnership closed it.",
         "Contact details removed: %(num)d days had passed since every partnership closed it.",
         days,
     )
-    removed = 0
-    after = 0
-    for _batch in range(MAX_BATCHES):
-        ids = list(
-            db.session.scalars(
-                select(SubmissionContact.id)
-                .where(SubmissionContact.id > after, _expired(cutoff))
-                .order_by(SubmissionContact.id)
-                .limit(BATCH_SIZE)
-            )
+
+
+def expired_contacts(cutoff: datetime, after: int, limit: int) -> list[int]:
+    """The ids (above `after`, in order) of contacts whose submission every partnership closed before `cutoff`."""
+    return list(
+        db.session.scalars(
+            select(SubmissionContact.id)
+            .where(SubmissionContact.id > after, _expired(cutoff))
+            .order_by(SubmissionContact.id)
+            .limit(limit)
         )
-        if not ids:
-            break
-        after = ids[-1]
-        gone = db.session.execute(
-            delete(SubmissionContact)
-            .where(SubmissionContact.id.in_(ids), _expired(cutoff))
-            .returning(SubmissionContact.submission_id),
-            execution_options={"synchronize_session": False},
-        ).scalars()
-        submission_ids = sorted(gone)
-        db.session.add_all(
-            SubmissionEvent(
-                submission_id=submission_id,
-                kind="contact-removed",
-                body=body,
-                actor="system",
-                public=False,
-                created_at=now,
-            )
-            for submission_id in submission_ids
+    )
+
+
+def remove_contacts(ids: list[int], cutoff: datetime, now: datetime, note: str) -> int:
+    """Delete these contacts (with their waiting mail), in the caller's transaction, and give each submission a
+    staff-only history entry saying why. The delete checks the rule again, so a routing reopened between the
+    look-up and the delete keeps its contact. Returns how many were removed.
+
+    `app.commands.system.purge_contacts` runs it batch by batch, one transaction each.
+    """
+    gone = db.session.execute(
+        delete(SubmissionContact)
+        .where(SubmissionContact.id.in_(ids), _expired(cutoff))
+        .returning(SubmissionContact.submission_id),
+        execution_options={"synchronize_session": False},
+    ).scalars()
+    submission_ids = sorted(gone)
+    db.session.add_all(
+        SubmissionEvent(
+            submission_id=submission_id,
+            kind="contact-removed",
+            body=note,
+            actor="system",
+            public=False,
+            created_at=now,
         )
-        db.session.commit()
-        removed += len(submission_ids)
-        if len(ids) < BATCH_SIZE:
-            break
-    else:
-        log.warning("Stopped after %d batches of contact details; the next run removes the rest.", MAX_BATCHES)
-    # Each commit expired what the session had loaded, so no object still points at a removed contact.
-    return removed
+        for submission_id in submission_ids
+    )
+    db.session.flush()
+    return len(submission_ids)
 
 
 # Everything else with a retention period ---------------------------------------------------------------------------
@@ -141,49 +138,37 @@ def purge_sent_mail(now: datetime | None = None) -> int:
         and_(OutboxMessage.status == "sent", OutboxMessage.sent_at < cutoff),
         and_(OutboxMessage.status == "failed", OutboxMessage.created_at < cutoff),
     )
-    removed = db.session.execute(delete(OutboxMessage).where(finished)).rowcount
-    db.session.commit()
+    removed = cast("CursorResult[Any]", db.session.execute(delete(OutboxMessage).where(finished))).rowcount
     return removed
 
 
 def purge_staff_sessions(now: datetime | None = None) -> int:
     """Delete records of staff sign-ins that ended more than `STAFF_SESSION_RETENTION_DAYS` ago."""
     cutoff = (now or utcnow()) - timedelta(days=int(current_app.config["STAFF_SESSION_RETENTION_DAYS"]))
-    removed = db.session.execute(delete(StaffSession).where(StaffSession.last_seen_at < cutoff)).rowcount
-    db.session.commit()
+    removed = cast(
+        "CursorResult[Any]", db.session.execute(delete(StaffSession).where(StaffSession.last_seen_at < cutoff))
+    ).rowcount
     return removed
 
 
 def forget_audit_addresses(now: datetime | None = None) -> int:
     """Blank the network address of audit entries older than `AUDIT_ADDRESS_DAYS`; the entries themselves stay."""
     cutoff = (now or utcnow()) - timedelta(days=int(current_app.config["AUDIT_ADDRESS_DAYS"]))
-    changed = db.session.execute(
-        update(AuditEvent).where(AuditEvent.at < cutoff, AuditEvent.address != "").values(address="")
+    changed = cast(
+        "CursorResult[Any]",
+        db.session.execute(
+            update(AuditEvent).where(AuditEvent.at < cutoff, AuditEvent.address != "").values(address="")
+        ),
     ).rowcount
-    db.session.commit()
     return changed
 
 
 @dataclass(frozen=True)
 class Purged:
-    """What one run of `flask retention purge` removed."""
+    """What one run of `flask retention purge` (`app.commands.system.purge_retention`) removed."""
 
     contacts: int
     unconfirmed: int
     mail: int
     staff_sessions: int
     audit_addresses: int
-
-
-def purge_all(now: datetime | None = None) -> Purged:
-    """Remove every piece of personal data whose time is up. What stays is anonymous: the submissions, their
-    routings and history (so every figure and scorecard still counts them), the published pages."""
-    from app.services.people import purge_unconfirmed
-
-    return Purged(
-        contacts=purge_contacts(now),
-        unconfirmed=purge_unconfirmed(now),
-        mail=purge_sent_mail(now),
-        staff_sessions=purge_staff_sessions(now),
-        audit_addresses=forget_audit_addresses(now),
-    )

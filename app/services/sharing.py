@@ -11,7 +11,6 @@ limit on misses nobody can find a submission by guessing. They are shown as two 
 
 from __future__ import annotations
 
-import logging
 import re
 import secrets
 from dataclasses import dataclass, field
@@ -20,11 +19,10 @@ from datetime import timedelta
 from flask_babel import get_locale
 from flask_babel import lazy_gettext as _l
 from sqlalchemy import func, select
-from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import selectinload
 
+from app.clock import utcnow
 from app.extensions import db
-from app.formatting import utcnow
 from app.links import absolute_url_for
 from app.models import (
     AgendaItem,
@@ -38,11 +36,7 @@ from app.models import (
     Topic,
 )
 from app.models.submissions import STATUSES
-from app.services import outbox, themes
-from app.services.mail import render_email
 from app.services.tokens import make_contact_token
-
-log = logging.getLogger(__name__)
 
 ALPHABET = "23456789ABCDEFGHJKMNPQRSTWXYZ"
 CODE_LENGTH = 8
@@ -155,7 +149,7 @@ def _too_many_from(address: str) -> bool:
             func.lower(SubmissionContact.email) == address.lower(), SubmissionContact.created_at >= since
         )
     )
-    return sent >= PER_ADDRESS_PER_HOUR
+    return (sent or 0) >= PER_ADDRESS_PER_HOUR
 
 
 def _build(data: ShareInput) -> Submission:
@@ -190,33 +184,25 @@ def _build(data: ShareInput) -> Submission:
     return submission
 
 
-def share(data: ShareInput) -> Shared:
-    """Store a submission with everything that belongs to it, in one transaction, and queue its receipt."""
-    earlier = _existing(data.form_key)
-    if earlier is not None:
-        return Shared(earlier, repeated=True)
+def earlier(data: ShareInput) -> Submission | None:
+    """The submission this same form stored before (it was sent twice), if any."""
+    return _existing(data.form_key)
+
+
+def check_limit(data: ShareInput) -> None:
+    """Raise `TooManyFromAddress` when the address left has sent its share of submissions this hour."""
     if data.contact and _too_many_from(data.contact.email):
         raise TooManyFromAddress
-    for _attempt in range(3):
-        submission = _build(data)
-        db.session.add(submission)
-        try:
-            db.session.flush()
-            if submission.contact:
-                _send_receipt(submission)
-            db.session.commit()
-        except IntegrityError:
-            db.session.rollback()
-            # The same form sent twice at once: the other request stored it.
-            earlier = _existing(data.form_key)
-            if earlier is not None:
-                return Shared(earlier, repeated=True)
-            # Otherwise two codes collided, which is rare enough that trying again settles it.
-            continue
-        log.info("submission %s stored", submission.id)
-        themes.check_safely(submission)
-        return Shared(submission)
-    raise RuntimeError("could not store a submission after three attempts")
+
+
+def store(data: ShareInput) -> Submission:
+    """Add a submission with everything that belongs to it to the session and flush it, in the caller's
+    transaction. An IntegrityError means the same form was stored at the same moment, or two receipt codes
+    collided: `app.commands.sharing.share` rolls back and looks again, queues the receipt and commits."""
+    submission = _build(data)
+    db.session.add(submission)
+    db.session.flush()
+    return submission
 
 
 # Emails about a submission ---------------------------------------------------------------------------------------
@@ -233,26 +219,6 @@ def contact_links(submission: Submission) -> dict[str, str]:
     return links
 
 
-def _email_contact(submission: Submission, name: str, **context) -> None:
-    contact = submission.contact
-    if contact is None:
-        return
-    subject, text, html = render_email(
-        name,
-        submission.language,
-        submission=submission,
-        code=format_code(submission.receipt_code),
-        links=None,
-        contact_links=contact_links(submission),
-        **context,
-    )
-    outbox.queue(to=contact.email, subject=subject, text=text, html=html, kind=name, contact=contact)
-
-
-def _send_receipt(submission: Submission) -> None:
-    _email_contact(submission, "receipt")
-
-
 # After sending ---------------------------------------------------------------------------------------------------
 
 
@@ -264,24 +230,22 @@ def add_follow_up(contact: SubmissionContact, text: str) -> SubmissionEvent:
     for routing in submission.routings:
         routing.has_new_follow_up = True
         routing.updated_at = utcnow()
-    db.session.commit()
+    db.session.flush()
     return event
 
 
 def stop_updates(contact: SubmissionContact) -> None:
     contact.wants_updates = False
-    db.session.commit()
 
 
 def delete_contact(contact: SubmissionContact) -> None:
     """Remove the person's details; the submission stays, anonymous, and any mail still waiting for them goes."""
     db.session.delete(contact)
-    db.session.commit()
 
 
 def add_routing(submission: Submission, lcp: Lcp, actor: str = "staff", staff: StaffUser | None = None) -> Routing:
     """Pass a submission to another LCP (one whose sender was not sure, or one that concerns a second area), in the
-    caller's transaction; `app.commands.casework.route` commits it and then checks for theme alerts.
+    caller's transaction; `app.commands.casework.route` audits and commits it and then checks for theme alerts.
 
     The new routing starts as received; the ones already there keep their own status.
     """
@@ -308,14 +272,10 @@ def _answered(routing: Routing) -> None:
 
 
 def set_status(
-    routing: Routing,
-    status: str,
-    reason: str = "",
-    actor: str = "staff",
-    staff: StaffUser | None = None,
-    commit: bool = True,
+    routing: Routing, status: str, reason: str = "", actor: str = "staff", staff: StaffUser | None = None
 ) -> None:
-    """Changes one LCP's status, records who and when, and emails the person if they asked for updates."""
+    """Changes one LCP's status and records who and when, in the caller's transaction; the command that calls it
+    (`app.commands.casework`) emails the person if they asked for updates, audits and commits."""
     if status not in STATUSES:
         raise ValueError(f"status must be one of {', '.join(STATUSES)}, not {status!r}")
     routing.status = status
@@ -337,10 +297,6 @@ def set_status(
             public=True,
         )
     )
-    if submission.contact and submission.contact.wants_updates:
-        _email_contact(submission, "status-changed", routing=routing, wording=STATUS_WORDING[status], reason=reason)
-    if commit:
-        db.session.commit()
 
 
 def publish_response(
@@ -349,9 +305,9 @@ def publish_response(
     we_did: str,
     quote_words: bool = False,
     staff: StaffUser | None = None,
-    commit: bool = True,
 ) -> PublishedResponse:
-    """Publish a "you said, we did" reply on the LCP's page and feed, and tell the person if they asked."""
+    """A "you said, we did" reply for the LCP's page and feed, in the caller's transaction; the command that calls
+    it (`app.commands.casework.respond`) tells the person if they asked, audits and commits."""
     submission = routing.submission
     response = PublishedResponse(
         submission=submission,
@@ -373,18 +329,14 @@ def publish_response(
             public=True,
         )
     )
-    if submission.contact and submission.contact.wants_updates:
-        _email_contact(submission, "reply-published", routing=routing, response=response)
-    if commit:
-        db.session.commit()
     return response
 
 
-def record_decision(item: AgendaItem, decision: str, commit: bool = True) -> int:
-    """Record what was decided on an agenda item, in the history of every comment on it, and email everyone
-    who commented and left an email address. Returns how many were told; someone who commented twice is
-    told once. Staff and the command line go through `app.commands.meetings.record_decision`, which checks
-    the rule and audits it.
+def record_decision(item: AgendaItem, decision: str) -> list[Submission]:
+    """Record what was decided on an agenda item and in the history of every comment on it, in the caller's
+    transaction. Returns the comments whose people are to be told by email: those that left an address, one for
+    each address (someone who commented twice is told once). Staff and the command line go through
+    `app.commands.meetings.record_decision`, which checks the rule, emails them, audits and commits.
     """
     item.decision = decision
     item.decided_at = utcnow()
@@ -394,18 +346,15 @@ def record_decision(item: AgendaItem, decision: str, commit: bool = True) -> int
         .order_by(Submission.id)
         .options(selectinload(Submission.contact))
     ).all()
-    told: set[str] = set()
+    told: dict[str, Submission] = {}
     for submission in commented:
         db.session.add(
             SubmissionEvent(submission=submission, kind="decision", body=decision, actor="staff", public=True)
         )
         address = submission.contact.email.lower() if submission.contact else None
         if address and address not in told:
-            told.add(address)
-            _email_contact(submission, "decision-recorded", item=item, decision=decision)
-    if commit:
-        db.session.commit()
-    return len(told)
+            told[address] = submission
+    return list(told.values())
 
 
 def responses_for(lcp: Lcp, limit: int = 5) -> list[PublishedResponse]:

@@ -13,13 +13,11 @@ import io
 from collections.abc import Iterable, Sequence
 from numbers import Number
 
-from flask import Response
-
 BOM = "\ufeff"
 FORMULA_STARTS = ("=", "+", "-", "@", "\t", "\r")
 
 
-def safe_cell(value) -> str:
+def safe_cell(value: object) -> str:
     """A cell a spreadsheet shows as text; numbers (not text that looks like one) pass unchanged."""
     if value is None:
         return ""
@@ -29,7 +27,7 @@ def safe_cell(value) -> str:
     return "'" + text if text.startswith(FORMULA_STARTS) else text
 
 
-def csv_text(header: Sequence[str], rows: Iterable[Sequence], bom: bool = True) -> str:
+def csv_text(header: Sequence[str], rows: Iterable[Sequence[object]], bom: bool = True) -> str:
     buffer = io.StringIO()
     if bom:
         buffer.write(BOM)
@@ -38,11 +36,3 @@ def csv_text(header: Sequence[str], rows: Iterable[Sequence], bom: bool = True) 
     for row in rows:
         writer.writerow([safe_cell(value) for value in row])
     return buffer.getvalue()
-
-
-def csv_response(filename: str, header: Sequence[str], rows: Iterable[Sequence]) -> Response:
-    """A download: `filename` must be plain ASCII without quotes (the callers build it from slugs and dates)."""
-    response = Response(csv_text(header, rows), mimetype="text/csv")
-    response.headers["Content-Type"] = "text/csv; charset=utf-8"
-    response.headers["Content-Disposition"] = f'attachment; filename="{filename}"'
-    return response

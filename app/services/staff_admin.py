@@ -1,9 +1,8 @@
-"""Staff accounts as citywide admins manage them: create, change access, disable, lock, unlock, reset; the audit log.
+"""Staff accounts as citywide admins see them (the list, each account's status, generated passwords, what a
+change of access means) and the audit log page's reads.
 
-Admins never choose a password for someone else: a new account and a password reset each get a random
-one, shown once to the admin to pass on. Anything that reduces a person's access, locks the account, or
-resets how they sign in, also signs them out everywhere. Every change is written to the audit log in the same
-transaction; the caller commits. From the command line, `actor_label="command line"` names the actor.
+The changes themselves (create, change access, disable, lock, unlock, reset) are commands, in
+`app/commands/accounts.py`, which the staff pages and `flask staff …` share. Nothing here commits or audits.
 """
 
 from __future__ import annotations
@@ -13,23 +12,17 @@ import secrets
 from dataclasses import dataclass
 from typing import Any
 
-from flask_babel import gettext as _
 from sqlalchemy import func, select
 from sqlalchemy.orm import selectinload
 
+from app.clock import utcnow
 from app.extensions import db
-from app.formatting import utcnow
 from app.models import AuditEvent, Lcp, StaffUser
-from app.models.staff import ROLES
-from app.services import audit, auth
+from app.services import auth
 
 # Higher means more access: a move down this list signs the person out.
 ROLE_RANK = {"viewer": 1, "staff": 2, "admin": 3}
 PERMISSION_FIELDS = ("role", "lcps")
-
-
-class SelfChangeRefused(ValueError):
-    """An admin tried to disable, demote or reset their own account from the staff pages."""
 
 
 def generate_password() -> str:
@@ -65,101 +58,22 @@ def lcps_by_slug(slugs: list[str]) -> list[Lcp]:
     return list(db.session.scalars(select(Lcp).where(Lcp.slug.in_(slugs)).order_by(Lcp.name)))
 
 
-def refuse_self(actor: StaffUser | None, user: StaffUser) -> None:
-    """Admins change their own account only from their account page, so nobody locks out the last admin."""
-    if actor is not None and actor.id == user.id:
-        raise SelfChangeRefused(
-            _("You cannot change your own role, partnerships or sign-in from here. Ask another citywide admin.")
-        )
-
-
-def create_account(
-    email: str, name: str, role: str, lcps: list[Lcp], password: str | None = None, **who: Any
-) -> tuple[StaffUser, str]:
-    """A new account with a generated password (unless one is given), returned once. Raises ValueError with a reason."""
-    password = password or generate_password()
-    user = auth.create_staff(email, name, role, password, [] if role == "admin" else lcps)
-    audit.record(
-        "staff.create",
-        obj=user,
-        summary=f"account made for {user.email}",
-        after=audit.snapshot(user, ("email", "name", *PERMISSION_FIELDS)),
-        **who,
-    )
-    return user, password
-
-
 def access_reduced(old_role: str, old_lcps: set[int], new_role: str, new_lcps: set[int]) -> bool:
     if ROLE_RANK[new_role] < ROLE_RANK[old_role]:
         return True
     return new_role != "admin" and bool(old_lcps - new_lcps)
 
 
-def change_access(user: StaffUser, role: str, lcps: list[Lcp], actor: StaffUser | None = None, **who: Any) -> bool:
-    """Sets role and partnerships; records what changed and signs the person out if they lost access."""
-    if role not in ROLES:
-        raise ValueError(f"role must be one of {', '.join(ROLES)}")
-    refuse_self(actor, user)
-    before = audit.snapshot(user, PERMISSION_FIELDS)
+def set_access(user: StaffUser, role: str, lcps: list[Lcp]) -> bool:
+    """Sets role and partnerships (none for a citywide admin, who sees every one); signs the person out
+    everywhere if they lost access, and says whether they did."""
     old_role, old_lcps = user.role, user.lcp_ids
     user.role = role
     user.lcps = [] if role == "admin" else list(lcps)
     reduced = access_reduced(old_role, old_lcps, role, user.lcp_ids)
     if reduced:
         auth.revoke_all_sessions(user)
-    summary = "access changed" + ("; signed out everywhere" if reduced else "")
-    return audit.record_change(
-        "staff.permissions", user, before, PERMISSION_FIELDS, summary=summary, actor=actor, **who
-    )
-
-
-def disable(user: StaffUser, actor: StaffUser | None = None, **who: Any) -> None:
-    refuse_self(actor, user)
-    user.disabled_at = user.disabled_at or utcnow()
-    auth.revoke_all_sessions(user)
-    audit.record("staff.disable", obj=user, summary="account disabled; signed out everywhere", actor=actor, **who)
-
-
-def enable(user: StaffUser, actor: StaffUser | None = None, **who: Any) -> None:
-    refuse_self(actor, user)
-    user.disabled_at = None
-    audit.record("staff.enable", obj=user, summary="account enabled", actor=actor, **who)
-
-
-def lock(user: StaffUser, actor: StaffUser | None = None, **who: Any) -> None:
-    """For an account someone else may be using: no sign-in until an admin unlocks it, and signed out now."""
-    refuse_self(actor, user)
-    auth.lock(user)
-    audit.record("staff.lock", obj=user, summary="account locked; signed out everywhere", actor=actor, **who)
-
-
-def unlock(user: StaffUser, actor: StaffUser | None = None, **who: Any) -> None:
-    """Lifts an admin's lock and any wait after wrong attempts."""
-    refuse_self(actor, user)
-    auth.unlock(user)
-    audit.record("staff.unlock", obj=user, summary="account unlocked", actor=actor, **who)
-
-
-def reset_second_factor(user: StaffUser, actor: StaffUser | None = None, **who: Any) -> None:
-    refuse_self(actor, user)
-    auth.reset_second_factor(user)
-    audit.record(
-        "staff.reset-2fa",
-        obj=user,
-        summary="authenticator and recovery codes reset; to set up again at next sign-in",
-        actor=actor,
-        **who,
-    )
-
-
-def reset_password(user: StaffUser, actor: StaffUser | None = None, **who: Any) -> str:
-    """A new generated password, returned once; the person is signed out everywhere."""
-    refuse_self(actor, user)
-    password = generate_password()
-    auth.set_password(user, password)
-    auth.clear_throttle(user)
-    audit.record("staff.reset-password", obj=user, summary="password reset; signed out everywhere", actor=actor, **who)
-    return password
+    return reduced
 
 
 # The audit log page ---------------------------------------------------------------------------------------------

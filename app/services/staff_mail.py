@@ -11,7 +11,7 @@ from datetime import datetime
 from flask import current_app
 from flask_babel import lazy_gettext as _l
 
-from app.formatting import utcnow
+from app.clock import utcnow
 from app.links import absolute_url_for
 from app.models import OutboxMessage, StaffUser
 from app.services import outbox
@@ -23,7 +23,8 @@ SIGN_IN_THROTTLED = "staff-sign-in-throttled"
 def send_sign_in_throttled(user: StaffUser, failures: int, until: datetime) -> OutboxMessage:
     """Tells a person that wrong attempts have made their account wait, when, and what to do if it was not them.
 
-    Sent once for each run of wrong attempts (see `auth.failed`), in the transaction that records the attempt.
+    Sent once for each run of wrong attempts (see `commands.accounts`), in the transaction that records the
+    attempt.
     """
     config = current_app.config
     now = utcnow()

@@ -4,34 +4,31 @@ Each partnership sets its own threshold (`Lcp.theme_alert_count` items) and peri
 (`Lcp.theme_alert_days` days). Periods are fixed windows counted from Monday 1 January 2024, so "the
 same period" means the same thing to everyone: an alert is raised the first time a topic reaches the
 threshold inside a window, and never again for that topic in that window (the unique key on
-`theme_alert` enforces it, even when two submissions cross the threshold at once). The alert and its
-emails (one to each active staff member linked to the partnership, not one per item) are written in one
-transaction. Example content is not counted.
+`theme_alert` enforces it, even when two submissions cross the threshold at once). Example content is not
+counted.
 
-Checking runs after a submission is stored or routed, in its own transaction: if it fails, what the
-person shared is already safe, and the next check raises the alert.
+This module holds the reads: which alerts a submission's arrival completes (`due`), and the alert row and its
+emails (`build_alert`, one email to each active staff member linked to the partnership, not one per item).
+Raising them, each alert and its emails in one transaction, after a submission is stored or routed, is the
+command `app.commands.casework.check_themes`: if it fails, what the person shared is already safe, and the next
+check raises the alert.
 """
 
 from __future__ import annotations
 
-import logging
 from dataclasses import dataclass
 from datetime import date, timedelta
 
 from flask_babel import lazy_gettext as _l
 from sqlalchemy import func, select
-from sqlalchemy.exc import IntegrityError
 
+from app.clock import london_date, london_to_utc
 from app.extensions import db
-from app.formatting import london_date, london_to_utc
 from app.links import absolute_url_for
 from app.models import Lcp, Routing, StaffUser, Submission, ThemeAlert, Topic
 from app.models.staff import staff_lcp
 from app.models.submissions import submission_topic
-from app.services import outbox
 from app.services.mail import render_email
-
-log = logging.getLogger(__name__)
 
 EPOCH = date(2024, 1, 1)
 MAX_COUNT = 500
@@ -55,17 +52,20 @@ def period_for(lcp: Lcp, day: date) -> Period:
 
 
 def count_in_period(lcp: Lcp, topic: Topic, period: Period) -> int:
-    return db.session.scalar(
-        select(func.count(Routing.id))
-        .join(Submission, Submission.id == Routing.submission_id)
-        .join(submission_topic, submission_topic.c.submission_id == Routing.submission_id)
-        .where(
-            Routing.lcp_id == lcp.id,
-            submission_topic.c.topic_id == topic.id,
-            Routing.created_at >= london_to_utc(period.start),
-            Routing.created_at < london_to_utc(period.end + timedelta(days=1)),
-            Submission.is_demo.is_(False),
+    return (
+        db.session.scalar(
+            select(func.count(Routing.id))
+            .join(Submission, Submission.id == Routing.submission_id)
+            .join(submission_topic, submission_topic.c.submission_id == Routing.submission_id)
+            .where(
+                Routing.lcp_id == lcp.id,
+                submission_topic.c.topic_id == topic.id,
+                Routing.created_at >= london_to_utc(period.start),
+                Routing.created_at < london_to_utc(period.end + timedelta(days=1)),
+                Submission.is_demo.is_(False),
+            )
         )
+        or 0
     )
 
 
@@ -80,10 +80,30 @@ def _recipients(lcp: Lcp) -> list[StaffUser]:
     )
 
 
-def _raise(lcp: Lcp, topic: Topic, period: Period, count: int) -> ThemeAlert | None:
-    """Store the alert and queue its emails together; None when this period's alert already exists."""
+@dataclass(frozen=True)
+class Due:
+    """An alert a submission's arrival completes: the partnership, the topic, the period and the count in it."""
+
+    lcp: Lcp
+    topic: Topic
+    period: Period
+    count: int
+
+
+@dataclass(frozen=True)
+class AlertEmail:
+    to: str
+    subject: str
+    text: str
+    html: str
+
+
+def build_alert(lcp: Lcp, topic: Topic, period: Period, count: int) -> tuple[ThemeAlert, list[AlertEmail]]:
+    """The alert, added to the session, and its emails to each active staff member of the partnership, for the
+    caller to queue and commit together. Nothing is flushed: the caller keeps `db.session.no_autoflush` until
+    the alert and its emails go together."""
     recipients = _recipients(lcp)
-    with db.session.no_autoflush:  # nothing is written until the alert and its emails go together
+    with db.session.no_autoflush:
         alert = ThemeAlert(lcp=lcp, topic=topic, period_start=period.start, count=count)
         db.session.add(alert)
         inbox_link = absolute_url_for(
@@ -92,6 +112,7 @@ def _raise(lcp: Lcp, topic: Topic, period: Period, count: int) -> ThemeAlert | N
             topic=topic.slug,
             **{"from": period.start.isoformat(), "to": period.end.isoformat()},
         )
+        emails = []
         for person in recipients:
             subject, text, html = render_email(
                 "theme-alert",
@@ -110,21 +131,16 @@ def _raise(lcp: Lcp, topic: Topic, period: Period, count: int) -> ThemeAlert | N
                     lcp=lcp.name,
                 ),
             )
-            outbox.queue(to=person.email, subject=subject, text=text, html=html, kind="theme-alert")
-    try:
-        db.session.commit()
-    except IntegrityError:  # the same alert, raised by another request a moment ago
-        db.session.rollback()
-        return None
-    log.info("theme alert %s: %s items on topic %s for LCP %s", alert.id, count, topic.slug, lcp.slug)
-    return alert
+            emails.append(AlertEmail(person.email, subject, text, html))
+    return alert, emails
 
 
-def check(submission: Submission, day: date | None = None) -> list[ThemeAlert]:
-    """Raise any alert this submission's arrival completes, for each partnership it reached and each topic."""
+def due(submission: Submission, day: date | None = None) -> list[Due]:
+    """The alerts this submission's arrival completes, for each partnership it reached and each topic, that were
+    not raised before in their period."""
     if submission.is_demo or not submission.topics:
         return []
-    raised = []
+    found = []
     for routing in submission.routings:
         lcp = routing.lcp
         period = period_for(lcp, day or london_date(routing.created_at))
@@ -136,19 +152,8 @@ def check(submission: Submission, day: date | None = None) -> list[ThemeAlert]:
                 continue
             count = count_in_period(lcp, topic, period)
             if count >= lcp.theme_alert_count:
-                alert = _raise(lcp, topic, period, count)
-                if alert is not None:
-                    raised.append(alert)
-    return raised
-
-
-def check_safely(submission: Submission) -> None:
-    """`check`, for callers whose own work is already committed: a failure here is logged, not raised."""
-    try:
-        check(submission)
-    except Exception:
-        db.session.rollback()
-        log.exception("theme alert check failed for submission %s", submission.id)
+                found.append(Due(lcp, topic, period, count))
+    return found
 
 
 def recent(lcp_ids: list[int], since: date) -> list[ThemeAlert]:

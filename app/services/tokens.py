@@ -57,7 +57,7 @@ def read_token(token: str, purpose: Purpose) -> Follower:
     """The follower a token names; raises `LinkProblem` if it is altered, expired, cancelled or theirs is gone."""
     age = max_age(purpose)
     try:
-        follower_id, key = _serializer(purpose).loads(token, max_age=age.total_seconds() if age else None)
+        follower_id, key = _serializer(purpose).loads(token, max_age=int(age.total_seconds()) if age else None)
     except SignatureExpired:
         raise LinkProblem("expired") from None
     except (BadSignature, ValueError, TypeError):

@@ -15,8 +15,9 @@ from flask_babel import gettext as _
 from sqlalchemy import select
 from sqlalchemy.orm import selectinload
 
+from app.clock import utcnow
 from app.extensions import db
-from app.formatting import uk_date, utcnow
+from app.formatting import uk_date
 from app.models import AgendaItem, Lcp, Meeting, Priority, Topic, Update
 
 # How much each kind of evidence counts when ranking: a published priority says most.

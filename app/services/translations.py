@@ -3,22 +3,21 @@
 Public pages ask `summary_shown` and `update_shown` for what to show: the translation in the page's
 language, or the English with `fallback` set, so the page marks it `lang="en-GB"` (a screen reader then
 reads it with an English voice) and says it has not been translated. Staff save and remove translations
-through `save_*` and `remove`, each audited.
+through `app.commands.content`, which audits each; `save_*` and `remove` here are its building blocks.
 """
 
 from __future__ import annotations
 
-from collections.abc import Callable
+from collections.abc import Callable, MutableMapping
 from dataclasses import dataclass
 
-from flask import current_app, request
+from flask import current_app
 from sqlalchemy import select
 
 from app import languages
+from app.clock import utcnow
 from app.extensions import db
-from app.formatting import utcnow
 from app.models import Lcp, LcpTranslation, Update, UpdateTranslation
-from app.services import audit
 
 SUMMARY_LIMIT = 5000
 TITLE_LIMIT = 200
@@ -57,22 +56,26 @@ def update_translation(update: Update, language: str) -> UpdateTranslation | Non
     )
 
 
-def _summaries(language: str) -> dict[int, str]:
-    """Every partnership's summary in `language`, read once a request: the directory shows them all."""
+def _summaries(language: str, cache: MutableMapping[str, object] | None) -> dict[int, str]:
+    """Every partnership's summary in `language`, read once for each `cache` (the template global hands in the
+    request's environ, so once a request: the directory shows them all)."""
     key = f"lcp.summaries.{language}"
-    if key not in request.environ:
-        rows = db.session.execute(
-            select(LcpTranslation.lcp_id, LcpTranslation.summary).where(LcpTranslation.language == language)
-        )
-        request.environ[key] = dict(rows.all())
-    return request.environ[key]
+    if cache is not None and key in cache:
+        return cache[key]  # type: ignore[return-value]
+    rows = db.session.execute(
+        select(LcpTranslation.lcp_id, LcpTranslation.summary).where(LcpTranslation.language == language)
+    )
+    found = dict(rows.all())
+    if cache is not None:
+        cache[key] = found
+    return found
 
 
-def summary_shown(lcp: Lcp) -> Shown:
+def summary_shown(lcp: Lcp, cache: MutableMapping[str, object] | None = None) -> Shown:
     language = _reader_language()
     if language is None or not lcp.summary:
         return Shown("", lcp.summary, fallback=False)
-    found = _summaries(language).get(lcp.id)
+    found = _summaries(language, cache).get(lcp.id)
     if found is not None:
         return Shown("", found, fallback=False)
     return Shown("", lcp.summary, fallback=True)
@@ -88,7 +91,7 @@ def update_shown(update: Update) -> Shown:
     return Shown(update.title, update.body, fallback=True)
 
 
-def translated_languages(kind: type, owner_id: int) -> set[str]:
+def translated_languages(kind: type[LcpTranslation] | type[UpdateTranslation], owner_id: int) -> set[str]:
     """Which languages a summary (`LcpTranslation`) or an update (`UpdateTranslation`) has."""
     owner = LcpTranslation.lcp_id if kind is LcpTranslation else UpdateTranslation.update_id
     return set(db.session.scalars(select(kind.language).where(owner == owner_id)))
@@ -116,12 +119,8 @@ def _save(
     row: LcpTranslation | UpdateTranslation | None,
     new: Callable[[], LcpTranslation | UpdateTranslation],
     values: dict[str, str],
-    action: str,
-    owner: Lcp | Update,
-    language: str,
 ) -> LcpTranslation | UpdateTranslation:
-    """Writes `values` into the translation (made by `new` if there is none yet) and audits the change."""
-    before = {name: getattr(row, name) for name in values} if row else {}
+    """Writes `values` into the translation (made by `new` if there is none yet) and flushes it."""
     if row is None:
         row = new()
         db.session.add(row)
@@ -129,47 +128,32 @@ def _save(
         setattr(row, name, value)
     row.updated_at = utcnow()
     db.session.flush()
-    audit.record(
-        action,
-        obj=owner,
-        lcp_id=owner.id if isinstance(owner, Lcp) else owner.lcp_id,
-        summary=f"{action} into {language}",
-        before=before,
-        after={"language": language, **values},
-    )
     return row
 
 
 def save_summary(lcp: Lcp, language: str, summary: str) -> LcpTranslation:
-    return _save(
+    return _save(  # type: ignore[return-value]
         lcp_translation(lcp, language),
         lambda: LcpTranslation(lcp_id=lcp.id, language=language),
         {"summary": summary},
-        "lcp.translation",
-        lcp,
-        language,
     )
 
 
 def save_update(update: Update, language: str, title: str, body: str) -> UpdateTranslation:
-    return _save(
+    return _save(  # type: ignore[return-value]
         update_translation(update, language),
         lambda: UpdateTranslation(update_id=update.id, language=language),
         {"title": title, "body": body},
-        "update.translation",
-        update,
-        language,
     )
 
 
-def remove(row: LcpTranslation | UpdateTranslation, lcp_id: int) -> None:
-    kept = {"summary": row.summary} if isinstance(row, LcpTranslation) else {"title": row.title, "body": row.body}
-    audit.record(
-        f"{row.__tablename__}.remove",
-        obj=row,
-        lcp_id=lcp_id,
-        summary=f"translation into {row.language} removed",
-        before={"language": row.language, **kept},
-    )
+def kept(row: LcpTranslation | UpdateTranslation) -> dict[str, str]:
+    """What a translation says, as the audit log keeps it."""
+    if isinstance(row, LcpTranslation):
+        return {"summary": row.summary}
+    return {"title": row.title, "body": row.body}
+
+
+def remove(row: LcpTranslation | UpdateTranslation) -> None:
     db.session.delete(row)
     db.session.flush()

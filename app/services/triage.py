@@ -2,10 +2,10 @@
 
 The inbox lists routings of the person's LCPs (admins: all) newest first, paged by keyset on
 (`created_at`, `id`), which the `ix_routing_inbox` index serves, so no page needs an OFFSET. Every
-change (status, assignee, tags) records a history entry on the submission in the caller's transaction; the
-caller commits. Status changes go through `sharing.set_status`, which emails the person when they asked for
-updates. A status change, one or in bulk, is made through `app.commands.casework`, which checks the
-permission, audits it and commits; assignees and tags are audited here (`record`), and their view commits.
+change (status, assignee, tags) records a history entry on the submission in the caller's transaction, and
+neither audits, emails nor commits: the commands in `app.commands.casework` (one routing's status, assignee or
+tags, or the inbox's bulk change) check the permission, write the audit record, queue the status emails and
+commit.
 """
 
 from __future__ import annotations
@@ -19,12 +19,12 @@ from flask_babel import gettext as _
 from sqlalchemy import exists, select
 from sqlalchemy.orm import selectinload
 
+from app.clock import london_to_utc
 from app.extensions import db
-from app.formatting import london_to_utc
 from app.models import Lcp, Routing, StaffUser, Submission, SubmissionEvent, Topic
 from app.models.submissions import SOURCES, STATUSES, submission_topic
 from app.numbers import database_id
-from app.services import audit, keyset, sharing
+from app.services import keyset, sharing
 from app.services.like import ESCAPE, containing
 
 PAGE_SIZE = 25
@@ -234,13 +234,13 @@ def check_status(status: str, reason: str) -> None:
 
 
 def change_status(routing: Routing, status: str, reason: str, staff: StaffUser | None, actor: str = "staff") -> bool:
-    """The status rule, in the caller's transaction and without an audit record (`app.commands.casework` writes
-    it): returns False when nothing changed; raises Refused when the change is not allowed."""
+    """The status rule, in the caller's transaction, without an audit record or an email (`app.commands.casework`
+    writes and queues them): returns False when nothing changed; raises Refused when the change is not allowed."""
     reason = reason.strip()
     check_status(status, reason)
     if routing.status == status and routing.status_reason == reason:
         return False
-    sharing.set_status(routing, status, reason, actor=actor, staff=staff, commit=False)
+    sharing.set_status(routing, status, reason, actor=actor, staff=staff)
     return True
 
 
@@ -255,36 +255,32 @@ def find_assignee(value: str) -> StaffUser | None:
     return person
 
 
-def assign(routing: Routing, person: StaffUser | None, staff: StaffUser, record: bool = True) -> bool:
+def assign(routing: Routing, person: StaffUser | None, staff: StaffUser) -> bool:
+    """Give the routing to `person` (None: nobody), with a history entry; False when it was already theirs."""
     if person is not None and not can_take(person, routing):
         raise Refused(_("Choose someone who works on %(lcp)s, or Nobody.", lcp=routing.lcp.name))
     new_id = person.id if person else None
     if routing.assignee_id == new_id:
         return False
-    before = {"assignee_id": routing.assignee_id}
     routing.assignee_id = new_id
     routing.assignee = person
     _event(routing, "assigned", person.name if person else "", staff)
-    if record:
-        audit.record("routing.assign", actor=staff, obj=routing, before=before, after={"assignee_id": new_id})
     return True
 
 
-def set_tags(routing: Routing, tags: list[str], staff: StaffUser, record: bool = True) -> bool:
+def set_tags(routing: Routing, tags: list[str], staff: StaffUser) -> bool:
+    """Replace the routing's tags, with a history entry; False when they were already these."""
     value = " ".join(tags)
     if routing.tags == value:
         return False
-    before = {"tags": routing.tags}
     routing.tags = value
     _event(routing, "tagged", value, staff)
-    if record:
-        audit.record("routing.tags", actor=staff, obj=routing, before=before, after={"tags": value})
     return True
 
 
 def bulk(routings: list[Routing], action: str, value: str, reason: str, staff: StaffUser) -> list[int]:
-    """One change to many routings, all or none, without audit records (`app.commands.casework.bulk` writes one
-    for them all); returns the ids of those that changed."""
+    """One change to many routings, all or none, without audit records or emails (`app.commands.casework.bulk`
+    writes one record for them all and queues the status emails); returns the ids of those that changed."""
     if not routings:
         raise Refused(_("Select at least one item."))
     changed: list[int] = []
@@ -296,12 +292,12 @@ def bulk(routings: list[Routing], action: str, value: str, reason: str, staff: S
         for routing in routings:
             if person is not None and not can_take(person, routing):
                 raise Refused(_("%(name)s does not work on every selected item’s partnership.", name=person.name))
-        changed = [r.id for r in routings if assign(r, person, staff, record=False)]
+        changed = [r.id for r in routings if assign(r, person, staff)]
     elif action == "tag":
         added = normalise_tags(value)
         if not added:
             raise Refused(_("Enter the tags to add."))
-        changed = [r.id for r in routings if set_tags(r, normalise_tags(" ".join([*r.tag_list, *added])), staff, False)]
+        changed = [r.id for r in routings if set_tags(r, normalise_tags(" ".join([*r.tag_list, *added])), staff)]
     else:
         raise Refused(_("Choose what to do to the selected items."))
     return changed

@@ -323,7 +323,7 @@ def test_a_worker_enrols_publishes_a_meeting_and_later_what_was_decided(
     with app.app_context():
         from sqlalchemy import select
 
-        from app.formatting import utcnow
+        from app.clock import utcnow
         from app.models import Meeting
 
         meeting = db.session.scalar(select(Meeting).where(Meeting.title == title))

@@ -15,10 +15,11 @@ from flask import Flask
 from playwright.sync_api import Page, expect
 from sqlalchemy import delete, select
 
+from app.clock import utcnow
+from app.commands import Actor
+from app.commands import sharing as sharing_commands
 from app.extensions import db
-from app.formatting import utcnow
 from app.models import Lcp, OutboxMessage, PublishedResponse, Routing, Submission, Topic
-from app.services import sharing
 from app.services.sharing import ShareInput
 from tests.browser.checks import assert_accessible, phone_problems
 from tests.browser.test_admin import secret_of, sign_in
@@ -39,7 +40,9 @@ def busy_lcp(app: Flask) -> Iterator[str]:
         for number in range(12):
             topics = [topic] if number < 4 else []
             body = f"Item {number} for the busy partnership: the lunch club needs a new hall."
-            submission = sharing.share(ShareInput(body=body, lcps=[lcp], topics=topics)).submission
+            submission = sharing_commands.share(
+                Actor.resident(), ShareInput(body=body, lcps=[lcp], topics=topics)
+            ).submission
             routing = submission.routings[0]
             if number >= 4:
                 routing.created_at = utcnow() - timedelta(days=number)

@@ -23,10 +23,12 @@ from icalendar import Calendar
 from playwright.sync_api import Locator, Page, expect
 from sqlalchemy import func, select
 
+from app.clock import utcnow
+from app.commands import Actor
+from app.commands.system import deliver_due
 from app.extensions import db
-from app.formatting import utcnow
 from app.models import Follower, Lcp, Meeting, OutboxMessage
-from app.services.outbox import SmtpSettings, deliver_due
+from app.services.outbox import SmtpSettings
 from app.services.people import CONSENT_VERSION
 from tests.browser.checks import axe_violations, describe
 from tests.browser.pages import (
@@ -44,6 +46,9 @@ from tests.browser.pages import (
     tab_to,
 )
 from tests.mailbox import Mailbox
+
+# The outbox worker, as `flask outbox send` runs it.
+WORKER = Actor.system("outbox")
 
 pytestmark = pytest.mark.browser
 
@@ -78,7 +83,7 @@ def unique_email(who: str) -> str:
 def deliver(app: Flask, smtp: SmtpSettings) -> None:
     """What the outbox worker does: send every queued email to the test SMTP server."""
     with app.app_context():
-        deliver_due(smtp)
+        deliver_due(WORKER, smtp)
 
 
 def only_email(mailbox: Mailbox, address: str) -> EmailMessage:

@@ -17,9 +17,9 @@ import pytest
 from flask import Flask
 from playwright.sync_api import Browser, Page, expect
 
+from app.clock import utcnow
 from app.config import Config
 from app.extensions import db
-from app.formatting import utcnow
 from app.models import Consent, Follower
 from app.services import sharing
 from app.services.people import lcps_by_slug

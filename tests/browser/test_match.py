@@ -10,9 +10,14 @@ import pytest
 from flask import Flask
 from playwright.sync_api import Locator, Page, expect
 
-from app.services.outbox import SmtpSettings, deliver_due
+from app.commands import Actor
+from app.commands.system import deliver_due
+from app.services.outbox import SmtpSettings
 from tests.browser.checks import assert_accessible
 from tests.mailbox import Mailbox
+
+# The outbox worker, as `flask outbox send` runs it.
+WORKER = Actor.system("outbox")
 
 pytestmark = pytest.mark.browser
 
@@ -107,7 +112,7 @@ def test_an_organisation_uses_match_and_follows_three_partnerships(
 
     # The confirmation email, over real SMTP.
     with app.app_context():
-        deliver_due(smtp)
+        deliver_due(WORKER, smtp)
     messages = mailbox.to(address)
     assert len(messages) == 1, [message["Subject"] for message in messages]
     links = set(re.findall(rf"{re.escape(live_server)}/confirm/[\w.-]+", mailbox.text(messages[0])))

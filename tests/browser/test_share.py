@@ -17,8 +17,8 @@ from flask import Flask
 from playwright.sync_api import Locator, Page, expect
 from sqlalchemy import select
 
+from app.clock import utcnow
 from app.extensions import db
-from app.formatting import utcnow
 from app.models import AgendaItem, Meeting, Submission
 from app.services.outbox import SmtpSettings
 from tests.browser.checks import axe_violations, describe, phone_problems

@@ -13,6 +13,8 @@ import pytest
 from flask import Flask
 from playwright.sync_api import Page, expect
 
+from app.commands import Actor
+from app.commands import sharing as sharing_commands
 from app.extensions import db
 from app.models import StaffUser, Submission
 from app.services import auth, sharing
@@ -30,7 +32,8 @@ def shared_item(app: Flask) -> Iterator[tuple[int, str, str]]:
     """Something a resident shared with Armley, anonymously; removed afterwards."""
     words = f"Triage journey {time.monotonic_ns()}: the bus to the health centre no longer runs on Sundays."
     with app.test_request_context():
-        submission = sharing.share(sharing.ShareInput(body=words, lcps=lcps_by_slug(["armley"]))).submission
+        data = sharing.ShareInput(body=words, lcps=lcps_by_slug(["armley"]))
+        submission = sharing_commands.share(Actor.resident(), data).submission
         ident, code = submission.id, sharing.format_code(submission.receipt_code)
     yield ident, code, words
     with app.app_context():

@@ -1,0 +1,123 @@
+"""Commands on what a person shares: storing a submission (from /share, or entered by staff on someone's behalf),
+adding a follow-up to it, stopping the updates about it and deleting the contact details left with it.
+
+Storing never loses an accepted submission: the submission, its routings, its first history entry, its contact
+and its receipt email are one transaction; a form sent twice (the same `form_key`) finds the first submission
+instead of storing another, even when both arrive at the same moment; and a collision of receipt codes is
+settled by trying again. The follow-up, stop and delete commands are reached through the receipt email's signed
+link (`Actor.resident`), which the view has checked against the submission's code.
+"""
+
+from __future__ import annotations
+
+import logging
+
+from sqlalchemy.exc import IntegrityError
+
+from app.commands import Actor, Forbidden, require_edit
+from app.commands import casework as casework_commands
+from app.extensions import db
+from app.models import Submission, SubmissionContact, SubmissionEvent
+from app.services import audit, mail, sharing
+from app.services.sharing import Shared, ShareInput, TooManyFromAddress
+
+log = logging.getLogger(__name__)
+
+__all__ = ["Shared", "TooManyFromAddress", "add_follow_up", "delete_contact", "share", "stop_updates"]
+
+
+def _require_resident(actor: Actor) -> None:
+    """A person acting through a receipt link (or the command line, or scheduled work)."""
+    if actor.kind != "resident" and not actor.trusted:
+        raise Forbidden()
+
+
+def _require_entry(actor: Actor, data: ShareInput) -> None:
+    """Anyone may share through the public form; a member of staff entering one must be able to change the work
+    of every partnership it goes to."""
+    if actor.kind == "resident" or actor.trusted:
+        return
+    if actor.kind != "staff":
+        raise Forbidden()
+    if not actor.can_edit:
+        raise Forbidden()
+    for lcp in data.lcps:
+        require_edit(actor, lcp.id)
+
+
+def _entered_by(actor: Actor, submission: Submission, data: ShareInput) -> None:
+    """Staff (or the command line) entered it from a phone call, paper or an event: the history and the audit
+    log say who."""
+    staff = actor.user
+    if staff is not None:
+        submission.entered_by_id = staff.id
+    for event in submission.events:
+        if event.kind == "received":
+            event.actor = actor.event_actor
+            event.staff_id = staff.id if staff else None
+    audit.record(
+        "submission.entered",
+        obj=submission,
+        lcp_id=data.lcps[0].id if data.lcps else None,
+        summary=f"Submission {submission.id} entered from {data.source}",
+        after={"source": data.source, "lcps": [lcp.slug for lcp in data.lcps]},
+        **actor.audit,
+    )
+
+
+def share(actor: Actor, data: ShareInput) -> Shared:
+    """Store a submission with everything that belongs to it, in one transaction, with its receipt email.
+
+    `Shared.repeated` is True when this form had been sent before and the earlier submission was found instead.
+    Raises `TooManyFromAddress` when the address left has sent its share this hour. A resident shares through
+    the public form; a member of staff (`Actor.staff`) or the command line enters one on someone's behalf, which
+    names them in its history and writes a "submission.entered" audit record in the same transaction.
+    """
+    _require_entry(actor, data)
+    earlier = sharing.earlier(data)
+    if earlier is not None:
+        return Shared(earlier, repeated=True)
+    sharing.check_limit(data)
+    for _attempt in range(3):
+        try:
+            submission = sharing.store(data)
+            if submission.contact:
+                mail.send_to_contact(submission, "receipt")
+            if actor.kind != "resident":
+                _entered_by(actor, submission, data)
+            db.session.commit()
+        except IntegrityError:
+            db.session.rollback()
+            # The same form sent twice at once: the other request stored it.
+            earlier = sharing.earlier(data)
+            if earlier is not None:
+                return Shared(earlier, repeated=True)
+            # Otherwise two codes collided, which is rare enough that trying again settles it.
+            continue
+        log.info("submission %s stored", submission.id)
+        # In its own transaction: what was shared is already safe if the check fails.
+        casework_commands.check_themes(submission)
+        return Shared(submission)
+    raise RuntimeError("could not store a submission after three attempts")
+
+
+def add_follow_up(actor: Actor, contact: SubmissionContact, text: str) -> SubmissionEvent:
+    """The person adds to what they said; every partnership handling it sees it is new."""
+    _require_resident(actor)
+    event = sharing.add_follow_up(contact, text)
+    db.session.commit()
+    return event
+
+
+def stop_updates(actor: Actor, contact: SubmissionContact) -> None:
+    """No more emails about the submission's progress."""
+    _require_resident(actor)
+    sharing.stop_updates(contact)
+    db.session.commit()
+
+
+def delete_contact(actor: Actor, contact: SubmissionContact) -> None:
+    """Remove the person's details; the submission stays, anonymous, and any mail still waiting for them goes."""
+    _require_resident(actor)
+    sharing.delete_contact(contact)
+    db.session.commit()

@@ -1,0 +1,276 @@
+"""Scheduled and setup work: the retention purges, the digests, delivering the outbox, and loading the reference
+data (`flask seed`) and the demo content (`flask demo`).
+
+Only the command line and scheduled work (`Actor.cli()`, `Actor.system(...)`) may run these. They are batch
+jobs, so some commit as they go rather than once at the end, each saying why: the contact purge commits batch by
+batch, the digests person by person, and the outbox worker each claim and each message (so a crash never sends
+one twice). None of them writes an audit record (none did before); what they change is in the history of the
+submissions concerned (`contact-removed`), the digest runs and the outbox itself.
+
+They work in a plain application context: links in emails are absolute on `SITE_URL` (`app.links`) and text
+written outside a request is in British English (`app.languages.select_locale`), so the command line needs no
+request.
+"""
+
+from __future__ import annotations
+
+import logging
+import smtplib
+from dataclasses import dataclass
+from datetime import date, datetime, timedelta
+
+from flask import current_app
+from sqlalchemy.exc import IntegrityError
+
+from app.clock import utcnow
+from app.commands import Actor, CommandRefused, Forbidden
+from app.commands import accounts as accounts_commands
+from app.commands import people as people_commands
+from app.extensions import db
+from app.models import Follower, OutboxMessage
+from app.services import demo, digest, mail, outbox, people, reference_data, retention
+from app.services.demo_staff import DemoAccount
+from app.services.digest import ALREADY_SENT, NOTHING_NEW, QUEUED, DigestReport
+from app.services.outbox import Delivery, SmtpSettings
+from app.services.reference_data import SeedReport
+from app.services.retention import Purged
+
+log = logging.getLogger(__name__)
+
+
+def _require_system(actor: Actor) -> None:
+    if not actor.trusted:
+        raise Forbidden()
+
+
+# Retention --------------------------------------------------------------------------------------------------------
+
+
+def purge_contacts(actor: Actor, now: datetime | None = None) -> int:
+    """Delete the contact details of submissions every partnership closed more than CONTACT_RETENTION_DAYS ago;
+    the submissions stay, anonymous, and each gets a staff-only history entry saying why. Returns how many.
+
+    Each batch of `retention.BATCH_SIZE` is its own transaction, so a long first run holds no lock for long and
+    what it removed stays removed if it stops; at most `retention.MAX_BATCHES` a run (the next run carries on).
+    """
+    _require_system(actor)
+    now = now or utcnow()
+    days = retention.retention_days()
+    cutoff = now - timedelta(days=days)
+    note = retention.contact_removed_note(days)
+    removed = 0
+    after = 0
+    for _batch in range(retention.MAX_BATCHES):
+        ids = retention.expired_contacts(cutoff, after, retention.BATCH_SIZE)
+        if not ids:
+            break
+        after = ids[-1]
+        removed += retention.remove_contacts(ids, cutoff, now, note)
+        # One transaction per batch (see above).
+        db.session.commit()
+        if len(ids) < retention.BATCH_SIZE:
+            break
+    else:
+        log.warning(
+            "Stopped after %d batches of contact details; the next run removes the rest.", retention.MAX_BATCHES
+        )
+    # Each commit expired what the session had loaded, so no object still points at a removed contact.
+    return removed
+
+
+def purge_retention(actor: Actor, now: datetime | None = None) -> Purged:
+    """Remove every piece of personal data whose time is up (`flask retention purge`, daily). What stays is
+    anonymous: the submissions, their routings and history (so every figure still counts them), the published
+    pages. Each kind is committed as it is done, so what one purge removed stays removed if a later one fails."""
+    _require_system(actor)
+    contacts = purge_contacts(actor, now)
+    unconfirmed = people_commands.purge_unconfirmed(actor, now)
+    sent_mail = retention.purge_sent_mail(now)
+    db.session.commit()
+    staff_sessions = retention.purge_staff_sessions(now)
+    db.session.commit()
+    audit_addresses = retention.forget_audit_addresses(now)
+    db.session.commit()
+    return Purged(
+        contacts=contacts,
+        unconfirmed=unconfirmed,
+        mail=sent_mail,
+        staff_sessions=staff_sessions,
+        audit_addresses=audit_addresses,
+    )
+
+
+# Digests ----------------------------------------------------------------------------------------------------------
+
+
+def send_digest(actor: Actor, follower: Follower, frequency: str, now: datetime) -> str:
+    """Queue one person's digest for the period of `now`, recording the run and its items in the same commit.
+
+    Returns `digest.QUEUED`, `digest.NOTHING_NEW` (no email, nothing recorded) or `digest.ALREADY_SENT`.
+    """
+    _require_system(actor)
+    if digest.already_sent(follower, digest.period_for(frequency, now)):
+        return ALREADY_SENT
+    content = digest.collect(follower, frequency, now)
+    if not content.items:
+        return NOTHING_NEW
+    try:
+        digest.record_run(follower, content, now)
+        mail.send_to_follower(follower, "digest", **content.email_context())
+        db.session.commit()
+    except IntegrityError:
+        # Another run of the command recorded this period (or these items) for this person first: nothing of
+        # this attempt is kept.
+        db.session.rollback()
+        return ALREADY_SENT
+    return QUEUED
+
+
+def send_digests(actor: Actor, frequency: str, now: datetime | None = None) -> DigestReport:
+    """Queue this period's digest for everyone who chose `frequency` (`flask digests send`), committing person by
+    person so one person's failure never stops everyone else's; a later run retries them (and never sends twice)."""
+    _require_system(actor)
+    now = now or utcnow()
+    report = DigestReport(frequency=frequency, period=digest.period_for(frequency, now).key)
+    for follower_id in digest.due_follower_ids(frequency):
+        follower = db.session.get(Follower, follower_id)
+        if follower is None:  # deleted since the list was read
+            continue
+        report.considered += 1
+        try:
+            result = send_digest(actor, follower, frequency, now)
+        except Exception:
+            db.session.rollback()
+            log.exception("Digest for follower %s (%s) not queued", follower_id, report.period)
+            report.failed += 1
+            continue
+        if result == QUEUED:
+            report.queued += 1
+        elif result == NOTHING_NEW:
+            report.nothing_new += 1
+        else:
+            report.already_sent += 1
+    return report
+
+
+# The outbox -------------------------------------------------------------------------------------------------------
+
+
+def _claim_next(skip: list[int]) -> int | None:
+    """Claim the next due message not in `skip`; its id, or None when nothing (more) is due."""
+    for _race in range(outbox.CLAIM_RACES):
+        message_id = outbox.next_due(skip)
+        if message_id is None:
+            db.session.rollback()
+            return None
+        claimed = outbox.claim(message_id)
+        # The claim is committed on its own, before sending: no other worker may take the message now.
+        db.session.commit()
+        if claimed:
+            return message_id
+        # Another worker claimed it between our SELECT and UPDATE (SQLite): pick again.
+    return None
+
+
+def deliver_due(actor: Actor, settings: SmtpSettings, limit: int = 100) -> Delivery:
+    """Send up to `limit` due messages over one SMTP connection, each tried at most once; returns what happened.
+
+    Commits per message, not once: a message is claimed (committed) before it is sent and marked sent
+    (committed) straight after, so a worker that crashes never sends a message twice, and one whose claim
+    outlives it (`outbox.CLAIM_FOR`) is tried again with the same Message-ID.
+    """
+    _require_system(actor)
+    outbox.release_stale_claims()
+    db.session.commit()
+    sent = retrying = failed = 0
+    connection: smtplib.SMTP | None = None
+    tried: list[int] = []
+    try:
+        while len(tried) < limit:
+            message_id = _claim_next(tried)
+            if message_id is None:
+                break
+            # A message that fails is due again later, perhaps within this run (a short first retry): once is enough.
+            tried.append(message_id)
+            message = db.session.get(OutboxMessage, message_id)
+            if message is None:
+                # Deleted with its person's details between the claim and now: nothing to send.
+                continue
+            try:
+                if connection is None:
+                    connection = outbox.connect(settings)
+                connection.send_message(outbox.build_email(message, settings.sender))
+            except (smtplib.SMTPException, OSError) as error:
+                if outbox.record_failure(message, error):
+                    failed += 1
+                else:
+                    retrying += 1
+                db.session.commit()
+                if not isinstance(error, smtplib.SMTPRecipientsRefused | smtplib.SMTPDataError):
+                    # The connection itself is in doubt; start a new one for the next message.
+                    outbox.close(connection)
+                    connection = None
+                continue
+            outbox.record_sent(message)
+            db.session.commit()
+            sent += 1
+    finally:
+        outbox.close(connection)
+    return Delivery(sent=sent, retrying=retrying, failed=failed)
+
+
+@dataclass(frozen=True)
+class WorkerRound:
+    """One round of the outbox worker: the registrations nobody confirmed it deleted, and what it delivered."""
+
+    unconfirmed: int
+    delivery: Delivery
+
+
+def outbox_round(actor: Actor, settings: SmtpSettings) -> WorkerRound:
+    """One round of `flask outbox send`: tidy the registrations nobody confirmed in time (so they go on time
+    wherever the worker runs), then deliver what is due."""
+    _require_system(actor)
+    unconfirmed = people.purge_unconfirmed()
+    db.session.commit()
+    return WorkerRound(unconfirmed=unconfirmed, delivery=deliver_due(actor, settings))
+
+
+# Setting up -------------------------------------------------------------------------------------------------------
+
+
+def seed(actor: Actor) -> SeedReport:
+    """Load the Leeds reference data (`flask seed`): adds only what is missing, so it is safe to run again."""
+    _require_system(actor)
+    report = reference_data.seed()
+    db.session.commit()
+    return report
+
+
+NOT_IN_PRODUCTION = "demo content is never loaded in production"
+
+
+def load_demo(actor: Actor, today: date | None = None) -> int:
+    """Replace the fictional demo content; returns the number of demo rows made. Refused in production."""
+    _require_system(actor)
+    if current_app.config.get("ENV_NAME") == "production":
+        raise CommandRefused(NOT_IN_PRODUCTION)
+    made = demo.load_demo(today)
+    db.session.commit()
+    return made
+
+
+@dataclass(frozen=True)
+class DemoLoaded:
+    rows: int
+    # The demo staff accounts, when DEMO_STAFF is set (development only); empty otherwise.
+    accounts: list[DemoAccount]
+
+
+def demo_site(actor: Actor) -> DemoLoaded:
+    """`flask demo`: the demo content, and the demo staff accounts where DEMO_STAFF allows them."""
+    rows = load_demo(actor)
+    accounts: list[DemoAccount] = []
+    if current_app.config.get("DEMO_STAFF"):
+        accounts = accounts_commands.load_demo_staff(actor)
+    return DemoLoaded(rows=rows, accounts=accounts)

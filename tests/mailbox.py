@@ -46,6 +46,7 @@ class Mailbox:
     def clear(self) -> None:
         self.messages.clear()
         self.envelopes.clear()
+        self.refused = 0
 
     def to(self, address: str) -> list[EmailMessage]:
         return [message for message in self.messages if message["To"] == address]

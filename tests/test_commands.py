@@ -8,12 +8,10 @@ entry and the same emails. A decision is refused before its meeting has started,
 
 from __future__ import annotations
 
-import ast
 import json
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass
 from datetime import timedelta
-from pathlib import Path
 from typing import Any
 from uuid import uuid4
 
@@ -41,7 +39,6 @@ from app.services import sharing
 from app.services.sharing import ContactInput, ShareInput
 from tests.conftest import Page
 
-COMMANDS = Path(__file__).resolve().parent.parent / "app" / "commands"
 LCP = "armley"
 OTHER = "seacroft"
 CLI = f"cli:{login_name()}"
@@ -418,44 +415,8 @@ def test_a_command_refuses_staff_of_another_partnership_as_if_it_did_not_exist(a
         assert routing.status == "received"
 
 
-# Nothing below the web layer -----------------------------------------------------------------------------------------
-
-WEB_MODULES = ("flask_login", "app.admin", "app.engage", "app.public")
-WEB_NAMES = {"request", "abort", "session"}
-
-
-def web_imports(path: Path) -> list[str]:
-    found = []
-    for node in ast.walk(ast.parse(path.read_text(encoding="utf-8"))):
-        if isinstance(node, ast.Import):
-            modules = [alias.name for alias in node.names]
-            found += [name for name in modules if name.startswith(WEB_MODULES)]
-        elif isinstance(node, ast.ImportFrom) and node.module:
-            names = {alias.name for alias in node.names}
-            if node.module.startswith(WEB_MODULES):
-                found.append(node.module)
-            elif node.module == "flask" and names & WEB_NAMES:
-                found += [f"flask.{name}" for name in sorted(names & WEB_NAMES)]
-            elif node.module == "app" and names & {"admin", "engage", "public"}:
-                found += [f"app.{name}" for name in sorted(names & {"admin", "engage", "public"})]
-    return found
-
-
-def test_commands_import_nothing_of_the_web_layer() -> None:
-    sources = sorted(COMMANDS.glob("*.py"))
-    assert {path.name for path in sources} >= {"__init__.py", "casework.py", "meetings.py"}
-    offenders = {path.name: web_imports(path) for path in sources if web_imports(path)}
-    assert offenders == {}
-    for path in sources:
-        text = path.read_text(encoding="utf-8")
-        assert "abort(" not in text and "test_request_context" not in text, path.name
-
-
-def test_the_command_lines_changes_need_no_fake_request() -> None:
-    source = (COMMANDS.parent / "cli" / "casework.py").read_text(encoding="utf-8")
-    for name in ("submissions_route", "submissions_status", "submissions_respond", "meetings_decide"):
-        body = source.split(f"def {name}(", 1)[1].split("\n    @", 1)[0]
-        assert "site()" not in body and "test_request_context" not in body, name
+# tests/test_layers.py proves for every module what these commands promise: nothing of the web below them, and no
+# commit, audit record or email anywhere else.
 
 
 # Casework: what staff do with what people shared ---------------------------------------------------------------------
@@ -685,20 +646,3 @@ def test_the_theme_check_never_fails_its_caller(app: Flask, shared, monkeypatch,
     with app.app_context():
         assert commands.check_themes(db.session.get(Submission, submission.id)) == []
     assert f"theme alert check (system:themes) failed for submission {submission.id}" in caplog.text
-
-
-SERVICES = COMMANDS.parent / "services"
-
-
-def test_the_casework_services_leave_the_commit_the_audit_and_the_email_to_the_commands() -> None:
-    for name in ("casework.py", "triage.py", "themes.py"):
-        path = SERVICES / name
-        assert web_imports(path) == [], name
-        text = path.read_text(encoding="utf-8")
-        for call in ("db.session.commit(", "audit.record", "outbox.queue(", "mail.send_", "commit="):
-            assert call not in text, (name, call)
-    sharing_source = (SERVICES / "sharing.py").read_text(encoding="utf-8")
-    for name in ("add_routing", "_answered", "set_status", "publish_response", "record_decision"):
-        body = sharing_source.split(f"def {name}(", 1)[1].split("\ndef ", 1)[0]
-        for call in ("db.session.commit(", "audit.record", "outbox.queue(", "_email_contact(", "commit="):
-            assert call not in body, (name, call)

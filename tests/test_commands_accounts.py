@@ -5,11 +5,9 @@ transaction, the audit log and the emails to the commands.
 
 from __future__ import annotations
 
-import re
 import uuid
 from collections.abc import Iterator
 from datetime import timedelta
-from pathlib import Path
 
 import pyotp
 import pytest
@@ -25,7 +23,6 @@ from app.services.staff_mail import SIGN_IN_THROTTLED
 from tests.conftest import STAFF_PASSWORD, Page
 
 CLI = f"cli:{login_name()}"
-ROOT = Path(__file__).resolve().parent.parent
 ADDRESS = "203.0.113.45"
 
 
@@ -357,28 +354,3 @@ def test_the_demo_staff_accounts_need_the_setting(app, monkeypatch) -> None:
     monkeypatch.setitem(app.config, "DEMO_STAFF", False)
     with app.app_context(), pytest.raises(CommandRefused, match="development only"):
         accounts.load_demo_staff(Actor.cli())
-
-
-# The services leave the transaction to the commands --------------------------------------------------------------
-
-MINE = ("auth.py", "staff_admin.py", "demo_staff.py", "staff_mail.py")
-WRITES = re.compile(
-    r"db\.session\.(commit|rollback)\(|audit\.record(_change)?\(|outbox\.queue\(|staff_mail\.send_\w+\("
-)
-
-
-@pytest.mark.parametrize("name", MINE)
-def test_the_account_services_neither_commit_nor_audit_nor_send(name: str) -> None:
-    source = (ROOT / "app" / "services" / name).read_text(encoding="utf-8")
-    if name == "staff_mail.py":  # its send_ functions queue their own email, for a command's transaction
-        source = source.replace("return outbox.queue(", "")
-    assert WRITES.findall(source) == []
-    assert "flask_login" not in source and "from flask import" not in source.replace(
-        "from flask import current_app\n", ""
-    )
-
-
-def test_the_command_line_changes_accounts_without_a_fake_request() -> None:
-    source = (ROOT / "app" / "cli" / "staff.py").read_text(encoding="utf-8")
-    assert "test_request_context" not in source and 'command line"' not in source
-    assert "Actor.cli()" in source

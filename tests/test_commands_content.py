@@ -8,10 +8,8 @@ building blocks and neither commit, nor audit, nor read the request.
 
 from __future__ import annotations
 
-import re
 from collections.abc import Iterator
 from datetime import date, timedelta
-from pathlib import Path
 from uuid import uuid4
 
 import pytest
@@ -37,7 +35,6 @@ from app.models import (
 )
 from app.services import lcp_content, translations
 
-ROOT = Path(__file__).resolve().parent.parent
 LCP = "armley"
 OTHER = "seacroft"
 MORLEY_PRACTICE = "B86678"  # Drighlington Medical Centre: linked to Morley in the seed
@@ -319,28 +316,3 @@ def test_a_translated_summary_is_read_once_for_each_cache_it_is_handed(app: Flas
         assert translations.summary_shown(lcp, cache).body == "from the cache"
         db.session.execute(delete(LcpTranslation).where(LcpTranslation.lcp_id == lcp.id))
         db.session.commit()
-
-
-# The building blocks ------------------------------------------------------------------------------------------------
-
-SERVICES = ("activity.py", "lcp_content.py", "lcp_admin.py", "translations.py", "maturity.py")
-WRITES = re.compile(r"db\.session\.commit\(|audit\.record(_change)?\(|outbox\.queue\(|\bmail\.send_\w+\(")
-WEB = re.compile(
-    r"^(from flask import .*\b(request|session|g|abort)\b|.*flask_login|from app\.(admin|engage|public))", re.M
-)
-
-
-@pytest.mark.parametrize("name", SERVICES)
-def test_the_content_services_neither_commit_nor_audit_nor_read_the_request(name: str) -> None:
-    source = (ROOT / "app" / "services" / name).read_text(encoding="utf-8")
-    assert WRITES.findall(source) == []
-    assert WEB.findall(source) == []
-    assert "commit=" not in source
-
-
-@pytest.mark.parametrize(
-    "name", ("lcp_views.py", "activity_views.py", "manage_views.py", "translation_views.py", "lcp_forms.py")
-)
-def test_the_content_views_leave_committing_and_auditing_to_the_commands(name: str) -> None:
-    source = (ROOT / "app" / "admin" / name).read_text(encoding="utf-8")
-    assert WRITES.findall(source) == []

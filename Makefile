@@ -21,7 +21,7 @@ endif
 endif
 endif
 
-.PHONY: setup run test lint pytest bench soak fuzz audit chromium nginx assets translations-check clean
+.PHONY: setup run test lint pytest bench soak fuzz a11y audit chromium nginx assets translations-check clean
 
 setup: $(STAMPS)/python $(STAMPS)/node app/static/dist/manifest.json translations-compile instance
 	$(FLASK) db upgrade
@@ -72,12 +72,13 @@ lint: $(STAMPS)/python
 	$(BIN)/mypy
 	$(BIN)/python scripts/check_translations.py
 
-# The tests run in parallel, one worker per core (pytest-xdist), each on a database of its own, in random order
+# The tests run in parallel, one worker per core (pytest-xdist; a worker with nothing left takes tests queued for
+# another, so long ones do not leave a core idle at the end), each on a database of its own, in random order
 # (pytest-randomly prints the seed it used; `make pytest PYTEST_ARGS=--randomly-seed=…` repeats that order).
 # PYTEST_WORKERS=0 runs them in this process.
 PYTEST_WORKERS ?= auto
 pytest:
-	$(BIN)/pytest -n $(PYTEST_WORKERS) $(PYTEST_ARGS)
+	$(BIN)/pytest -n $(PYTEST_WORKERS) --dist worksteal $(PYTEST_ARGS)
 
 test: setup chromium nginx lint pytest
 
@@ -107,6 +108,11 @@ soak: setup
 # this after make test.
 fuzz: setup
 	FUZZ_EXAMPLES="$${FUZZ_EXAMPLES:-500}" $(BIN)/pytest -n $(PYTEST_WORKERS) tests/test_fuzz_public.py tests/test_fuzz_staff.py
+
+# axe on every public page in every language the site offers (make test reads one page of each kind in each). CI runs
+# this after make test.
+a11y: setup chromium
+	AXE_EVERY_LANGUAGE=all $(BIN)/pytest -n $(PYTEST_WORKERS) tests/browser/test_accessibility.py -k every_language
 
 # Known vulnerabilities in the pinned packages: pip-audit (PyPI's advisory data, for everything in .venv) and npm
 # audit (the npm registry's, for the site's packages and the benchmark's). --strict makes pip-audit fail when a

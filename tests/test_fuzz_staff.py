@@ -255,22 +255,28 @@ def getter(client: FlaskClient, path: str, headers: dict | None = None):
 # Sweeps: every argument, one at a time, with each awkward value -----------------------------------------------------
 
 
-def test_each_awkward_value_in_each_staff_query_argument(app: Flask, known: Known, signed_in) -> None:
-    """Each page's own arguments as each role; `lcp` and `lang`, read alike by every page, on a few pages."""
+EVERY_PAGE_SWEEP = "lcp and lang on a few pages"
+
+
+@pytest.mark.parametrize("endpoint", [*LISTED, EVERY_PAGE_SWEEP])
+def test_each_awkward_value_in_each_staff_query_argument(app: Flask, known: Known, signed_in, endpoint: str) -> None:
+    """Each page's own arguments as each role; `lcp` and `lang`, read alike by every page, on a few pages. One test
+    a page, so that the workers share them."""
     paths = {rule.endpoint: address(rule, known.address) for rule in rules(app)}
     problems = []
-    for endpoint, profiles in arguments(known).items():
+    if endpoint in LISTED:
         clients = {"signed out": app.test_client()} if endpoint in SIGNED_OUT else signed_in
         for role, client in clients.items():
-            for profile, fields in profiles:
+            for profile, fields in arguments(known)[endpoint]:
                 found = sweep(getter(client, paths[endpoint]), profile, fields, values=values_for(profile))
                 problems += [f"GET {paths[endpoint]} as {role}: {problem}" for problem in found]
-    for endpoint in ("admin.dashboard", "admin.inbox", "admin.people", "admin.lcp_overview", "admin.meeting_edit"):
-        send = getter(signed_in["admin"], paths[endpoint])
-        found = sweep(send, EVERY_PAGE, values=values_for(EVERY_PAGE))
-        # With a former slug, the page redirects to the same address with the new one, the rest kept as it was.
-        found += sweep(send, {**EVERY_PAGE, "lcp": [FORMER]}, ("lang",), values=values_for(EVERY_PAGE))
-        problems += [f"GET {paths[endpoint]} as admin: {problem}" for problem in found]
+    else:
+        for page in ("admin.dashboard", "admin.inbox", "admin.people", "admin.lcp_overview", "admin.meeting_edit"):
+            send = getter(signed_in["admin"], paths[page])
+            found = sweep(send, EVERY_PAGE, values=values_for(EVERY_PAGE))
+            # With a former slug, the page redirects to the same address with the new one, the rest kept as it was.
+            found += sweep(send, {**EVERY_PAGE, "lcp": [FORMER]}, ("lang",), values=values_for(EVERY_PAGE))
+            problems += [f"GET {paths[page]} as admin: {problem}" for problem in found]
     assert not problems, "\n".join(problems)
 
 

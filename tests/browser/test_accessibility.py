@@ -1,7 +1,10 @@
-"""axe on every public page: with JavaScript, without the site's scripts, after live updates, and on a phone."""
+"""axe on every public page: with JavaScript, without the site's scripts, after live updates, and on a phone; and in
+every other language the site offers: one page of each kind in `make test`, every page (`AXE_EVERY_LANGUAGE=all`)
+in `make a11y`, which CI runs."""
 
 from __future__ import annotations
 
+import os
 import re
 
 import pytest
@@ -81,6 +84,28 @@ KEY_PAGES = [
     UNKNOWN_CODE,
     NOT_FOUND,
 ]
+# One page of each kind, each view's template and each state with words of its own (results, errors, a 404): read in
+# every other language by `make test`. `make a11y` (AXE_EVERY_LANGUAGE=all) reads all of PAGES in each.
+LANGUAGE_PAGES = [
+    "/",
+    "/lcps?topic=ageing-well&area=Garforth",
+    "/lcps/ls25-ls26",
+    f"/topics/{TOPIC_SLUGS[0]}",
+    "/find?q=LS12",
+    "/find?q=qwertyuiop",
+    "/easy-read",
+    "/privacy",
+    "/subscribe?lcp=seacroft",
+    "/register?lcp=seacroft&topic=housing&kind=organisation",
+    "/preferences",
+    "/match?topic=mental-health&areas=LS14%2C+Roundhay%2C+Nowhereville",
+    "/share?lcp=armley&topic=housing",
+    "/share/sent",
+    "/track?code=nonsense",
+    UNKNOWN_CODE,
+    NOT_FOUND,
+]
+EVERY_LANGUAGE_PAGES = PAGES if os.environ.get("AXE_EVERY_LANGUAGE") == "all" else LANGUAGE_PAGES
 PHONE_PAGES = [
     "/",
     "/easy-read",
@@ -103,6 +128,10 @@ def open_page(page: Page, live_server: str, path: str) -> None:
     response = page.goto(path)
     assert response is not None
     assert response.status == status, f"{path} gave {response.status}, expected {status}"
+
+
+def test_the_pages_read_in_every_language_are_pages_checked_in_english() -> None:
+    assert set(LANGUAGE_PAGES) <= set(PAGES)
 
 
 def test_every_lcp_and_topic_is_checked(app: Flask) -> None:
@@ -152,10 +181,11 @@ def test_page_fits_a_phone(phone_page: Page, live_server: str, path: str) -> Non
 
 @pytest.mark.parametrize("language", ["pl", "ar", "ro", "zh_Hans", "ur"])
 def test_every_page_is_accessible_in_every_language(page: Page, live_server: str, language: str) -> None:
-    """Every public page above, read in each language the site offers: Arabic and Urdu right to left."""
+    """The public pages read in each language the site offers, Arabic and Urdu right to left: one of each kind, or
+    every page with AXE_EVERY_LANGUAGE=all (`make a11y`)."""
     direction = "rtl" if language in ("ar", "ur") else "ltr"
     problems: list[str] = []
-    for path in PAGES:
+    for path in EVERY_LANGUAGE_PAGES:
         address = f"{path}{'&' if '?' in path else '?'}lang={language}"
         open_page(page, live_server, address)
         html = page.locator("html")

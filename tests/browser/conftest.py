@@ -43,11 +43,21 @@ def live_server(app: Flask) -> Iterator[str]:
     the request) lead to it while the browser tests run; the other tests see the test client's address again."""
     saved = app.config["SITE_URL"]
     for address in serve(app):
-        app.config["SITE_URL"] = address
+        _site_url(app, address)
         try:
             yield address
         finally:
-            app.config["SITE_URL"] = saved
+            _site_url(app, saved)
+
+
+def _site_url(app: Flask, address: str) -> None:
+    """Move the site to another public address, forgetting the pages kept with links to the old one (a site's
+    address never changes while it runs, so the page cache does not key pages by it)."""
+    from app import page_cache
+
+    app.config["SITE_URL"] = address
+    with app.app_context():
+        page_cache.cache.clear()
 
 
 @pytest.fixture(scope="package")

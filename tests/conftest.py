@@ -90,6 +90,8 @@ def app(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Flask]:
     )
     if config.SQLALCHEMY_DATABASE_URI.startswith("postgresql"):
         config.SQLALCHEMY_DATABASE_URI = worker_database(config.SQLALCHEMY_DATABASE_URI)
+        # An app a test makes for itself from TestingConfig() runs on this worker's database too.
+        TestingConfig.SQLALCHEMY_DATABASE_URI = config.SQLALCHEMY_DATABASE_URI
     application = create_app(config)
     with application.app_context():
         reset_database()

@@ -168,3 +168,9 @@ def require_edit_any(actor: Actor, lcp_ids: Iterable[int | None]) -> None:
         raise NotFound()
     if not actor.can_edit:
         raise Forbidden()
+
+
+def require_trusted(actor: Actor) -> None:
+    """Only the command line and scheduled work: the setup, batch and development jobs no person runs from a page."""
+    if not actor.trusted:
+        raise Forbidden()

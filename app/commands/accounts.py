@@ -33,7 +33,7 @@ from flask import current_app
 from flask_babel import gettext as _
 
 from app.clock import utcnow
-from app.commands import Actor, CommandRefused, Forbidden
+from app.commands import Actor, CommandRefused, Forbidden, require_trusted
 from app.extensions import db
 from app.models import Lcp, StaffUser
 from app.models.staff import ROLES
@@ -504,8 +504,7 @@ def reset_password(actor: Actor, user: StaffUser) -> str:
 def load_demo_staff(actor: Actor) -> list[demo_staff.DemoAccount]:
     """The two demo accounts `flask demo` makes where `DEMO_STAFF` is on (never in production): made if missing,
     enabled and unlocked, each committed in turn."""
-    if not actor.trusted:
-        raise Forbidden()
+    require_trusted(actor)
     if not current_app.config.get("DEMO_STAFF"):
         raise CommandRefused("demo staff accounts are for development only")
     accounts = []

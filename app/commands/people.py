@@ -15,7 +15,7 @@ from dataclasses import dataclass
 from datetime import datetime
 from zoneinfo import ZoneInfo
 
-from app.commands import Actor, Forbidden, require_edit
+from app.commands import Actor, Forbidden, require_edit, require_trusted
 from app.extensions import db
 from app.models import Follower, Lcp, Topic
 from app.services import audience, audit, mail, people
@@ -119,8 +119,7 @@ def delete_follower(actor: Actor, follower: Follower) -> None:
 
 def purge_unconfirmed(actor: Actor, now: datetime | None = None) -> int:
     """Delete registrations nobody confirmed in time (CONFIRMATION_HOURS) and the emails waiting for them."""
-    if not actor.trusted:
-        raise Forbidden()
+    require_trusted(actor)
     purged = people.purge_unconfirmed(now)
     db.session.commit()
     return purged

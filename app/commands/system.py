@@ -23,7 +23,7 @@ from flask import current_app
 from sqlalchemy.exc import IntegrityError
 
 from app.clock import utcnow
-from app.commands import Actor, CommandRefused, Forbidden
+from app.commands import Actor, CommandRefused, require_trusted
 from app.commands import accounts as accounts_commands
 from app.commands import people as people_commands
 from app.extensions import db
@@ -38,11 +38,6 @@ from app.services.retention import Purged
 log = logging.getLogger(__name__)
 
 
-def _require_system(actor: Actor) -> None:
-    if not actor.trusted:
-        raise Forbidden()
-
-
 # Retention --------------------------------------------------------------------------------------------------------
 
 
@@ -53,7 +48,7 @@ def purge_contacts(actor: Actor, now: datetime | None = None) -> int:
     Each batch of `retention.BATCH_SIZE` is its own transaction, so a long first run holds no lock for long and
     what it removed stays removed if it stops; at most `retention.MAX_BATCHES` a run (the next run carries on).
     """
-    _require_system(actor)
+    require_trusted(actor)
     now = now or utcnow()
     days = retention.retention_days()
     cutoff = now - timedelta(days=days)
@@ -82,7 +77,7 @@ def purge_retention(actor: Actor, now: datetime | None = None) -> Purged:
     """Remove every piece of personal data whose time is up (`flask retention purge`, daily). What stays is
     anonymous: the submissions, their routings and history (so every figure still counts them), the published
     pages. Each kind is committed as it is done, so what one purge removed stays removed if a later one fails."""
-    _require_system(actor)
+    require_trusted(actor)
     contacts = purge_contacts(actor, now)
     unconfirmed = people_commands.purge_unconfirmed(actor, now)
     sent_mail = retention.purge_sent_mail(now)
@@ -108,7 +103,7 @@ def send_digest(actor: Actor, follower: Follower, frequency: str, now: datetime)
 
     Returns `digest.QUEUED`, `digest.NOTHING_NEW` (no email, nothing recorded) or `digest.ALREADY_SENT`.
     """
-    _require_system(actor)
+    require_trusted(actor)
     if digest.already_sent(follower, digest.period_for(frequency, now)):
         return ALREADY_SENT
     content = digest.collect(follower, frequency, now)
@@ -129,7 +124,7 @@ def send_digest(actor: Actor, follower: Follower, frequency: str, now: datetime)
 def send_digests(actor: Actor, frequency: str, now: datetime | None = None) -> DigestReport:
     """Queue this period's digest for everyone who chose `frequency` (`flask digests send`), committing person by
     person so one person's failure never stops everyone else's; a later run retries them (and never sends twice)."""
-    _require_system(actor)
+    require_trusted(actor)
     now = now or utcnow()
     report = DigestReport(frequency=frequency, period=digest.period_for(frequency, now).key)
     for follower_id in digest.due_follower_ids(frequency):
@@ -179,7 +174,7 @@ def deliver_due(actor: Actor, settings: SmtpSettings, limit: int = 100) -> Deliv
     (committed) straight after, so a worker that crashes never sends a message twice, and one whose claim
     outlives it (`outbox.CLAIM_FOR`) is tried again with the same Message-ID.
     """
-    _require_system(actor)
+    require_trusted(actor)
     outbox.release_stale_claims()
     db.session.commit()
     sent = retrying = failed = 0
@@ -230,7 +225,7 @@ class WorkerRound:
 def outbox_round(actor: Actor, settings: SmtpSettings) -> WorkerRound:
     """One round of `flask outbox send`: tidy the registrations nobody confirmed in time (so they go on time
     wherever the worker runs), then deliver what is due."""
-    _require_system(actor)
+    require_trusted(actor)
     unconfirmed = people.purge_unconfirmed()
     db.session.commit()
     return WorkerRound(unconfirmed=unconfirmed, delivery=deliver_due(actor, settings))
@@ -241,7 +236,7 @@ def outbox_round(actor: Actor, settings: SmtpSettings) -> WorkerRound:
 
 def seed(actor: Actor) -> SeedReport:
     """Load the Leeds reference data (`flask seed`): adds only what is missing, so it is safe to run again."""
-    _require_system(actor)
+    require_trusted(actor)
     report = reference_data.seed()
     db.session.commit()
     return report
@@ -252,7 +247,7 @@ NOT_IN_PRODUCTION = "demo content is never loaded in production"
 
 def load_demo(actor: Actor, today: date | None = None) -> int:
     """Replace the fictional demo content; returns the number of demo rows made. Refused in production."""
-    _require_system(actor)
+    require_trusted(actor)
     if current_app.config.get("ENV_NAME") == "production":
         raise CommandRefused(NOT_IN_PRODUCTION)
     made = demo.load_demo(today)

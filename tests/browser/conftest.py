@@ -156,6 +156,51 @@ def page(browser: Browser, live_server: str) -> Iterator[Page]:
     yield from _guarded_page(browser, live_server)
 
 
+@pytest.fixture(scope="module")
+def _sweep_pages(browser: Browser, live_server: str) -> Iterator[dict[str, Page]]:
+    """One browser tab of each kind for a module's sweep of many pages (the same checks as `page`, per test):
+    opening a browser context costs more than reading a page, and a sweep only reads."""
+    kinds = {
+        "desktop": {},
+        "phone": {"viewport": PHONE},
+        "scriptless": {"site_scripts": False},
+    }
+    opened = {kind: _guarded_page(browser, live_server, **options) for kind, options in kinds.items()}
+    pages = {kind: next(tab) for kind, tab in opened.items()}
+    yield pages
+    for tab in opened.values():
+        next(tab, None)
+
+
+def _swept(pages: dict[str, Page], kind: str) -> Iterator[Page]:
+    """The module's tab of this kind for one test: what the test's pages did is checked, then forgotten."""
+    tab = pages[kind]
+    watch: Watch = tab.watch  # type: ignore[attr-defined]
+    yield tab
+    try:
+        watch.check()
+    finally:
+        watch.requests.clear()
+        watch.console_errors.clear()
+        watch.allowed.clear()
+
+
+@pytest.fixture
+def sweep_page(_sweep_pages: dict[str, Page]) -> Iterator[Page]:
+    """As `page`, for a test that only opens pages and reads them (no forms, no cookies it relies on)."""
+    yield from _swept(_sweep_pages, "desktop")
+
+
+@pytest.fixture
+def sweep_phone_page(_sweep_pages: dict[str, Page]) -> Iterator[Page]:
+    yield from _swept(_sweep_pages, "phone")
+
+
+@pytest.fixture
+def sweep_scriptless_page(_sweep_pages: dict[str, Page]) -> Iterator[Page]:
+    yield from _swept(_sweep_pages, "scriptless")
+
+
 @pytest.fixture
 def nojs_page(browser: Browser, live_server: str) -> Iterator[Page]:
     yield from _guarded_page(browser, live_server, java_script_enabled=False)

@@ -141,17 +141,17 @@ def test_every_lcp_and_topic_is_checked(app: Flask) -> None:
 
 
 @pytest.mark.parametrize("path", PAGES)
-def test_page_is_accessible(page: Page, live_server: str, path: str) -> None:
-    open_page(page, live_server, path)
-    assert_accessible(page)
+def test_page_is_accessible(sweep_page: Page, live_server: str, path: str) -> None:
+    open_page(sweep_page, live_server, path)
+    assert_accessible(sweep_page)
 
 
 @pytest.mark.parametrize("path", KEY_PAGES)
-def test_page_is_accessible_without_javascript(scriptless_page: Page, live_server: str, path: str) -> None:
-    open_page(scriptless_page, live_server, path)
+def test_page_is_accessible_without_javascript(sweep_scriptless_page: Page, live_server: str, path: str) -> None:
+    open_page(sweep_scriptless_page, live_server, path)
     # Proves the site's scripts really did not run: app.js marks the body when it does.
-    expect(scriptless_page.locator("body")).not_to_have_class(re.compile(r"\bjs-enabled\b"))
-    assert_accessible(scriptless_page)
+    expect(sweep_scriptless_page.locator("body")).not_to_have_class(re.compile(r"\bjs-enabled\b"))
+    assert_accessible(sweep_scriptless_page)
 
 
 def test_live_search_results_are_accessible(page: Page) -> None:
@@ -172,10 +172,10 @@ def test_filtered_directory_is_accessible(page: Page) -> None:
 
 
 @pytest.mark.parametrize("path", PHONE_PAGES)
-def test_page_fits_a_phone(phone_page: Page, live_server: str, path: str) -> None:
-    open_page(phone_page, live_server, path)
-    assert phone_page.evaluate("window.innerWidth") == PHONE["width"]
-    problems = phone_problems(phone_page)
+def test_page_fits_a_phone(sweep_phone_page: Page, live_server: str, path: str) -> None:
+    open_page(sweep_phone_page, live_server, path)
+    assert sweep_phone_page.evaluate("window.innerWidth") == PHONE["width"]
+    problems = phone_problems(sweep_phone_page)
     assert not problems, f"{path} on a phone:\n" + "\n".join(problems)
 
 

@@ -13,15 +13,13 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 from datetime import datetime
-from zoneinfo import ZoneInfo
 
+from app.clock import london_today
 from app.commands import Actor, Forbidden, require_edit, require_trusted
 from app.extensions import db
 from app.models import Follower, Lcp, Topic
 from app.services import audience, audit, mail, people
 from app.services.people import Choices
-
-LONDON = ZoneInfo("Europe/London")
 
 
 def _require_public(actor: Actor) -> None:
@@ -139,7 +137,7 @@ def export_followers(actor: Actor, lcp: Lcp) -> FollowerExport:
     """The followers of a partnership who agreed to be contacted, as spreadsheet rows, for someone who may change
     the partnership's work; in the audit log with how many people it held."""
     require_edit(actor, lcp.id)
-    filename = f"followers-{lcp.slug}-{datetime.now(LONDON).date().isoformat()}.csv"
+    filename = f"followers-{lcp.slug}-{london_today().isoformat()}.csv"
     header = audience.export_header()
     rows = list(audience.export_rows(lcp))
     audit.record(

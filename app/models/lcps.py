@@ -47,6 +47,9 @@ class Lcp(Model):
     # Theme alerts: staff are told when this many items on one topic arrive within this many days.
     theme_alert_count: Mapped[int] = mapped_column(default=5, server_default="5")
     theme_alert_days: Mapped[int] = mapped_column(default=14, server_default="14")
+    # How many working days (England's bank holidays excluded) the partnership aims to take to first answer an
+    # item: the inbox counts down to it and the public scorecard states it beside the median.
+    response_target_days: Mapped[int] = mapped_column(default=10, server_default="10")
 
     areas: Mapped[list[Area]] = relationship(
         back_populates="lcp", order_by="Area.position", cascade="all, delete-orphan"

@@ -19,10 +19,11 @@ absolute expiry are decided by the database.
 from __future__ import annotations
 
 import hashlib
-from datetime import datetime
+from datetime import date, datetime
 from typing import TYPE_CHECKING
 
-from sqlalchemy import Column, ForeignKey, String, Table, Text
+from sqlalchemy import Column, ForeignKey, String, Table, Text, UniqueConstraint
+from sqlalchemy import true as sa_true
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from app.clock import utcnow
@@ -77,6 +78,18 @@ class StaffUser(UserMixin, Model):
     locked_at: Mapped[datetime | None]
     pending_token_hash: Mapped[str | None] = mapped_column(String(64), unique=True)
     pending_started_at: Mapped[datetime | None]
+    # What the person wants to be told (their account page): about new items for their partnerships, "each" as
+    # they arrive, "daily" at `notify_daily_hour` (London time), or "none"; when an item is assigned to them; and a
+    # weekly summary of items waiting past their partnership's target.
+    notify_new: Mapped[str] = mapped_column(String(10), default="daily", server_default="daily")
+    notify_daily_hour: Mapped[int] = mapped_column(default=8, server_default="8")
+    notify_assigned: Mapped[bool] = mapped_column(default=True, server_default=sa_true())
+    notify_overdue: Mapped[bool] = mapped_column(default=True, server_default=sa_true())
+    # The newest routing already told of (new items), and the London days the daily and weekly emails went out:
+    # so a run that is repeated, or two runs at once, tell nobody twice.
+    notified_routing_id: Mapped[int] = mapped_column(default=0, server_default="0")
+    daily_sent_on: Mapped[date | None]
+    overdue_sent_on: Mapped[date | None]
     disabled_at: Mapped[datetime | None]
     created_at: Mapped[datetime] = mapped_column(default=utcnow)
     last_sign_in_at: Mapped[datetime | None]
@@ -169,3 +182,17 @@ class LcpRedirect(Model):
     created_at: Mapped[datetime] = mapped_column(default=utcnow)
 
     lcp: Mapped[Lcp] = relationship()
+
+
+class SavedView(Model):
+    """A filter of the inbox that one staff member saved with a name: its query string, shown with a count."""
+
+    __tablename__ = "saved_view"
+    __table_args__ = (UniqueConstraint("staff_id", "name"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    staff_id: Mapped[int] = mapped_column(ForeignKey("staff_user.id", ondelete="CASCADE"), index=True)
+    name: Mapped[str] = mapped_column(String(80))
+    # The inbox's own query string (status=…&lcp=…), without paging.
+    query: Mapped[str] = mapped_column(String(1000), default="")
+    created_at: Mapped[datetime] = mapped_column(default=utcnow)

@@ -78,6 +78,9 @@ class Submission(Model):
     entered_by_id: Mapped[int | None] = mapped_column(ForeignKey("staff_user.id", ondelete="SET NULL"))
     # Set when staff mark this as saying the same as another submission; its people are kept informed.
     duplicate_of_id: Mapped[int | None] = mapped_column(ForeignKey("submission.id", ondelete="SET NULL"), index=True)
+    # Set when staff count this as the same issue as another, still open, submission: the other's "raised by N
+    # people" counts it. Unlike `duplicate_of_id` nothing is closed.
+    same_issue_as_id: Mapped[int | None] = mapped_column(ForeignKey("submission.id", ondelete="SET NULL"), index=True)
     language: Mapped[str] = mapped_column(String(10), default="en_GB")
     # A random value from the form, so a form sent twice is stored once.
     form_key: Mapped[str | None] = mapped_column(String(64), unique=True)
@@ -87,6 +90,7 @@ class Submission(Model):
     topics: Mapped[list[Topic]] = relationship(secondary=submission_topic, order_by="Topic.position")
     agenda_item: Mapped[AgendaItem | None] = relationship()
     duplicate_of: Mapped[Submission | None] = relationship(remote_side=[id], foreign_keys=[duplicate_of_id])
+    same_issue_as: Mapped[Submission | None] = relationship(remote_side=[id], foreign_keys=[same_issue_as_id])
     contact: Mapped[SubmissionContact | None] = relationship(
         back_populates="submission", cascade="all, delete-orphan", passive_deletes=True
     )
@@ -161,6 +165,8 @@ class Routing(Model):
     __table_args__ = (
         UniqueConstraint("submission_id", "lcp_id"),
         Index("ix_routing_inbox", "lcp_id", "created_at", "id"),
+        Index("ix_routing_lcp_status", "lcp_id", "status"),
+        Index("ix_routing_lcp_opened", "lcp_id", "opened_at"),
     )
 
     id: Mapped[int] = mapped_column(primary_key=True)
@@ -179,6 +185,11 @@ class Routing(Model):
     closed_at: Mapped[datetime | None]
     created_at: Mapped[datetime] = mapped_column(default=utcnow, index=True)
     updated_at: Mapped[datetime] = mapped_column(default=utcnow)
+    # When a member of the partnership's staff first opened the item's page: until then it is "New".
+    opened_at: Mapped[datetime | None]
+    # One more with each staff change (status, assignee, tags, reply): a form carries the version it was drawn
+    # from, and a change to an item someone else changed since is refused, showing what they did.
+    version: Mapped[int] = mapped_column(default=1, server_default="1")
 
     submission: Mapped[Submission] = relationship(back_populates="routings")
     lcp: Mapped[Lcp] = relationship()
@@ -271,3 +282,43 @@ class PublishedResponse(Model):
     def quote(self) -> str:
         """The person's words, only when they agreed and staff chose to show them."""
         return self.submission.body if self.quote_words and self.submission.may_publish_words else ""
+
+
+class ReplyTemplate(Model):
+    """A reply a partnership's staff (or, with no `lcp_id`, every partnership's) start from: it fills the "we did"
+    box and may set the status. Staff edit it before publishing. `translations` hold it in other languages."""
+
+    __tablename__ = "reply_template"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    lcp_id: Mapped[int | None] = mapped_column(ForeignKey("lcp.id", ondelete="CASCADE"), index=True)
+    title: Mapped[str] = mapped_column(String(120))
+    body: Mapped[str] = mapped_column(Text)
+    # The status publishing with this template moves the item to; "" leaves the usual rule.
+    status: Mapped[str] = mapped_column(String(20), default="", server_default="")
+    created_by_id: Mapped[int | None] = mapped_column(ForeignKey("staff_user.id", ondelete="SET NULL"))
+    created_at: Mapped[datetime] = mapped_column(default=utcnow)
+    updated_at: Mapped[datetime] = mapped_column(default=utcnow)
+
+    lcp: Mapped[Lcp | None] = relationship()
+    translations: Mapped[list[ReplyTemplateTranslation]] = relationship(
+        back_populates="template",
+        cascade="all, delete-orphan",
+        passive_deletes=True,
+        order_by="ReplyTemplateTranslation.language",
+    )
+
+
+class ReplyTemplateTranslation(Model):
+    """A reply template in another language, used when the item was written in that language."""
+
+    __tablename__ = "reply_template_translation"
+    __table_args__ = (UniqueConstraint("template_id", "language"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    template_id: Mapped[int] = mapped_column(ForeignKey("reply_template.id", ondelete="CASCADE"), index=True)
+    language: Mapped[str] = mapped_column(String(16))
+    body: Mapped[str] = mapped_column(Text)
+    updated_at: Mapped[datetime] = mapped_column(default=utcnow)
+
+    template: Mapped[ReplyTemplate] = relationship(back_populates="translations")

@@ -16,7 +16,7 @@ from datetime import date, timedelta
 from typing import Any
 
 from flask_babel import gettext as _
-from sqlalchemy import exists, select
+from sqlalchemy import Select, exists, select
 from sqlalchemy.orm import selectinload
 
 from app.clock import london_to_utc
@@ -24,8 +24,7 @@ from app.extensions import db
 from app.models import Lcp, Routing, StaffUser, Submission, SubmissionEvent, Topic
 from app.models.submissions import SOURCES, STATUSES, submission_topic
 from app.numbers import database_id
-from app.services import keyset, sharing
-from app.services.like import ESCAPE, containing
+from app.services import keyset, search, sharing
 
 PAGE_SIZE = 25
 TAG_LENGTH = 40
@@ -114,10 +113,9 @@ class InboxPage:
     previous_before: str | None
 
 
-def inbox(
-    user: StaffUser, filters: Filters, after: str | None = None, before: str | None = None, size: int = PAGE_SIZE
-) -> InboxPage:
-    """One page of the person's routings, in the filters' order, after (or before) a keyset cursor."""
+def filtered(user: StaffUser, filters: Filters) -> Select[tuple[Routing]]:
+    """The person's routings that match the filters, joined to their submissions, in no order: the inbox's pages,
+    its counts and the item page's previous and next all start from this."""
     query = select(Routing).join(Routing.submission)
     if not user.is_admin:
         query = query.where(Routing.lcp_id.in_(user.lcp_ids or {-1}))
@@ -148,10 +146,16 @@ def inbox(
     if filters.date_to and filters.date_to < date.max:
         query = query.where(Routing.created_at < london_to_utc(filters.date_to + timedelta(days=1)))
     if filters.q:
-        query = query.where(Submission.body.ilike(containing(filters.q), escape=ESCAPE))
+        query = search.matching(query, filters.q)
+    return query
 
+
+def inbox(
+    user: StaffUser, filters: Filters, after: str | None = None, before: str | None = None, size: int = PAGE_SIZE
+) -> InboxPage:
+    """One page of the person's routings, in the filters' order, after (or before) a keyset cursor."""
     found = keyset.page(
-        query,
+        filtered(user, filters),
         Routing.created_at,
         Routing.id,
         newest_first=filters.sort == "newest",

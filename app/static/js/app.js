@@ -1,6 +1,8 @@
 // Progressive enhancement only: every page works without this file. scripts/build-assets.mjs bundles it with
 // htmx and the NHS.UK components the pages use (and no others), into one file with a content-hashed name.
 import "htmx.org";
+import "./inbox.js";
+import "./item.js";
 import {
   Button,
   CharacterCount,

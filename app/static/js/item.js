@@ -1,0 +1,1 @@
+// A staff item page (progressive enhancement only: the page works as plain forms without this file).

@@ -13,7 +13,7 @@ from flask_babel import lazy_gettext as _l
 
 from app.clock import utcnow
 from app.links import absolute_url_for
-from app.models import OutboxMessage, StaffUser
+from app.models import OutboxMessage, Routing, StaffUser
 from app.services import outbox
 from app.services.mail import render_email
 
@@ -42,3 +42,24 @@ def send_sign_in_throttled(user: StaffUser, failures: int, until: datetime) -> O
         account_link=absolute_url_for("admin.account"),
     )
     return outbox.queue(to=user.email, subject=subject, text=text, html=html, kind=SIGN_IN_THROTTLED)
+
+
+ASSIGNED = "staff-assigned"
+
+
+def send_assigned(routing: Routing, person: StaffUser, by: str) -> OutboxMessage | None:
+    """Tells `person` that `by` (a name) gave them an item, in the transaction that assigned it; nothing when they
+    chose not to hear of it or their account is disabled. The caller leaves out people who assigned themselves."""
+    if not person.notify_assigned or person.disabled_at is not None:
+        return None
+    subject, text, html = render_email(
+        ASSIGNED,
+        "en_GB",
+        subject=_l("Item %(number)s is assigned to you", number=routing.submission_id),
+        person=person,
+        routing=routing,
+        by=by,
+        item_link=absolute_url_for("admin.submission", submission_id=routing.submission_id),
+        account_link=absolute_url_for("admin.account"),
+    )
+    return outbox.queue(to=person.email, subject=subject, text=text, html=html, kind=ASSIGNED)

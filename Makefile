@@ -38,7 +38,7 @@ $(STAMPS)/node: package.json package-lock.json
 	npm ci --no-audit --no-fund --loglevel=error
 	@mkdir -p $(STAMPS) && touch $@
 
-app/static/dist/manifest.json: $(STAMPS)/node scripts/build-assets.mjs app/static/js/app.js $(wildcard app/static/scss/*.scss)
+app/static/dist/manifest.json: $(STAMPS)/node scripts/build-assets.mjs $(wildcard app/static/js/*.js) $(wildcard app/static/scss/*.scss)
 	npm run --silent build
 
 assets: $(STAMPS)/node

@@ -41,6 +41,7 @@ REQUEST_TIMEOUT = 10.0  # seconds for one request
 MAX_FAILURES_SHOWN = 5  # distinct failure messages printed per URL
 SIGNED_IN = b'action="/admin/logout"'  # the sign-out form in the staff header: only on a signed-in page
 INBOX_ROW = b'id="routing-'  # one row of the inbox table
+ITEM_LINK = rb'href="/admin/submissions/\d+'  # a link to an item's page: every inbox row has one
 
 
 @dataclass
@@ -146,9 +147,11 @@ def measure(
     concurrency: int,
     deadline: float,
     check: Callable[[Outcome], str | None] | None = None,
+    statuses: tuple[int, ...] = (200,),
 ) -> Result:
     """Warm-up, then the measured requests. `check`, if given, looks at each HTTP 200 response and returns why
-    it is not the page expected (or None): such a response counts as a failure, not a timing."""
+    it is not the page expected (or None): such a response counts as a failure, not a timing. An answer with another
+    status counts as a failure unless it is in `statuses` (a redirect that is the page's answer)."""
     result = Result(label)
     for _ in range(WARMUP_REQUESTS):
         if time.monotonic() >= deadline:
@@ -168,7 +171,7 @@ def measure(
         with lock:
             if problem is not None:
                 result.failures.append(problem)
-            elif outcome.status == 200:
+            elif outcome.status in statuses:
                 result.latencies.append(outcome.seconds)
                 if not first_ok:
                     first_ok.append(outcome)

@@ -22,6 +22,7 @@ import secrets
 import shutil
 import signal
 import sqlite3
+import statistics
 import subprocess
 import sys
 import tempfile
@@ -38,7 +39,7 @@ import psycopg
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 import base  # bench/base.py: the shared server, client, sign-in, /proc and PostgreSQL helpers
-from base import HOST, INBOX_ROW, ROOT, SIGNED_IN, Browser
+from base import HOST, ITEM_LINK, ROOT, SIGNED_IN, Browser
 
 BENCH = ROOT / "bench"
 WRK_SCRIPT = BENCH / "wrk.lua"
@@ -79,27 +80,87 @@ class Route:
     path: str
     note: str
     markers: tuple[bytes, ...] = ()
-    signed_in: bool = False
+    who: str = ""  # "worker" or "admin": signed in as that person (the session cookie in a Cookie header)
     share: bool = False
     connections: int = 0  # 0: --connections
+    pattern: bytes = b""  # a regular expression the page must match too (an inbox row: a link to an item)
+    redirect_to: str = ""  # a redirect to an address starting with this is the page expected too
+    latency: bool = False  # measured again with --latency-connections, for the response time without queueing
+    dashboard: bool = False  # its first views (the cache's misses) are timed one by one before the run
+    expect: bytes = b""  # a regular expression the page should match (a view marked current): a note if not
 
 
-def routes(args: argparse.Namespace) -> list[Route]:
-    inbox = (SIGNED_IN, INBOX_ROW)
-    return [
+# The inbox's navigation marks the view shown as the current page (app/templates/admin/inbox/_views.html).
+NEW = rb'view=new"[^>]*aria-current="page"'
+OVERDUE = rb'view=overdue"[^>]*aria-current="page"'
+# The inbox's first page and its saved views, for each person: the targets' pages.
+INBOX_ROUTES = ("inbox", "inbox_admin", "view_new", "view_new_admin", "view_overdue", "view_overdue_admin")
+SEARCH_ROUTES = ("search_code", "search_code_admin", "search_rare", "search_rare_admin")
+
+
+def routes(args: argparse.Namespace, facts: dict[str, Any]) -> list[Route]:
+    probes = facts.get("probes") or {}
+    signed_in = (SIGNED_IN,)
+    code = probes.get("receipt_code") or "tjydar56"
+    rare = probes.get("rare_word") or "defibrillator"
+    item = probes.get("item_id") or 1
+
+    def staff(name: str, path: str, note: str, who: str, **more: Any) -> Route:
+        more.setdefault("pattern", ITEM_LINK)
+        return Route(name, path, note, signed_in, who=who, latency=True, **more)
+
+    everything = [
         Route("healthz", "/healthz", "baseline: no database, no template", (b"ok",)),
         Route("lcp_page", f"/lcps/{BUSY_LCP}", "the busiest partnership's page", (b"<h1",)),
         Route("find", f"/find?q={FIND_QUERY}", "the finder, by postcode district", (b"<h1",)),
-        Route("inbox", "/admin/inbox", "staff inbox, first page (an LCP worker)", inbox, signed_in=True),
-        Route(
+        staff("inbox", "/admin/inbox", "staff inbox, first page (the LCP worker)", "worker"),
+        staff("inbox_admin", "/admin/inbox", "staff inbox, first page (the citywide admin)", "admin"),
+        staff("view_new", "/admin/inbox?view=new", "view: new, not opened yet (worker)", "worker", expect=NEW),
+        staff("view_new_admin", "/admin/inbox?view=new", "view: new (admin)", "admin", expect=NEW),
+        staff("view_overdue", "/admin/inbox?view=overdue", "view: past the target (worker)", "worker", expect=OVERDUE),
+        staff(
+            "view_overdue_admin", "/admin/inbox?view=overdue", "view: past the target (admin)", "admin", expect=OVERDUE
+        ),
+        staff(
             "inbox_filtered",
             f"/admin/inbox?status=received&topic={INBOX_TOPIC}",
-            "staff inbox filtered by status and topic",
-            inbox,
-            signed_in=True,
+            "staff inbox filtered by status and topic (worker)",
+            "worker",
+        ),
+        staff("item", f"/admin/submissions/{item}", "an item's page, a recent one (worker)", "worker", pattern=rb"<h1"),
+        staff(
+            "search_code",
+            f"/admin/inbox?q={code}",
+            "search by receipt code, typed lower case without the hyphen (worker)",
+            "worker",
+            redirect_to="/admin/submissions/",
+        ),
+        staff(
+            "search_code_admin",
+            f"/admin/inbox?q={code}",
+            "search by receipt code (admin)",
+            "admin",
+            redirect_to="/admin/submissions/",
+        ),
+        staff(
+            "search_rare", f"/admin/inbox?q={rare}", "search for a rare word, about 1 item in 2,000 (worker)", "worker"
+        ),
+        staff("search_rare_admin", f"/admin/inbox?q={rare}", "search for a rare word (admin)", "admin"),
+        Route(
+            "dashboard_admin",
+            "/admin/",
+            "the dashboard of a citywide admin (figures kept for a minute)",
+            (SIGNED_IN, b'id="figures"'),
+            who="admin",
+            dashboard=True,
         ),
         Route("share", "/share", "sending a submission (POST)", share=True, connections=args.senders),
+        Route("healthz_end", "/healthz", "the baseline again, at the end", (b"ok",)),
     ]
+    if not args.only:
+        return everything
+    wanted = {name.strip() for name in args.only.split(",")} | {"healthz", "healthz_end"}
+    return [route for route in everything if route.name in wanted]
 
 
 # wrk -------------------------------------------------------------------------------------------------------------
@@ -152,6 +213,10 @@ def parse_wrk(output: str) -> WrkRun:
         run.statuses[int(status)] = int(count)
     if run.rps is None:
         run.error = "no Requests/sec in wrk's output: " + " | ".join(output.strip().splitlines()[-5:])
+    elif run.requests == 0:
+        # No response came back within the run: wrk prints a latency distribution of zeros.
+        run.p50_ms = run.p99_ms = None
+        run.error = "no response within the run"
     return run
 
 
@@ -217,12 +282,18 @@ def probe(port: int, route: Route, cookie: dict[str, str]) -> tuple[str | None, 
     """One request before measuring, uncompressed, then one as a browser asks (compressed): the page must be the
     one expected, or the figures would mean nothing. Returns (what is wrong, or None; bytes on the wire)."""
     plain = base.get(port, route.path, cookie)
+    where = plain.headers.get("location", "")
+    if route.redirect_to and plain.status in (302, 303) and urlsplit(where).path.startswith(route.redirect_to):
+        return None, wire_bytes(plain)
     if plain.status != 200:
-        where = plain.headers.get("location", "")
         return f"HTTP {plain.status or plain.error}{f' to {where}' if where else ''}", None
     missing = [marker.decode() for marker in route.markers if marker not in plain.body]
+    if route.pattern and not re.search(route.pattern, plain.body):
+        missing.append(f"a match for {route.pattern.decode()}")
     if missing:
         return f"HTTP 200 without {', '.join(missing)}", None
+    if route.expect and not re.search(route.expect, plain.body):
+        print(f"  {route.name}: note: the page has no match for {route.expect.decode()} (is the view applied?)")
     packed = base.get(port, route.path, {**cookie, **BROWSER_HEADERS})
     return None, wire_bytes(packed)
 
@@ -388,7 +459,7 @@ def measure_database(database: Database, args: argparse.Namespace, temp_dir: Pat
         + (f" (server {database.server_version})" if database.server_version else "")
     )
     facts = load_dataset(setup_env(database), args)
-    result["dataset"] = {key: facts[key] for key in ("rows", "load_seconds")}
+    result["dataset"] = {key: facts.get(key) for key in ("rows", "load_seconds", "spread", "probes")}
 
     port = base.free_port()
     log_path = temp_dir / f"gunicorn-{database.kind}.log"
@@ -403,22 +474,30 @@ def measure_database(database: Database, args: argparse.Namespace, temp_dir: Pat
             f"  rate limits: RATELIMIT_EXEMPT_ADDRESSES={EXEMPT_ADDRESS} lifts them for this benchmark's own address, "
             "since all its load comes from one address"
         )
-        worker = base.sign_in(port, facts["worker_email"], facts["worker_secret"], facts["password"])
-        print(f"  signed in as {facts['worker_email']} (LCP worker, {facts['worker_lcp']}): password, then TOTP code")
-        cookie = worker.cookie_header()
+        cookies: dict[str, dict[str, str]] = {}
+        for who, email, secret, role in (
+            ("worker", facts["worker_email"], facts["worker_secret"], f"LCP worker, {facts['worker_lcp']}"),
+            ("admin", facts["admin_email"], facts["admin_secret"], "citywide admin"),
+        ):
+            cookies[who] = base.sign_in(port, email, secret, facts["password"]).cookie_header()
+            print(f"  signed in as {email} ({role}): password, then TOTP code")
 
         measured: dict[str, dict[str, Any]] = {}
         memory = WorkerMemory(server.pid)
         memory.start()
         try:
-            for route in routes(args):
-                measured[route.name] = measure_route(database, route, port, server.pid, cookie, args)
+            for route in routes(args, facts):
+                measured[route.name] = measure_route(database, route, port, server.pid, cookies, args)
         finally:
             workers = memory.finish()
-        baseline = measured.get("healthz", {}).get("rps")
+        baselines = [measured.get(name, {}).get("rps") for name in ("healthz", "healthz_end")]
+        present = [value for value in baselines if value]
+        baseline = sum(present) / len(present) if present else None
+        result["baseline_rps"] = round(baseline, 1) if baseline else None
         for figures in measured.values():
             figures["ratio"] = round(figures["rps"] / baseline, 4) if baseline and figures.get("rps") else None
         result["routes"] = measured
+        result["targets"] = judge(measured)
         share = measured.get("share", {}).get("share", {})
         result["lost"] = share.get("lost")
         result["workers"] = workers
@@ -437,12 +516,20 @@ def measure_database(database: Database, args: argparse.Namespace, temp_dir: Pat
 
 
 def measure_route(
-    database: Database, route: Route, port: int, server_pid: int, cookie: dict[str, str], args: argparse.Namespace
+    database: Database,
+    route: Route,
+    port: int,
+    server_pid: int,
+    cookies: dict[str, dict[str, str]],
+    args: argparse.Namespace,
 ) -> dict[str, Any]:
     connections = route.connections or args.connections
-    headers = {**BROWSER_HEADERS, **(cookie if route.signed_in else {})}
+    cookie = cookies.get(route.who, {})
+    headers = {**BROWSER_HEADERS, **cookie}
     figures: dict[str, Any] = {"path": route.path, "method": "POST" if route.share else "GET"}
     figures["connections"] = connections
+    if route.who:
+        figures["signed_in_as"] = route.who
     script_args = ["get"]
     prefix = ""
     if route.share:
@@ -458,11 +545,13 @@ def measure_route(
         headers.update(browser.cookie_header())
         script_args = ["share", fields]
     else:
-        problem, size = probe(port, route, cookie if route.signed_in else {})
+        problem, size = probe(port, route, cookie)
         if problem:
             print(f"  {route.name} ({route.path}): {problem}; not measuring a wrong page")
             return figures | {"rps": None, "error": problem}
         figures["bytes"] = size
+    if route.dashboard:
+        figures["first_views"] = first_views(port, route.path, cookie)
     if args.warmup > 0:
         warm_args = [*script_args, f"{prefix}-warm"] if route.share else script_args
         wrk(port, route.path, args.warmup, connections, args.threads, headers, warm_args, server_pid)
@@ -491,9 +580,112 @@ def measure_route(
             "stored_unanswered": max(0, stored - run.accepted),
             "in_flight_at_stop": in_flight,
         }
-    line = f"  {route.name:<15} {fmt(run.rps, 1):>8} req/s  p50 {fmt(run.p50_ms, 1)} ms  p99 {fmt(run.p99_ms, 1)} ms"
-    print(line + f"  errors {run.errors}" + (f"  ({run.error})" if run.error else ""))
+    line = f"  {route.name:<18} {fmt(run.rps, 1):>8} req/s  p50 {fmt(run.p50_ms, 1)} ms  p99 {fmt(run.p99_ms, 1)} ms"
+    line += f"  errors {run.errors}" + (f"  ({run.error})" if run.error else "")
+    if route.latency and args.latency_duration > 0:
+        quiet = wrk(
+            port, route.path, args.latency_duration, args.latency_connections, 1, headers, script_args, server_pid
+        )
+        figures["latency"] = {
+            "connections": args.latency_connections,
+            "seconds": args.latency_duration,
+            "rps": quiet.rps,
+            "p50_ms": quiet.p50_ms,
+            "p99_ms": quiet.p99_ms,
+            "requests": quiet.requests,
+            "errors": quiet.errors,
+            "other_cpu_percent": None if quiet.other_cpu is None else round(quiet.other_cpu, 1),
+        }
+        line += (
+            f"   | {args.latency_connections} connections: p50 {fmt(quiet.p50_ms, 1)} ms  p99 {fmt(quiet.p99_ms, 1)} ms"
+            f" ({quiet.requests} requests)"
+        )
+    print(line)
     return figures
+
+
+FIRST_VIEW_PERIODS = (90, 30, 365)  # the dashboard's periods: each is worked out, then kept, on its own
+HIT_REQUESTS = 20
+
+
+def first_views(port: int, path: str, cookie: dict[str, str]) -> dict[str, Any]:
+    """The dashboard's cache, timed one request at a time: each period's first view on each worker (a miss: the
+    figures are worked out; `Server-Timing` says which it was and how long the figures took in the worker), then
+    HIT_REQUESTS views of `path` served from the cache. The workers keep their own copies (no REDIS_URL here), so
+    each period misses once per worker: requests go on until WORKERS misses are seen (or 4 times that many sent)."""
+    misses: list[dict[str, Any]] = []
+    hits: list[dict[str, Any]] = []
+    for days in FIRST_VIEW_PERIODS:
+        address = f"{path}?days={days}"
+        seen = 0
+        for _attempt in range(4 * base.WORKERS):
+            outcome = base.get(port, address, cookie)
+            timing = outcome.headers.get("server-timing", "")
+            found = re.search(r'desc="([^"]+)";dur=([\d.]+)', timing)
+            if outcome.status != 200 or not found:
+                return {"error": f"HTTP {outcome.status or outcome.error} without Server-Timing for {address}"}
+            entry = {"days": days, "ms": round(outcome.seconds * 1000, 1), "figures_ms": float(found.group(2))}
+            if found.group(1) == "worked out":
+                misses.append(entry)
+                seen += 1
+                if seen == base.WORKERS:
+                    break
+            else:
+                hits.append(entry)
+    for _request in range(HIT_REQUESTS):
+        outcome = base.get(port, path, cookie)
+        found = re.search(r'desc="([^"]+)";dur=([\d.]+)', outcome.headers.get("server-timing", ""))
+        if outcome.status == 200 and found and found.group(1) == "from the cache":
+            hits.append({"days": 90, "ms": round(outcome.seconds * 1000, 1), "figures_ms": float(found.group(2))})
+
+    def middle(entries: list[dict[str, Any]], key: str) -> float | None:
+        return round(statistics.median(entry[key] for entry in entries), 1) if entries else None
+
+    summary = {
+        "miss_p50_ms": middle(misses, "ms"),
+        "miss_figures_p50_ms": middle(misses, "figures_ms"),
+        "hit_p50_ms": middle(hits, "ms"),
+        "hit_figures_p50_ms": middle(hits, "figures_ms"),
+        "misses": misses,
+        "hits": len(hits),
+    }
+    print(
+        f"  dashboard, one request at a time: first view (worked out) p50 {fmt(summary['miss_p50_ms'])} ms "
+        f"(figures {fmt(summary['miss_figures_p50_ms'])} ms, {len(misses)} misses); from the cache p50 "
+        f"{fmt(summary['hit_p50_ms'])} ms (figures {fmt(summary['hit_figures_p50_ms'], 2)} ms, {len(hits)} hits)"
+    )
+    return summary
+
+
+# The targets: (name, routes, the run, the figure, at least or under, the limit, what is aimed for).
+TARGETS: tuple[tuple[str, tuple[str, ...], str, str, str, float, float | None], ...] = (
+    ("inbox and views: req/s ratio to /healthz", INBOX_ROUTES, "load", "ratio", "at least", 0.25, 0.4),
+    ("inbox and views: p99", INBOX_ROUTES, "load", "p99_ms", "under", 100.0, None),
+    ("inbox and views: p99", INBOX_ROUTES, "latency", "p99_ms", "under", 100.0, None),
+    ("item page: req/s ratio to /healthz", ("item",), "load", "ratio", "at least", 0.25, None),
+    ("search: p50", SEARCH_ROUTES, "load", "p50_ms", "under", 50.0, None),
+    ("search: p50", SEARCH_ROUTES, "latency", "p50_ms", "under", 50.0, None),
+)
+
+
+def judge(measured: dict[str, dict[str, Any]]) -> list[dict[str, Any]]:
+    """Each target against the figure measured: met or missed. For reading only: nothing fails on a miss."""
+    judged = []
+    for name, names, run, key, how, limit, aim in TARGETS:
+        for route in names:
+            figures = measured.get(route)
+            if figures is None:
+                continue
+            source = figures if run == "load" else figures.get("latency", {})
+            value = source.get(key)
+            met = None if value is None else (value >= limit if how == "at least" else value < limit)
+            entry = {"target": name, "route": route, "run": run, "figure": key, "value": value}
+            entry |= {"limit": f"{how} {limit:g}", "met": met}
+            if aim is not None and value is not None:
+                entry["aim"] = f"{how} {aim:g}"
+                entry["aim_met"] = value >= aim if how == "at least" else value < aim
+            judged.append(entry)
+    return judged
 
 
 class WorkerMemory(threading.Thread):
@@ -743,9 +935,13 @@ def print_database(kind: str, result: dict[str, Any]) -> None:
     if result.get("skipped") or result.get("error"):
         print(f"  {result.get('skipped') or result.get('error')}")
         return
+    quiet_connections = sorted(
+        {r["latency"]["connections"] for r in result.get("routes", {}).values() if "latency" in r}
+    )
+    at = f"@{quiet_connections[0]}c" if quiet_connections else "@-"
     header = (
-        f"  {'route':<16} {'req/s':>9} {'ratio':>7} {'p50 ms':>9} {'p99 ms':>9} {'errors':>7} {'bytes':>8} "
-        f"{'other CPU':>9}"
+        f"  {'route':<18} {'req/s':>9} {'ratio':>7} {'p50 ms':>9} {'p99 ms':>9} {'errors':>7} {'bytes':>8} "
+        f"{'other CPU':>9}   {'p50 ' + at:>9} {'p99 ' + at:>9}"
     )
     print(header)
     print("  " + "-" * (len(header) - 2))
@@ -753,15 +949,31 @@ def print_database(kind: str, result: dict[str, Any]) -> None:
         size = f"{r['bytes']:,}" if r.get("bytes") is not None else "-"
         other = f"{r['other_cpu_percent']:.0f} %" if r.get("other_cpu_percent") is not None else "-"
         errors = str(r.get("errors", "-")) if r.get("rps") is not None else "n/a"
+        quiet = r.get("latency", {})
         print(
-            f"  {name:<16} {fmt(r.get('rps')):>9} {fmt(r.get('ratio'), 3):>7} {fmt(r.get('p50_ms')):>9} "
-            f"{fmt(r.get('p99_ms')):>9} {errors:>7} {size:>8} {other:>9}"
+            f"  {name:<18} {fmt(r.get('rps')):>9} {fmt(r.get('ratio'), 3):>7} {fmt(r.get('p50_ms')):>9} "
+            f"{fmt(r.get('p99_ms')):>9} {errors:>7} {size:>8} {other:>9}   {fmt(quiet.get('p50_ms')):>9} "
+            f"{fmt(quiet.get('p99_ms')):>9}"
+        )
+    quiet_connections = sorted(
+        {r["latency"]["connections"] for r in result.get("routes", {}).values() if "latency" in r}
+    )
+    if result.get("baseline_rps"):
+        print(
+            f"  ratio: req/s over /healthz's {result['baseline_rps']:,.1f} req/s (the mean of its runs at the start "
+            "and the end)"
+        )
+    if quiet_connections:
+        print(
+            f"  p50/p99 @{quiet_connections[0]}c: the staff pages again with {quiet_connections[0]} connections "
+            "(one per worker: the workers busy, nothing queued behind them)"
         )
     for name, r in result.get("routes", {}).items():
         notes = []
         if r.get("error"):
             notes.append(r["error"])
-        unexpected = {s: n for s, n in r.get("statuses", {}).items() if s != ("303" if name == "share" else "200")}
+        expected = {"303"} if name == "share" else {"200", "302", "303"} if name.startswith("search_code") else {"200"}
+        unexpected = {s: n for s, n in r.get("statuses", {}).items() if s not in expected}
         if unexpected:
             notes.append(
                 "answers other than expected: " + ", ".join(f"HTTP {s} x {n:,}" for s, n in unexpected.items())
@@ -772,8 +984,21 @@ def print_database(kind: str, result: dict[str, Any]) -> None:
             )
         if any(r.get("socket_errors", {}).values()):
             notes.append("socket errors: " + ", ".join(f"{k} {v}" for k, v in r["socket_errors"].items() if v))
+        if r.get("latency", {}).get("errors"):
+            notes.append(f"{r['latency']['errors']} errors in the quiet run")
         for note in notes:
             print(f"  {name}: {note}")
+    dashboard = result.get("routes", {}).get("dashboard_admin", {}).get("first_views")
+    if dashboard:
+        if dashboard.get("error"):
+            print(f"  dashboard first views: {dashboard['error']}")
+        else:
+            print(
+                f"  dashboard (citywide admin), one request at a time: first view {fmt(dashboard['miss_p50_ms'])} ms "
+                f"(figures worked out in {fmt(dashboard['miss_figures_p50_ms'])} ms; median of "
+                f"{len(dashboard['misses'])} first views), from the cache {fmt(dashboard['hit_p50_ms'])} ms "
+                f"(figures {fmt(dashboard['hit_figures_p50_ms'], 2)} ms; {dashboard['hits']} views)"
+            )
     share = result.get("routes", {}).get("share", {}).get("share")
     if share:
         print(
@@ -790,8 +1015,23 @@ def print_database(kind: str, result: dict[str, Any]) -> None:
         print(
             f"  worker pid {worker['pid']}: VmRSS {fmt(worker['rss_mb'])} MiB, VmHWM (peak) {fmt(worker['hwm_mb'])} MiB"
         )
+    print_targets(result.get("targets", []))
     for line in result.get("gunicorn_errors", []):
         print(f"  gunicorn log: {line}")
+
+
+def print_targets(targets: list[dict[str, Any]]) -> None:
+    if not targets:
+        return
+    print("  targets (for reading; nothing fails on a miss):")
+    for entry in targets:
+        run = "under load" if entry["run"] == "load" else "one per worker"
+        value = entry["value"]
+        shown = "-" if value is None else (f"{value:.3f}" if entry["figure"] == "ratio" else f"{value:.1f} ms")
+        verdict = "not measured" if entry["met"] is None else "met" if entry["met"] else "MISSED"
+        if entry.get("aim"):
+            verdict += f" (aim {entry['aim']}: {'met' if entry['aim_met'] else 'not yet'})"
+        print(f"    {entry['target']:<38} {entry['limit']:<13} {entry['route']:<19} {run:<18} {shown:>10}  {verdict}")
 
 
 def print_summary(report: dict[str, Any]) -> None:
@@ -909,6 +1149,14 @@ def main() -> int:
     parser.add_argument("--connections", type=base.positive_int, default=16, help="wrk connections (16)")
     parser.add_argument("--senders", type=base.positive_int, default=32, help="connections sending the form (32)")
     parser.add_argument("--threads", type=base.positive_int, default=2, help="wrk threads (2)")
+    parser.add_argument(
+        "--latency-connections",
+        type=base.positive_int,
+        default=2,
+        help="connections of the staff pages' second run (2)",
+    )
+    parser.add_argument("--latency-duration", type=float, default=5.0, help="seconds of that run (5; 0: none)")
+    parser.add_argument("--only", default="", help="measure only these routes, comma-separated (and /healthz)")
     parser.add_argument("--database-url", default=DEFAULT_POSTGRES_URL, help=f"PostgreSQL ({DEFAULT_POSTGRES_URL})")
     parser.add_argument("--no-postgres", action="store_true", help="SQLite only")
     parser.add_argument("--no-lighthouse", action="store_true", help="skip Lighthouse")
@@ -940,7 +1188,18 @@ def main() -> int:
     report: dict[str, Any] = {"started_at": datetime.now(UTC).isoformat(timespec="seconds"), "machine": facts}
     report["settings"] = {
         key: getattr(args, key)
-        for key in ("submissions", "followers", "duration", "warmup", "connections", "senders", "threads")
+        for key in (
+            "submissions",
+            "followers",
+            "duration",
+            "warmup",
+            "connections",
+            "senders",
+            "threads",
+            "latency_connections",
+            "latency_duration",
+            "only",
+        )
     }
     report["settings"]["ratelimit_exempt_addresses"] = EXEMPT_ADDRESS
     once: dict[str, Any] = {}

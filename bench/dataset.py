@@ -41,6 +41,23 @@ WORKER_EMAIL = "bench-worker@example.org"
 COLLEAGUES_PER_LCP = 2  # other LCP staff, so assignee lists and names look like a real team's
 COMMON_WORD = "pharmacy"  # in a few per cent of bodies: a search that fills its page quickly
 RARE_WORD = "defibrillator"  # in about 1 body in 2,000: a search that reads every routing in scope
+# Opened by the partnership's staff (Routing.opened_at), for an item nobody has answered or taken yet: by its age in
+# days, the chance someone has looked at it. An item answered or assigned has always been opened.
+OPENED_BY_AGE = ((1, 0.25), (3, 0.5), (14, 0.75), (60, 0.9), (10_000, 0.97))
+# A follow-up from the person (their words added later): this share of items under FOLLOW_UP_DAYS old and still open
+# get one; staff have not looked at it yet when it came in the last FOLLOW_UP_UNSEEN_DAYS (the "follow-ups" view).
+FOLLOW_UP_SHARE = 0.04
+FOLLOW_UP_DAYS = 90
+FOLLOW_UP_UNSEEN_DAYS = 21
+FOLLOW_UPS = (
+    "Just to add: it has happened again this week.",
+    "Since I wrote, my neighbour has had the same problem.",
+    "An update: the surgery says it is not their responsibility.",
+    "I forgot to say that this affects the whole street.",
+)
+# A working-day target of 10 (the default) is about 14 calendar days: unanswered items older than this are
+# counted as past their target in the load report (the app itself counts working days and bank holidays).
+TARGET_CALENDAR_DAYS = 14
 
 # How busy each partnership is, relative to the others (a slug not listed counts 3).
 LCP_WEIGHTS = {
@@ -227,6 +244,21 @@ class LoadReport:
     routings_by_lcp: dict[str, int] = field(default_factory=dict)
     common_hits: int = 0
     rare_hits: int = 0
+    # How the routings stand, for the inbox's views: in every partnership, and in the LCP worker's.
+    spread: dict[str, dict[str, int]] = field(default_factory=dict)
+
+
+SPREAD = (
+    "not opened",
+    "opened, not answered",
+    "answered",
+    "assigned",
+    "open and unassigned",
+    "assigned to the LCP worker",
+    "closed in the last 7 days",
+    "unanswered past about 10 working days",
+    "unseen follow-up",
+)
 
 
 def create_staff(db: Any, lcps: list[Any]) -> Staff:
@@ -341,6 +373,14 @@ def load_submissions(db: Any, count: int, lcps: list[Any], topics: list[Any], st
                 return weighted(rng, table)
         return "closed"
 
+    extra = random.Random(SEED + 2)  # opened, follow-ups and versions: the other attributes stay as they were
+    spread = {"all": dict.fromkeys(SPREAD, 0), "worker": dict.fromkeys(SPREAD, 0)}
+
+    def tally(lcp_id: int, name: str) -> None:
+        spread["all"][name] += 1
+        if lcp_id == staff.worker_lcp_id:
+            spread["worker"][name] += 1
+
     def routing_row(submission_id: int, lcp_id: int, created: datetime, events: list[dict]) -> dict:
         ids["routing"] += 1
         age_days = (now - created).total_seconds() / 86400
@@ -373,20 +413,61 @@ def load_submissions(db: Any, count: int, lcps: list[Any], topics: list[Any], st
                     "created_at": closed or first_response,
                 }
             )
+        # Opened: before the first answer when there is one; otherwise by age (OPENED_BY_AGE).
+        opened = None
+        if first_response is not None:
+            opened = created + (first_response - created) * extra.uniform(0.05, 0.9)
+        elif assignee is not None or extra.random() < next(share for limit, share in OPENED_BY_AGE if age_days < limit):
+            opened = min(now, created + timedelta(hours=extra.uniform(0.1, min(age_days * 24, 72))))
+        follow_up = None
+        if status != "closed" and age_days < FOLLOW_UP_DAYS and extra.random() < FOLLOW_UP_SHARE:
+            follow_up = min(now, created + timedelta(days=extra.uniform(0.2, max(age_days, 0.3))))
+            ids["event"] += 1
+            events.append(
+                {
+                    "id": ids["event"],
+                    "submission_id": submission_id,
+                    "routing_id": None,
+                    "kind": "follow-up",
+                    "status": "",
+                    "body": extra.choice(FOLLOW_UPS),
+                    "actor": "person",
+                    "staff_id": None,
+                    "public": False,
+                    "created_at": follow_up,
+                }
+            )
+        unseen = follow_up is not None and (now - follow_up).days < FOLLOW_UP_UNSEEN_DAYS
         by_lcp[lcp_id] += 1
+        tally(lcp_id, "not opened" if opened is None else "answered" if first_response else "opened, not answered")
+        if assignee is not None:
+            tally(lcp_id, "assigned")
+        elif status != "closed":
+            tally(lcp_id, "open and unassigned")
+        if assignee == staff.worker_id:
+            tally(lcp_id, "assigned to the LCP worker")
+        if closed is not None and (now - closed).days < 7:
+            tally(lcp_id, "closed in the last 7 days")
+        if first_response is None and age_days > TARGET_CALENDAR_DAYS:
+            tally(lcp_id, "unanswered past about 10 working days")
+        if unseen:
+            tally(lcp_id, "unseen follow-up")
         return {
             "id": ids["routing"],
             "submission_id": submission_id,
             "lcp_id": lcp_id,
             "status": status,
             "status_reason": reason,
-            "has_new_follow_up": rng.random() < 0.02,
+            "has_new_follow_up": unseen,
             "assignee_id": assignee,
             "tags": " ".join(sorted(set(rng.sample(TAGS, rng.randint(1, 2))))) if rng.random() < 0.15 else "",
             "first_response_at": first_response,
             "closed_at": closed,
             "created_at": created,
-            "updated_at": closed or first_response or created,
+            "updated_at": max(moment for moment in (closed, first_response, follow_up, created) if moment),
+            "opened_at": opened,
+            # One more for each staff change: the answer, the assignment, the closing.
+            "version": 1 + (first_response is not None) + (assignee is not None) + (closed is not None),
         }
 
     lcp_ids, weights = list(lcp_weights), list(lcp_weights.values())
@@ -504,7 +585,40 @@ def load_submissions(db: Any, count: int, lcps: list[Any], topics: list[Any], st
     report.seconds = time.perf_counter() - started
     report.rows = totals
     report.routings_by_lcp = {lcp_slugs[lcp_id]: n for lcp_id, n in sorted(by_lcp.items(), key=lambda kv: -kv[1])}
+    report.spread = spread
     return report
+
+
+def probes(db: Any, staff: Staff) -> dict[str, Any]:
+    """What the city benchmark asks for by name, all in the LCP worker's partnership (so the admin sees them too):
+    a recent item for the item page (the 51st newest, as a worker opens one from the first pages), and the receipt
+    code of an item about a year old, spelled as a person might type it (lower case, no hyphen)."""
+    from sqlalchemy import func, select
+
+    from app.models import Routing, Submission
+
+    recent = db.session.scalar(
+        select(Routing.submission_id)
+        .where(Routing.lcp_id == staff.worker_lcp_id)
+        .order_by(Routing.created_at.desc(), Routing.id.desc())
+        .offset(50)
+        .limit(1)
+    )
+    middle = (db.session.scalar(select(func.max(Submission.id))) or 0) // 2
+    coded = db.session.execute(
+        select(Submission.id, Submission.receipt_code)
+        .join(Routing, Routing.submission_id == Submission.id)
+        .where(Routing.lcp_id == staff.worker_lcp_id, Submission.id >= middle)
+        .order_by(Submission.id)
+        .limit(1)
+    ).first()
+    return {
+        "item_id": recent,
+        "receipt_code": coded.receipt_code.lower() if coded else None,
+        "receipt_item_id": coded.id if coded else None,
+        "rare_word": RARE_WORD,
+        "common_word": COMMON_WORD,
+    }
 
 
 # Tables whose ids the loaders choose: on PostgreSQL their sequences are moved past them afterwards.
@@ -674,6 +788,10 @@ def print_submissions_report(report: LoadReport, count: int) -> None:
     print(
         f"  bodies containing {COMMON_WORD!r}: {report.common_hits:,}; containing {RARE_WORD!r}: {report.rare_hits:,}"
     )
+    if report.spread:
+        print("  routings, for the inbox's views (all partnerships; the LCP worker's):")
+        for name in SPREAD:
+            print(f"    {name:<40} {report.spread['all'][name]:>8,}  {report.spread['worker'][name]:>7,}")
 
 
 def print_followers_report(report: FollowerReport, count: int) -> None:
@@ -705,6 +823,7 @@ def main() -> int:
         topics = list(db.session.scalars(select(Topic).order_by(Topic.position)))
         staff = create_staff(db, lcps)
         secret = db.session.scalar(select(StaffUser.totp_secret).where(StaffUser.id == staff.worker_id))
+        admin_secret = db.session.scalar(select(StaffUser.totp_secret).where(StaffUser.id == staff.admin_id))
         print(
             f"  staff: {ADMIN_EMAIL} (admin), {WORKER_EMAIL} (staff, {staff.worker_lcp_slug}), "
             f"{COLLEAGUES_PER_LCP} colleagues per LCP"
@@ -713,6 +832,11 @@ def main() -> int:
         print_submissions_report(submissions, args.submissions)
         followers = load_followers(db, args.followers, lcps, topics)
         print_followers_report(followers, args.followers)
+        found = probes(db, staff)
+        print(
+            f"  for the benchmark: item {found['item_id']} (recent, {staff.worker_lcp_slug}); receipt code "
+            f"{found['receipt_code']} (item {found['receipt_item_id']})"
+        )
         started = time.perf_counter()
         note = settle(db, postgres)
         print(f"\n  then: {note} ({time.perf_counter() - started:.1f} s)")
@@ -725,7 +849,11 @@ def main() -> int:
         "worker_email": WORKER_EMAIL,
         "worker_secret": secret,
         "worker_lcp": staff.worker_lcp_slug,
+        "admin_email": ADMIN_EMAIL,
+        "admin_secret": admin_secret,
         "password": PASSWORD,
+        "probes": found,
+        "spread": submissions.spread,
         "seconds": round(submissions.seconds + followers.seconds, 1),
         "rows": submissions.rows | followers.rows,
         "routings_by_lcp": submissions.routings_by_lcp,

@@ -30,7 +30,7 @@ from typing import Any
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 import base  # bench/base.py: the shared client, server, sign-in and memory helpers
-from base import HOST, INBOX_ROW, ROOT, SIGNED_IN, Browser, OtherCpu, load_average, postgres_recreate, sign_in
+from base import HOST, ITEM_LINK, ROOT, SIGNED_IN, Browser, OtherCpu, load_average, postgres_recreate, sign_in
 from dataset import (  # bench/dataset.py: the bulk loader
     ADMIN_EMAIL,
     COLLEAGUES_PER_LCP,
@@ -42,25 +42,38 @@ from dataset import (  # bench/dataset.py: the bulk loader
     database_size,
     load_submissions,
     print_submissions_report,
+    probes,
     settle,
 )
 
-SLOW_P50_MS = 300  # a measured page slower than this at p50 is diagnosed after the tables
+SLOW_P50_MS = 150  # a measured page slower than this at p50 is diagnosed after the tables (--diagnose-over)
 SLOW_STATEMENT_MS = 20  # in a diagnosis, the plans of statements slower than this are printed
 SLOW_STATEMENTS_SHOWN = 3
 FULL_PLAN_MS = 20  # PostgreSQL inbox plans faster than this are summarised
 PAGE_DEPTH = 40  # the deep page measured: reached by following the next-page link PAGE_DEPTH - 1 times
+PROFILE_LINES = 15  # in a diagnosis, the functions of the app and its templates that took longest
 
 # Signed-in HTTP ------------------------------------------------------------------------------------------------
 
 
+NEXT_PAGE = (
+    rb'<a[^>]*class="[^"]*nhsuk-pagination__link--next[^"]*"[^>]*href="([^"]+)"',
+    rb'<a[^>]*href="([^"]+)"[^>]*class="[^"]*nhsuk-pagination__link--next',
+    rb'<a[^>]*rel="next"[^>]*href="([^"]+)"',
+    rb'<a[^>]*href="([^"]+)"[^>]*rel="next"',
+)
+
+
 def next_page(page: bytes) -> str | None:
-    found = re.search(rb'class="nhsuk-pagination__link nhsuk-pagination__link--next" href="([^"]+)"', page)
-    return html.unescape(found.group(1).decode()) if found else None
+    for pattern in NEXT_PAGE:
+        if found := re.search(pattern, page):
+            return html.unescape(found.group(1).decode())
+    return None
 
 
 def rows_on(page: bytes) -> int:
-    return page.count(INBOX_ROW)
+    """Inbox rows: the distinct items linked from the page."""
+    return len(set(re.findall(ITEM_LINK, page)))
 
 
 @dataclass
@@ -69,26 +82,39 @@ class Target:
     path: str
     markers: tuple[bytes, ...]
     rows: int | None = None
+    pattern: bytes = b""  # a regular expression the page must match too (an inbox row)
+    redirect: bool = False  # answered with a redirect (a search by receipt code that goes straight to the item)
 
 
-def check_for(markers: tuple[bytes, ...]):
+def check_for(markers: tuple[bytes, ...], pattern: bytes = b""):
     def check(outcome: base.Outcome) -> str | None:
         missing = [marker.decode() for marker in markers if marker not in outcome.body]
+        if pattern and not re.search(pattern, outcome.body):
+            missing.append(f"a match for {pattern.decode()}")
         return f"HTTP 200 without {', '.join(missing)}" if missing else None
 
     return check
 
 
-def targets_for(browser: Browser, date_from: date, date_to: date) -> tuple[list[Target], str]:
+def targets_for(browser: Browser, date_from: date, date_to: date, found: dict) -> tuple[list[Target], str]:
     """The URLs measured for one person; the deep page is found by following the next-page link."""
-    inbox = (SIGNED_IN, INBOX_ROW)
+    inbox = (SIGNED_IN,)
+    code = found["receipt_code"]
+
+    def listing(label: str, path: str) -> Target:
+        return Target(label, path, inbox, pattern=ITEM_LINK)
+
     targets = [
         Target("/healthz", "/healthz", (b"ok",)),
-        Target("inbox, first page", "/admin/inbox", inbox),
-        Target("status=received&topic=housing", "/admin/inbox?status=received&topic=housing", inbox),
-        Target(f"q={COMMON_WORD}", f"/admin/inbox?q={COMMON_WORD}", inbox),
-        Target(f"q={RARE_WORD} (rare)", f"/admin/inbox?q={RARE_WORD}", inbox),
-        Target("from/to (one month)", f"/admin/inbox?from={date_from}&to={date_to}", inbox),
+        listing("inbox, first page", "/admin/inbox"),
+        listing("view=new", "/admin/inbox?view=new"),
+        listing("view=overdue", "/admin/inbox?view=overdue"),
+        listing("status=received&topic=housing", "/admin/inbox?status=received&topic=housing"),
+        listing(f"q={code} (receipt code)", f"/admin/inbox?q={code}"),
+        listing(f"q={COMMON_WORD}", f"/admin/inbox?q={COMMON_WORD}"),
+        listing(f"q={RARE_WORD} (rare)", f"/admin/inbox?q={RARE_WORD}"),
+        listing("from/to (one month)", f"/admin/inbox?from={date_from}&to={date_to}"),
+        Target("item page (recent)", f"/admin/submissions/{found['item_id']}", inbox, pattern=rb"<h1"),
     ]
     path, timings = "/admin/inbox", []
     for _ in range(PAGE_DEPTH - 1):
@@ -99,7 +125,7 @@ def targets_for(browser: Browser, date_from: date, date_to: date) -> tuple[list[
         if found is None:
             raise SystemExit(f"no next-page link on {path} (HTTP {status}): too few submissions for page {PAGE_DEPTH}")
         path = found
-    targets.append(Target(f"page {PAGE_DEPTH} (keyset cursor)", path, inbox))
+    targets.append(listing(f"page {PAGE_DEPTH} (keyset cursor)", path))
     targets.append(Target("/admin/ (dashboard)", "/admin/", (SIGNED_IN,)))
     walk = (
         f"followed the next-page link {PAGE_DEPTH - 1} times, one request at a time: "
@@ -109,13 +135,19 @@ def targets_for(browser: Browser, date_from: date, date_to: date) -> tuple[list[
 
 
 def probe(browser: Browser, target: Target) -> None:
-    """One request before measuring: the page must be the one expected, or the figures would mean nothing."""
+    """One request before measuring: the page must be the one expected, or the figures would mean nothing. A search
+    by receipt code may answer with a redirect to the item's page: then the redirect is what is timed."""
     status, location, page = browser.request("GET", target.path)
-    problem = check_for(target.markers)(base.Outcome(status, 0.0, page)) if status == 200 else f"HTTP {status}"
+    if status in (302, 303) and "/admin/submissions/" in location and "q=" in target.path:
+        target.label += " (redirect)"
+        target.redirect = True
+        return
+    check = check_for(target.markers, target.pattern)
+    problem = check(base.Outcome(status, 0.0, page)) if status == 200 else f"HTTP {status}"
     if problem:
         where = f" to {location}" if location else ""
         raise SystemExit(f"{target.label} ({target.path}): {problem}{where}; not measuring a wrong page")
-    if INBOX_ROW in target.markers:
+    if target.pattern == ITEM_LINK:
         target.rows = rows_on(page)
 
 
@@ -211,87 +243,105 @@ def print_plan(lines: list[str], full: bool) -> None:
     print(f"    (shortened: plans are shown whole for the worker's first page and any query over {FULL_PLAN_MS} ms)")
 
 
-def explain(app: Any, db: Any, postgres: bool, user_id: int, targets: list[Target], title: str) -> None:
-    """The plan of the inbox's main query for each measured inbox URL, built by the triage service itself."""
+def signed_in_client(app: Any, db: Any, user_id: int) -> Any:
+    """A test client with a staff session for this person, made as the sign-in pages make one."""
+    from app.admin.access import SESSION_KEY
+    from app.commands import Actor, accounts
+    from app.models import StaffUser
+
+    with app.app_context():
+        token = accounts.start_session(Actor.staff(db.session.get(StaffUser, user_id)), "bench")
+    client = app.test_client()
+    with client.session_transaction() as session:
+        session[SESSION_KEY] = token
+    return client
+
+
+def request_selects(app: Any, db: Any, client: Any, path: str) -> tuple[Any, float, list[tuple[str, Any]]]:
+    """One request in this process (after one unmeasured, as the measured requests had a warm-up): its response,
+    its time in ms, and every SELECT it sent, with its parameters."""
     from sqlalchemy import event
-    from sqlalchemy import select as sa_select
 
-    from app.models import Lcp, StaffUser
-    from app.services import triage
+    captured: list[tuple[str, Any]] = []
 
+    def capture(_conn, _cursor, statement, parameters, _context, _many) -> None:
+        if statement.lstrip().upper().startswith(("SELECT", "WITH")):
+            captured.append((statement, parameters))
+
+    client.get(path)
+    with app.app_context():
+        engine = db.engine
+    event.listen(engine, "before_cursor_execute", capture)
+    try:
+        started = time.perf_counter()
+        response = client.get(path)
+        whole = (time.perf_counter() - started) * 1000
+    finally:
+        event.remove(engine, "before_cursor_execute", capture)
+    return response, whole, captured
+
+
+def rerun(db: Any, statement: str, parameters: Any) -> tuple[float, int]:
+    """A statement run again on its own, its rows fetched: (ms, rows)."""
+    raw = db.engine.raw_connection()
+    try:
+        cursor = raw.cursor()
+        started = time.perf_counter()
+        cursor.execute(statement, parameters)
+        count = len(cursor.fetchall())
+        took = (time.perf_counter() - started) * 1000
+        raw.rollback()
+    finally:
+        raw.close()
+    return took, count
+
+
+INBOX_TABLES = re.compile(r"\bFROM routing\b|\bJOIN routing\b|\bsubmission_fts\b", re.I)
+PLANS_PER_PAGE = 3
+
+
+def explain(app: Any, db: Any, postgres: bool, user_id: int, targets: list[Target], title: str) -> None:
+    """The plans of the inbox's slowest queries for each measured inbox URL, exactly as the page sends them: the
+    request is made in this process, and each statement that reads the routings is re-run and timed; the slowest
+    PLANS_PER_PAGE are explained."""
     kind = "EXPLAIN (ANALYZE, BUFFERS)" if postgres else "EXPLAIN QUERY PLAN"
-    print(f"\n{kind} of the inbox's page query, {title}")
+    print(f"\n{kind} of the inbox's slowest queries, {title}")
+    client = signed_in_client(app, db, user_id)
     for index, target in enumerate(targets):
         if not target.path.startswith("/admin/inbox"):
             continue
-        captured: list[tuple[str, Any]] = []
-
-        def capture(_conn, _cursor, statement, parameters, _context, _many, into=captured) -> None:
-            if "FROM routing JOIN submission" in statement and not into:
-                into.append((statement, parameters))
-
-        with app.test_request_context(target.path):
-            from flask import request
-
-            user = db.session.get(StaffUser, user_id)
-            lcps = list(db.session.scalars(sa_select(Lcp).order_by(Lcp.name))) if user.is_admin else list(user.lcps)
-            filters = triage.read_filters(request.args, user, lcps)
-            event.listen(db.engine, "before_cursor_execute", capture)
-            try:
-                triage.inbox(user, filters, after=request.args.get("after"), before=request.args.get("before"))
-            finally:
-                event.remove(db.engine, "before_cursor_execute", capture)
-            db.session.rollback()
-        if not captured:
-            print(f"\n  {target.label}: the page query was not seen")
-            continue
-        statement, parameters = captured[0]
-        print(f"\n  {target.label}  ({target.path})")
-        print(f"    SQL: {short_sql(statement)}")
-        print(f"    parameters: {parameters}")
-        print_plan(plan_lines(db, postgres, statement, parameters), full=index == 1 and "worker" in title.lower())
+        response, whole, captured = request_selects(app, db, client, target.path)
+        with app.app_context():
+            timed = []
+            for statement, parameters in captured:
+                if INBOX_TABLES.search(statement):
+                    took, count = rerun(db, statement, parameters)
+                    timed.append((took, count, statement, parameters))
+            timed.sort(key=lambda entry: -entry[0])
+            print(
+                f"\n  {target.label}  ({target.path}): HTTP {response.status_code} in {whole:.0f} ms here; "
+                f"{len(captured)} SELECTs, {len(timed)} of them on the routings "
+                f"({sum(entry[0] for entry in timed):.0f} ms re-run)"
+            )
+            for took, count, statement, parameters in timed[:PLANS_PER_PAGE]:
+                print(f"\n    {took:.1f} ms, {count:,} rows: {short_sql(statement)[:600]}")
+                print(f"    parameters: {parameters}")
+                print_plan(
+                    plan_lines(db, postgres, statement, parameters), full=index == 1 and "worker" in title.lower()
+                )
+            db.session.remove()
 
 
 def diagnose(app: Any, db: Any, postgres: bool, user_id: int, target: Target, p50_ms: float) -> None:
     """Why a page is slow: its request once more in this process, every SELECT it sent re-run and timed with its
     rows fetched, and the plans of the slow ones. Whatever is not database time is Python (queries, rendering)."""
-    from sqlalchemy import event
-
-    from app.admin.access import SESSION_KEY
-    from app.models import StaffUser
-    from app.services import auth
-
-    captured: list[tuple[str, Any]] = []
-
-    def capture(_conn, _cursor, statement, parameters, _context, _many) -> None:
-        if statement.lstrip().upper().startswith("SELECT"):
-            captured.append((statement, parameters))
-
+    client = signed_in_client(app, db, user_id)
+    response, whole, captured = request_selects(app, db, client, target.path)
     with app.app_context():
-        token = auth.start_session(db.session.get(StaffUser, user_id), "bench diagnosis")
-        client = app.test_client()
-        with client.session_transaction() as session:
-            session[SESSION_KEY] = token
-        client.get(target.path)  # warm-up, as the measured requests had
-        event.listen(db.engine, "before_cursor_execute", capture)
-        try:
-            started = time.perf_counter()
-            response = client.get(target.path)
-            whole = (time.perf_counter() - started) * 1000
-        finally:
-            event.remove(db.engine, "before_cursor_execute", capture)
         timed = []
         for statement, parameters in captured:
-            raw = db.engine.raw_connection()
-            try:
-                cursor = raw.cursor()
-                started = time.perf_counter()
-                cursor.execute(statement, parameters)
-                count = len(cursor.fetchall())
-                timed.append(((time.perf_counter() - started) * 1000, count, statement, parameters))
-                raw.rollback()
-            finally:
-                raw.close()
+            took, count = rerun(db, statement, parameters)
+            timed.append((took, count, statement, parameters))
         in_database = sum(ms for ms, *_rest in timed)
         print(
             f"\n  {target.label} ({target.path}), p50 {p50_ms:.0f} ms: one request in this process took {whole:.0f} ms "
@@ -306,6 +356,29 @@ def diagnose(app: Any, db: Any, postgres: bool, user_id: int, target: Target, p5
             print(f"\n    {ms:.0f} ms, {count:,} rows: {text}")
             print_plan(plan_lines(db, postgres, statement, parameters), full=True)
         db.session.remove()
+    profile(client, target.path)
+
+
+def profile(client: Any, path: str) -> None:
+    """The request once more under cProfile: the app's own functions and templates that took longest, with their
+    cumulative time (which includes the database's time for the queries they ran)."""
+    import cProfile
+    import pstats
+
+    profiler = cProfile.Profile()
+    profiler.enable()
+    client.get(path)
+    profiler.disable()
+    stats = pstats.Stats(profiler)
+    ours = [
+        (cumulative, calls, f"{Path(filename).relative_to(ROOT)}:{line} {name}")
+        for (filename, line, name), (calls, _primitive, _total, cumulative, _callers) in stats.stats.items()
+        if filename.startswith(str(ROOT / "app"))
+    ]
+    ours.sort(key=lambda entry: -entry[0])
+    print(f"\n    cProfile, the app's functions and templates by cumulative time (top {PROFILE_LINES}):")
+    for cumulative, calls, where in ours[:PROFILE_LINES]:
+        print(f"      {cumulative * 1000:8.1f} ms {calls:>7} calls  {where}")
 
 
 def print_context(args: argparse.Namespace, postgres: bool) -> None:
@@ -333,6 +406,9 @@ def main() -> int:
     parser.add_argument("--timeout", type=float, default=600.0, help="overall seconds for all requests (600)")
     parser.add_argument(
         "--url-budget", type=float, default=60.0, help="seconds for one URL's requests; the rest are not sent (60)"
+    )
+    parser.add_argument(
+        "--diagnose-over", type=float, default=SLOW_P50_MS, help="diagnose pages with a p50 over this, in ms (150)"
     )
     parser.add_argument(
         "--database-url",
@@ -394,6 +470,7 @@ def main() -> int:
                     f"{COLLEAGUES_PER_LCP} colleagues per LCP"
                 )
                 report = load_submissions(db, args.submissions, lcps, topics, staff)
+                found = probes(db, staff)
                 settled = time.perf_counter()
                 note = settle(db, postgres)
                 settle_seconds = time.perf_counter() - settled
@@ -422,7 +499,7 @@ def main() -> int:
             ):  # fmt: skip
                 browser = sign_in(port, email, secrets_by_id[user_id], PASSWORD)
                 print(f"\n{email} signed in (password, then TOTP code)")
-                targets, walk = targets_for(browser, date_from, date_to)
+                targets, walk = targets_for(browser, date_from, date_to, found)
                 print(f"  {walk}")
                 for target in targets:
                     probe(browser, target)
@@ -442,7 +519,8 @@ def main() -> int:
                             args.requests,
                             args.concurrency,
                             min(deadline, time.monotonic() + args.url_budget),
-                            check=check_for(target.markers),
+                            check=check_for(target.markers, target.pattern),
+                            statuses=(200, 302, 303) if target.redirect else (200,),
                         )
                     )
                     others[target.label] = watch.percent()
@@ -453,17 +531,17 @@ def main() -> int:
             base.print_memory(server.pid)
             base.stop(server)
 
-            with app.app_context():
-                for title, user_id, targets, _results in measured:
-                    explain(app, db, postgres, user_id, targets, title)
+            # Each request in this process pushes its own application context (Flask-Login keeps the user there).
+            for title, user_id, targets, _results in measured:
+                explain(app, db, postgres, user_id, targets, title)
             slow = [
                 (title, user_id, target, base.percentile(sorted(result.latencies), 50) * 1000)
                 for title, user_id, targets, results in measured
                 for target, result in zip(targets, results, strict=True)
-                if result.latencies and base.percentile(sorted(result.latencies), 50) * 1000 > SLOW_P50_MS
+                if result.latencies and base.percentile(sorted(result.latencies), 50) * 1000 > args.diagnose_over
             ]
             if slow:
-                print(f"\nPages with a p50 over {SLOW_P50_MS} ms, and where their time goes")
+                print(f"\nPages with a p50 over {args.diagnose_over:g} ms, and where their time goes")
             for title, user_id, target, p50_ms in slow:
                 print(f"\n{title}")
                 diagnose(app, db, postgres, user_id, target, p50_ms)

@@ -37,6 +37,15 @@ STAFF_ONLY = (
     "app/templates/email/theme-alert.",
     "app/templates/email/staff-",
     "app/services/staff_mail.py",
+    "app/services/staff_notify.py",
+    # The inbox and the item page: their filters, views, history sentences and refusals are read only by staff.
+    "app/services/triage.py",
+    "app/services/inbox_counts.py",
+    "app/services/item_page.py",
+    "app/services/reply_templates.py",
+    "app/commands/inbox.py",
+    "app/commands/replies.py",
+    "app/commands/same_issue.py",
 )
 PLACEHOLDER = re.compile(r"%\([a-z_]+\)[sd]|%%|%[sd]|\{[a-z_]+\}")
 CURATION = ROOT / "app" / "data" / "curation.json"

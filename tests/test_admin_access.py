@@ -25,6 +25,7 @@ from app.models import (
     MaturityAssessment,
     Meeting,
     Priority,
+    ReplyTemplate,
     Routing,
     StaffUser,
     Submission,
@@ -69,6 +70,21 @@ def submissions_in_both(app: Flask) -> Iterator[None]:
             if row is not None:
                 db.session.delete(row)
         db.session.commit()
+
+
+def reply_template_of(slug: str) -> int:
+    """A reply template of the LCP: its newest, or one made for the walk (the browser's axe sweep walks these
+    addresses too, outside this module's fixtures)."""
+    lcp_id = db.session.scalar(select(Lcp.id).where(Lcp.slug == slug))
+    found = db.session.scalar(
+        select(ReplyTemplate.id).where(ReplyTemplate.lcp_id == lcp_id).order_by(ReplyTemplate.id.desc()).limit(1)
+    )
+    if found is None:
+        template = ReplyTemplate(lcp_id=lcp_id, title=f"Access walk: {slug}", body="We looked into it.")
+        db.session.add(template)
+        db.session.commit()
+        found = template.id
+    return found
 
 
 def admin_rules(app: Flask) -> list[Rule]:
@@ -123,6 +139,7 @@ def samples(slug: str) -> dict[str, Callable[[], object]]:
             select(Routing.submission_id).where(Routing.lcp_id == lcp_id).order_by(Routing.id.desc())
         ),
         "user_id": lambda: first_id(select(StaffUser.id).order_by(StaffUser.id)),
+        "template_id": lambda: reply_template_of(slug),
         "name": lambda: "status",
         "language": lambda: "ur",
     }
@@ -211,6 +228,7 @@ def test_another_lcps_objects_are_not_found_by_any_url(app: Flask, staff_client,
             "ods",
             "routing_id",
             "submission_id",
+            "template_id",
         }
         if not scoped or permission(app, rule) == "admin":
             continue

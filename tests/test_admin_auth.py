@@ -803,7 +803,7 @@ def test_an_htmx_change_after_the_session_ended_signs_in_the_whole_window_and_co
     csrf = csrf_from(client, "/admin/account")
     ended(app, client)
     htmx = {"HX-Request": "true", "HX-Current-URL": "http://localhost/admin/inbox?lcp=armley&status=received"}
-    response = client.post("/admin/routings/1/status", data={"csrf_token": csrf, "status": "closed"}, headers=htmx)
+    response = client.post("/admin/items/1/status", data={"csrf_token": csrf, "status": "closed"}, headers=htmx)
     # No sign-in page pasted into the table row: htmx sends the whole window to sign in.
     assert response.status_code == 200 and response.get_data() == b""
     assert "HX-Request" in response.headers["Vary"]
@@ -829,7 +829,7 @@ def test_an_htmx_request_from_an_odd_page_signs_in_to_the_dashboard(app, make_st
     csrf = csrf_from(client, "/admin/account")
     ended(app, client)
     htmx = {"HX-Request": "true", "HX-Current-URL": current}
-    response = client.post("/admin/routings/1/status", data={"csrf_token": csrf}, headers=htmx)
+    response = client.post("/admin/items/1/status", data={"csrf_token": csrf}, headers=htmx)
     assert response.status_code == 200 and response.headers["HX-Redirect"] == "/admin/login"
 
 
@@ -839,7 +839,7 @@ def test_a_form_posted_after_the_session_ended_comes_back_to_the_page_it_was_on(
     csrf = csrf_from(client, "/admin/account")
     ended(app, client)
     referer = {"Referer": "http://localhost/admin/inbox?lcp=armley"}
-    response = client.post("/admin/routings/1/status", data={"csrf_token": csrf}, headers=referer)
+    response = client.post("/admin/items/1/status", data={"csrf_token": csrf}, headers=referer)
     assert response.status_code == 302
     assert login_next(response.headers["Location"]) == "/admin/inbox?lcp=armley"
     client.get(response.headers["Location"])
@@ -850,7 +850,7 @@ def test_a_form_posted_after_the_session_ended_comes_back_to_the_page_it_was_on(
         other = another_session(app, user)
         csrf = csrf_from(other, "/admin/account")
         ended(app, other)
-        response = other.post("/admin/routings/1/status", data={"csrf_token": csrf}, headers=headers)
+        response = other.post("/admin/items/1/status", data={"csrf_token": csrf}, headers=headers)
         assert response.headers["Location"] == "/admin/login"
 
 

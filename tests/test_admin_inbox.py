@@ -1,4 +1,5 @@
-"""The staff inbox: what each person sees, its filters, keyset paging, inline and bulk triage, and who may do it.
+"""The staff inbox: what each person sees, its filters, keyset paging, its compact rows, the bulk bar, and who may do
+what.
 
 The database is shared by the whole session, so every submission made here carries a unique marker in its
 words (the inbox is filtered by it) and is deleted afterwards; its routings and events go with it.
@@ -127,17 +128,25 @@ def test_a_worker_sees_only_their_partnerships_items(staff_client, make) -> None
     assert set(admin_sees) == {armley, seacroft}
 
 
-def test_a_row_shows_what_staff_need(staff_client, make) -> None:
+def test_a_row_shows_what_staff_need_in_a_line_or_two(app, staff_client, make) -> None:
     mark = marker()
-    long_text = "word " * 60
-    ident = make(mark, topics=1, source="phone", text=long_text)
-    page, _ids = rows(staff_client("staff", ("armley",)), f"/admin/inbox?q={mark}")
+    ident = make(mark, topics=1, source="phone", text="word " * 60)
+    with app.app_context():
+        row = db.session.get(Routing, ident)
+        submission_id = row.submission_id
+        topic = row.submission.topics[0].label
+    worker = staff_client("staff", ("armley",))
+    page, _ids = rows(worker, f"/admin/inbox?q={mark}&view=new")
     row = page.soup.select_one(f"#routing-{ident}")
     text = " ".join(row.get_text(" ").split())
-    assert "Armley" in text and "Phone" in text and "1 October 2026" in text and "Received" in text
+    assert f"Item {submission_id}" in text and "Armley" in text and topic in text and "Received" in text
+    assert "Nobody" in text and "New" in text and "days" in text
     link = row.select_one("a[href^='/admin/submissions/']")
-    assert len(link.get_text()) < 200 and "…" in link.get_text()
-    assert row.select_one("input[name=csrf_token]") is not None
+    assert link["href"] == f"/admin/submissions/{submission_id}?routing={ident}&view=new&q={mark}"
+    assert len(link.get_text()) <= 90 and link.get_text().endswith("…")
+    # No forms and nothing to type in a row: only the tick box that belongs to the bulk bar's form.
+    assert row.select("form") == [] and [box["form"] for box in row.select("input")] == ["inbox-bulk"]
+    assert row.select_one("label").get_text(strip=True) == f"Select item {submission_id}"
     assert page.soup.select_one("table caption") is not None
 
 
@@ -198,89 +207,14 @@ def test_keyset_paging_has_no_gaps_or_overlaps(staff_client, make) -> None:
     assert oldest_first == list(reversed(made))[:25]
 
 
-# Inline changes ----------------------------------------------------------------------------------------------------
+# The old changes in each row are gone: an item is changed on its own page -----------------------------------------
 
 
-def test_status_change_redirects_back_or_answers_with_the_row(app, staff_client, make) -> None:
-    mark = marker()
-    address = f"person-{uuid4().hex[:8]}@example.org"
-    ident = make(mark, email=address)
-    worker = staff_client("staff", ("armley",))
-    back = f"/admin/inbox?q={mark}&status=received"
-    response = post(worker, f"/admin/routings/{ident}/status", {"status": "looking", "back": back})
-    assert response.status_code == 303 and response.headers["Location"].endswith(back)
-    assert routing(app, ident).status == "looking"
-    with app.app_context():
-        sent = db.session.scalars(
-            select(OutboxMessage).where(OutboxMessage.to_address == address, OutboxMessage.kind == "status-changed")
-        ).all()
-        assert len(sent) == 1
-        event = db.session.scalar(
-            select(SubmissionEvent).where(SubmissionEvent.routing_id == ident, SubmissionEvent.kind == "status")
-        )
-        assert event.staff_id == worker.user.id
-    assert len(audits(app, "routing.status", str(ident))) == 1
-
-    response = post(
-        worker, f"/admin/routings/{ident}/status", {"status": "acted", "back": back}, headers={"HX-Request": "true"}
-    )
-    assert response.status_code == 200 and "HX-Request" in response.headers["Vary"]
-    fragment = Page(response)
-    assert fragment.soup.select_one("tr")["id"] == f"routing-{ident}"
-    assert fragment.soup.select_one("html") is None
-    assert routing(app, ident).status == "acted"
-
-
-def test_a_foreign_back_address_is_not_followed(staff_client, make) -> None:
+def test_the_rows_own_change_addresses_are_gone(staff_client, make) -> None:
     ident = make(marker())
     worker = staff_client("staff", ("armley",))
-    response = post(worker, f"/admin/routings/{ident}/status", {"status": "looking", "back": "https://example.com/"})
-    assert response.headers["Location"].endswith("/admin/inbox")
-
-
-def test_closing_needs_a_reason(app, staff_client, make) -> None:
-    ident = make(marker())
-    worker = staff_client("staff", ("armley",))
-    response = post(worker, f"/admin/routings/{ident}/status", {"status": "closed", "back": "/admin/inbox"})
-    assert response.status_code == 200
-    page = Page(response)
-    assert page.soup.title.get_text().startswith("Error:")
-    assert "Enter why the item is being closed" in page.text()
-    assert routing(app, ident).status == "received"
-    response = post(worker, f"/admin/routings/{ident}/status", {"status": "closed"}, headers={"HX-Request": "true"})
-    assert "Enter why the item is being closed" in response.get_data(as_text=True)
-    assert routing(app, ident).status == "received"
-    post(worker, f"/admin/routings/{ident}/status", {"status": "closed", "reason": "Answered by the practice"})
-    closed = routing(app, ident)
-    assert closed.status == "closed" and closed.status_reason == "Answered by the practice"
-
-
-def test_assign_and_tags(app, staff_client, make) -> None:
-    ident = make(marker())
-    worker = staff_client("staff", ("armley",))
-    outsider = staff_client("staff", ("seacroft",))
-    response = post(worker, f"/admin/routings/{ident}/assign", {"assignee": str(worker.user.id)})
-    assert response.status_code == 303
-    assert routing(app, ident).assignee_id == worker.user.id
-    refused = post(worker, f"/admin/routings/{ident}/assign", {"assignee": str(outsider.user.id)})
-    assert refused.status_code == 200 and "Choose someone who works on" in refused.get_data(as_text=True)
-    assert routing(app, ident).assignee_id == worker.user.id
-    post(worker, f"/admin/routings/{ident}/assign", {"assignee": "none"})
-    assert routing(app, ident).assignee_id is None
-
-    response = post(
-        worker,
-        f"/admin/routings/{ident}/tags",
-        {"tags": "Needs-Reply, GP_access  urgent"},
-        headers={"HX-Request": "true"},
-    )
-    assert response.status_code == 200 and "gp-access" in response.get_data(as_text=True)
-    assert routing(app, ident).tags == "needs-reply gp-access urgent"
-    with app.app_context():
-        kinds = set(db.session.scalars(select(SubmissionEvent.kind).where(SubmissionEvent.routing_id == ident)).all())
-        assert {"assigned", "tagged"} <= kinds
-    assert len(audits(app, "routing.assign", str(ident))) == 2
-    assert len(audits(app, "routing.tags", str(ident))) == 1
+    for action in ("status", "assign", "tags"):
+        assert post(worker, f"/admin/routings/{ident}/{action}", {"status": "looking"}).status_code == 404
 
 
 def test_normalise_tags() -> None:
@@ -301,39 +235,154 @@ def test_new_follow_up_is_shown(app, staff_client, make) -> None:
 # Bulk ------------------------------------------------------------------------------------------------------------
 
 
-def test_bulk_status_on_three_items_with_one_audit_record(app, staff_client, make) -> None:
+def checked_boxes(page: Page) -> list[int]:
+    return [int(box["value"]) for box in page.soup.select("input[name=routing][checked]")]
+
+
+def test_bulk_status_on_three_items_with_one_audit_record_and_the_persons_emails(app, staff_client, make) -> None:
     mark = marker()
-    idents = [make(mark, ago=index) for index in range(3)]
+    addresses = [f"person-{uuid4().hex[:8]}@example.org" for _ in range(3)]
+    idents = [make(mark, ago=index, email=address) for index, address in enumerate(addresses)]
+    worker = staff_client("staff", ("armley",))
+    back = f"/admin/inbox?q={mark}&view=new"
+    response = post(worker, "/admin/inbox/bulk", {"routing": idents, "status": "shared", "back": back})
+    assert response.status_code == 303 and response.headers["Location"].endswith(back)
+    assert [routing(app, ident).status for ident in idents] == ["shared"] * 3
+    assert len(audits(app, "routing.bulk", ",".join(map(str, idents)))) == 1
+    with app.app_context():
+        told = db.session.scalars(
+            select(OutboxMessage.to_address).where(
+                OutboxMessage.to_address.in_(addresses), OutboxMessage.kind == "status-changed"
+            )
+        ).all()
+    assert sorted(told) == sorted(addresses)
+    landed = Page(worker.get(back))
+    assert "3 items changed." in landed.text()
+
+
+def test_one_bulk_change_sets_a_status_an_assignee_and_tags_together(app, staff_client, make) -> None:
+    mark = marker()
+    idents = [make(mark, ago=index) for index in range(2)]
+    worker = staff_client("staff", ("armley",))
+    data = {"routing": idents, "status": "looking", "assignee": "me", "tags": "Needs-Reply, GP_access"}
+    response = post(worker, "/admin/inbox/bulk", {**data, "back": f"/admin/inbox?q={mark}"}, follow_redirects=True)
+    assert "2 items changed." in Page(response).text()
+    for ident in idents:
+        row = routing(app, ident)
+        assert (row.status, row.assignee_id, row.tags) == ("looking", worker.user.id, "needs-reply gp-access")
+    joined = ",".join(map(str, idents))
+    assert len(audits(app, "routing.bulk", joined)) == 3
+    with app.app_context():
+        kinds = db.session.scalars(select(SubmissionEvent.kind).where(SubmissionEvent.routing_id == idents[0])).all()
+    assert {"status", "assigned", "tagged"} <= set(kinds)
+    # Tags are added to those there already; nobody takes the items back; a change to nothing changes nothing.
+    post(worker, "/admin/inbox/bulk", {"routing": idents, "tags": "urgent", "assignee": "none"})
+    assert {(routing(app, i).tags, routing(app, i).assignee_id) for i in idents} == {
+        ("needs-reply gp-access urgent", None)
+    }
+    again = post(worker, "/admin/inbox/bulk", {"routing": idents, "status": "looking"}, follow_redirects=True)
+    assert "0 items changed." in Page(again).text()
+
+
+def test_a_refused_close_keeps_the_ticks_and_what_was_typed(app, staff_client, make) -> None:
+    mark = marker()
+    first, second, third = (make(mark, ago=index) for index in range(3))
     worker = staff_client("staff", ("armley",))
     back = f"/admin/inbox?q={mark}"
     response = post(
-        worker, "/admin/inbox/bulk", {"routing": idents, "action": "status", "status": "shared", "back": back}
+        worker,
+        "/admin/inbox/bulk",
+        {"routing": [first, third], "status": "closed", "tags": "kept words", "assignee": "me", "back": back},
     )
-    assert response.status_code == 303 and response.headers["Location"].endswith(back)
-    assert [routing(app, ident).status for ident in idents] == ["shared"] * 3
-    records = audits(app, "routing.bulk", ",".join(map(str, idents)))
-    assert len(records) == 1
-    refused = post(worker, "/admin/inbox/bulk", {"routing": idents, "action": "status", "status": "closed"})
-    assert refused.status_code == 200 and "Enter why the item is being closed" in refused.get_data(as_text=True)
-    post(worker, "/admin/inbox/bulk", {"routing": idents, "action": "tag", "tags": "Batch"})
-    assert {routing(app, ident).tags for ident in idents} == {"batch"}
-    post(worker, "/admin/inbox/bulk", {"routing": idents[:1], "action": "assign", "assignee": str(worker.user.id)})
-    assert routing(app, idents[0]).assignee_id == worker.user.id
+    assert response.status_code == 200
+    page = Page(response)
+    assert page.soup.title.get_text().startswith("Error:")
+    summary = page.soup.select_one(".nhsuk-error-summary")
+    assert summary["tabindex"] == "-1" and summary.select_one("a")["href"] == "#reason"
+    assert "Enter why the item is being closed" in summary.get_text()
+    assert "Enter why the item is being closed" in page.soup.select_one("#reason-error").get_text()
+    assert sorted(checked_boxes(page)) == sorted([first, third])
+    assert page.soup.select_one("#tags")["value"] == "kept words"
+    assert page.soup.select_one("#assignee option[selected]")["value"] == "me"
+    assert page.soup.select_one("#status option[selected]")["value"] == "closed"
+    # The list is the one the person was on, and nothing changed.
+    assert {int(row["id"].removeprefix("routing-")) for row in page.soup.select("tbody tr")} == {first, second, third}
+    assert page.soup.select_one("input[name=back]")["value"] == back
+    assert {routing(app, ident).status for ident in (first, third)} == {"received"}
+    assert {routing(app, ident).tags for ident in (first, third)} == {""}
+
+    closed = post(worker, "/admin/inbox/bulk", {"routing": [first], "status": "closed", "reason": "Answered"})
+    assert closed.status_code == 303
+    row = routing(app, first)
+    assert (row.status, row.status_reason) == ("closed", "Answered")
+
+
+@pytest.mark.parametrize(
+    ("data", "field", "message"),
+    [
+        ({}, "status", "Choose a status, someone to assign the items to, or tags to add"),
+        ({"status": "lost"}, "status", "Choose a status"),
+        ({"assignee": "999999999"}, "assignee", "Choose someone from the list, or Nobody"),
+        ({"tags": " ,;, "}, "tags", "Enter tags as words"),
+        ({"tags": "x" * 301}, "tags", "Shorten the tags"),
+        ({"reason": "Fine\u202e", "status": "closed"}, "reason", "hidden control characters"),
+    ],
+)
+def test_each_refusal_is_shown_beside_its_box(app, staff_client, make, data, field, message) -> None:
+    ident = make(marker())
+    worker = staff_client("staff", ("armley",))
+    response = post(worker, "/admin/inbox/bulk", {"routing": [ident], **data})
+    assert response.status_code == 200
+    page = Page(response)
+    assert message in page.soup.select_one(f"#{field}-error").get_text()
+    assert page.soup.select_one(".nhsuk-error-summary a")["href"] == f"#{field}"
+    assert checked_boxes(page) == [ident]
+    row = routing(app, ident)
+    assert (row.status, row.assignee_id, row.tags) == ("received", None, "")
+
+
+def test_nothing_ticked_is_refused(staff_client, make) -> None:
+    make(marker())
+    worker = staff_client("staff", ("armley",))
+    response = post(worker, "/admin/inbox/bulk", {"status": "looking"})
+    assert response.status_code == 200 and "Select at least one item" in Page(response).text()
+
+
+def test_an_assignee_must_work_on_every_ticked_items_partnership(app, staff_client, make) -> None:
+    mark = marker()
+    armley, seacroft = make(mark, "armley"), make(mark, "seacroft")
+    worker = staff_client("staff", ("armley", "seacroft"))
+    colleague = staff_client("staff", ("armley",))
+    response = post(worker, "/admin/inbox/bulk", {"routing": [armley, seacroft], "assignee": str(colleague.user.id)})
+    assert response.status_code == 200
+    assert "does not work on every selected item’s partnership" in Page(response).text()
+    assert routing(app, armley).assignee_id is None
+    post(worker, "/admin/inbox/bulk", {"routing": [armley], "assignee": str(colleague.user.id)})
+    assert routing(app, armley).assignee_id == colleague.user.id
+
+
+def test_the_bulk_bar_offers_colleagues_not_the_whole_citys_staff(staff_client, make) -> None:
+    make(marker())
+    worker = staff_client("staff", ("armley",))
+    colleague = staff_client("staff", ("armley",))
+    stranger = staff_client("staff", ("seacroft",))
+    page = Page(worker.get("/admin/inbox"))
+    offered = {option["value"] for option in page.soup.select("#assignee option")}
+    assert {"", "me", "none", str(colleague.user.id), str(worker.user.id)} <= offered
+    assert str(stranger.user.id) not in offered
 
 
 # Who may ---------------------------------------------------------------------------------------------------------
 
 
-def test_another_partnerships_worker_gets_404_and_nothing_changes(app, staff_client, make) -> None:
+def test_another_partnerships_item_in_a_bulk_change_is_404_for_all(app, staff_client, make) -> None:
     mark = marker()
     armley, seacroft = make(mark, "armley"), make(mark, "seacroft")
     outsider = staff_client("staff", ("seacroft",))
-    for action, data in (("status", {"status": "looking"}), ("assign", {"assignee": "none"}), ("tags", {"tags": "x"})):
-        assert post(outsider, f"/admin/routings/{armley}/{action}", data).status_code == 404
-    mixed = post(outsider, "/admin/inbox/bulk", {"routing": [seacroft, armley], "action": "status", "status": "acted"})
+    mixed = post(outsider, "/admin/inbox/bulk", {"routing": [seacroft, armley], "status": "acted", "tags": "x"})
     assert mixed.status_code == 404
     assert routing(app, armley).status == "received" and routing(app, armley).tags == ""
-    assert routing(app, seacroft).status == "received"
+    assert routing(app, seacroft).status == "received" and routing(app, seacroft).tags == ""
     assert audits(app, "routing.bulk", f"{seacroft},{armley}") == []
 
 
@@ -343,17 +392,25 @@ def test_a_viewer_may_read_but_not_change(app, staff_client, make) -> None:
     viewer = staff_client("viewer", ("armley",))
     page, found = rows(viewer, f"/admin/inbox?q={mark}")
     assert found == [ident] and page.soup.select("main form[method=post]") == []
-    for url in (f"/admin/routings/{ident}/status", f"/admin/routings/{ident}/assign", "/admin/inbox/bulk"):
-        assert post(viewer, url, {"status": "looking", "routing": ident, "action": "status"}).status_code == 403
+    assert page.soup.select("input[name=routing]") == []
+    assert post(viewer, "/admin/inbox/bulk", {"status": "looking", "routing": ident}).status_code == 403
     assert routing(app, ident).status == "received"
 
 
 def test_no_csrf_token_is_refused(app, staff_client, make) -> None:
     ident = make(marker())
     worker = staff_client("staff", ("armley",))
-    assert worker.post(f"/admin/routings/{ident}/status", data={"status": "looking"}).status_code == 400
-    assert worker.post("/admin/inbox/bulk", data={"routing": ident, "action": "status"}).status_code == 400
+    assert worker.post("/admin/inbox/bulk", data={"routing": ident, "status": "looking"}).status_code == 400
     assert routing(app, ident).status == "received"
+
+
+def test_a_foreign_back_address_is_not_followed(staff_client, make) -> None:
+    ident = make(marker())
+    worker = staff_client("staff", ("armley",))
+    response = post(
+        worker, "/admin/inbox/bulk", {"routing": ident, "status": "looking", "back": "https://example.com/"}
+    )
+    assert response.headers["Location"].endswith("/admin/inbox")
 
 
 def test_signed_out_people_are_sent_to_sign_in(client) -> None:

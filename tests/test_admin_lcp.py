@@ -431,6 +431,87 @@ def test_a_change_without_a_csrf_token_is_refused(app: Flask, staff_client) -> N
         assert practice_row(FREE_PRACTICE).lcp_id is None
 
 
+# The response target ------------------------------------------------------------------------------------------
+
+
+def test_staff_set_the_response_target_and_the_public_page_states_it_at_once(
+    app: Flask, staff_client, staff_post, client
+) -> None:
+    url = f"/admin/lcps/{SLUG}/response-target"
+    before = Page(client.get(f"/lcps/{SLUG}"))  # kept by the page cache
+    assert "aims to give every item a first answer within 10 working days" in before.text()
+
+    staff = staff_client("staff", (SLUG,))
+    overview = Page(staff.get(f"/admin/lcps/{SLUG}"))
+    assert "10 working days" in overview.text("#response-target + dl")
+    assert overview.links()["Change response target"] == url
+    form = Page(staff.get(url))
+    assert form.soup.select_one("input#days")["value"] == "10"
+    assert form.soup.select_one("label[for=days]").get_text(strip=True) == "Number of working days"
+
+    response = staff_post(staff, url, {"days": "7"})
+    assert response.status_code == 302
+    assert response.headers["Location"] == f"/admin/lcps/{SLUG}#response-target"
+    saved = Page(staff.get(response.headers["Location"]))
+    assert "The response target for" in saved.text() and "has been saved" in saved.text()
+    assert "7 working days" in saved.text("#response-target + dl")
+    with app.app_context():
+        assert lcp_row().response_target_days == 7
+        event = last_audit("lcp.response-target")
+        assert event.lcp_id == lcp_row().id and event.actor_id == staff.user.id
+        assert (json.loads(event.before), json.loads(event.after)) == (
+            {"response_target_days": 10},
+            {"response_target_days": 7},
+        )
+    # The change retired the kept public page.
+    assert "aims to give every item a first answer within 7 working days" in Page(client.get(f"/lcps/{SLUG}")).text()
+
+    # The same number again changes nothing and records nothing.
+    staff_post(staff, url, {"days": "7"})
+    with app.app_context():
+        assert last_audit("lcp.response-target").id == event.id
+
+
+@pytest.mark.parametrize("typed", ["0", "66", "ten", "2.5", "-3", "", "²"])
+def test_a_response_target_out_of_range_is_refused_with_what_was_typed_kept(
+    app: Flask, staff_client, staff_post, typed: str
+) -> None:
+    staff = staff_client("staff", (SLUG,))
+    response = staff_post(staff, f"/admin/lcps/{SLUG}/response-target", {"days": typed})
+    assert response.status_code == 200
+    page = Page(response)
+    assert page.soup.title.get_text(strip=True).startswith("Error:")
+    message = "Enter a whole number of working days from 1 to 65, such as 10"
+    assert [link.get_text(strip=True) for link in page.soup.select(".nhsuk-error-summary a")] == [message]
+    assert page.soup.select_one(".nhsuk-error-summary a")["href"] == "#days"
+    assert message in page.soup.select_one("#days-error").get_text()
+    assert page.soup.select_one("input#days")["value"] == typed
+    assert "days-error" in page.soup.select_one("input#days")["aria-describedby"]
+    with app.app_context():
+        assert lcp_row().response_target_days == 10
+
+
+def test_the_response_target_command_checks_who_and_the_range(app: Flask, make_staff) -> None:
+    from app.commands import CommandRefused, Forbidden, NotFound, content
+    from app.models import StaffUser
+
+    with app.app_context():
+        viewer = db.session.get(StaffUser, make_staff("viewer", (SLUG,)).id)
+        elsewhere = db.session.get(StaffUser, make_staff("staff", (OTHER,)).id)
+        admin = db.session.get(StaffUser, make_staff("admin").id)
+        with pytest.raises(Forbidden):
+            content.set_response_target(Actor.staff(viewer), lcp_row(), 5)
+        with pytest.raises(NotFound):
+            content.set_response_target(Actor.staff(elsewhere), lcp_row(), 5)
+        for days in (0, 66):
+            with pytest.raises(CommandRefused, match="from 1 to 65"):
+                content.set_response_target(Actor.cli(), lcp_row(), days)
+        assert content.set_response_target(Actor.staff(admin), lcp_row(), 65) is True
+        assert content.set_response_target(Actor.cli(), lcp_row(), 1) is True
+        assert lcp_row().response_target_days == 1
+        assert last_audit("lcp.response-target").actor_label.startswith("cli:")
+
+
 # The seed keeps what staff changed -----------------------------------------------------------------------------
 
 

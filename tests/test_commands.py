@@ -211,10 +211,11 @@ def test_a_status_change_reads_the_same_from_the_staff_area_and_the_command_line
     staff_routing, cli_routing = routing_of(app, by_staff), routing_of(app, by_cli)
     reason = "Passed to the pharmacy, which sets its hours."
 
+    prefix = f"status-{staff_routing}-"
     response = staff_post(
         worker,
-        f"/admin/routings/{staff_routing}/status",
-        {"status": "shared", "reason": reason, "back": "/admin/inbox"},
+        f"/admin/items/{staff_routing}/status",
+        {f"{prefix}status": "shared", f"{prefix}reason": reason, f"{prefix}version": "1"},
         form_page=f"/admin/submissions/{by_staff.id}",
     )
     assert response.status_code == 303
@@ -480,19 +481,22 @@ def test_assigning_and_tagging_are_audited_with_the_actor_and_refused_outside_it
     assert [row.address for row in audit_rows(app, "routing.tags")] == ["192.0.2.7"]
 
 
-def test_the_inbox_assigns_and_tags_through_the_commands(app: Flask, shared, worker, staff_post) -> None:
+def test_the_item_page_assigns_and_tags_through_the_commands(app: Flask, shared, worker, staff_post) -> None:
     submission = shared()
     routing_id = routing_of(app, submission)
-    form_page = f"/admin/inbox?q={submission.code}"
+    form_page = f"/admin/submissions/{submission.id}"
     response = staff_post(
         worker,
-        f"/admin/routings/{routing_id}/assign",
-        {"assignee": str(worker.user.id), "back": "/admin/inbox"},
+        f"/admin/items/{routing_id}/assign",
+        {f"assign-{routing_id}-assignee": str(worker.user.id), f"assign-{routing_id}-version": "1"},
         form_page=form_page,
     )
     assert response.status_code == 303
     response = staff_post(
-        worker, f"/admin/routings/{routing_id}/tags", {"tags": "Pharmacy", "back": "/admin/inbox"}, form_page=form_page
+        worker,
+        f"/admin/items/{routing_id}/tags",
+        {f"tags-{routing_id}-tags": "Pharmacy", f"tags-{routing_id}-version": "2"},
+        form_page=form_page,
     )
     assert response.status_code == 303
     assert audit_row(app, "routing.assign", "routing", routing_id)["actor_label"] == worker.user.email
@@ -646,3 +650,176 @@ def test_the_theme_check_never_fails_its_caller(app: Flask, shared, monkeypatch,
     with app.app_context():
         assert commands.check_themes(db.session.get(Submission, submission.id)) == []
     assert f"theme alert check (system:themes) failed for submission {submission.id}" in caplog.text
+
+
+# Versions, replies that move the status, assignment emails, opening an item -----------------------------------------
+
+
+def test_a_change_from_an_older_version_is_refused_whole_and_says_what_changed(app: Flask, shared, make_staff) -> None:
+    from app.commands import casework as commands
+
+    submission = shared()
+    routing_id = routing_of(app, submission)
+    sam_id = make_staff("staff", (LCP,), name="Sam Patel").id
+    jo_id = make_staff("staff", (LCP,), name="Jo Bloggs").id
+    with app.test_request_context():
+        routing = db.session.get(Routing, routing_id)
+        assert commands.change_status(staff_actor(sam_id), routing, "looking", expected_version=1) is True
+        assert routing.version == 2
+        jo = staff_actor(jo_id)
+        for attempt in (
+            lambda: commands.change_status(jo, routing, "shared", "To the council", expected_version=1),
+            lambda: commands.assign(jo, routing, str(jo_id), expected_version=1),
+            lambda: commands.tag(jo, routing, "council", expected_version=1),
+            lambda: commands.respond(jo, routing, "Said", "Did", expected_version=1),
+        ):
+            with pytest.raises(commands.ChangedMeanwhile) as refused:
+                attempt()
+            assert refused.value.version == 2
+            assert [entry.text for entry in refused.value.changes] == ["Sam Patel changed the status to Looking at it"]
+            assert str(refused.value) == "Someone else changed this item since you opened it"
+        routing = db.session.get(Routing, routing_id)
+        assert (routing.status, routing.assignee_id, routing.tags, routing.version) == ("looking", None, "", 2)
+        assert routing.submission.responses == []
+        # From the current version, and without one (the command line, the bulk bar), it goes through.
+        assert commands.tag(jo, routing, "council", expected_version=2) is True
+        assert commands.assign(jo, routing, str(jo_id)) is not None
+        assert routing.version == 4
+    assert len(audit_rows(app, "routing.status")) == 1
+    assert mail_kinds(app, submission) == ["receipt", "status-changed"]
+
+
+def test_a_change_committed_by_someone_else_after_the_check_still_refuses_this_one(app: Flask, shared, worker) -> None:
+    """The version is checked again by the UPDATE that raises it, so two changes drawn from one version cannot both
+    pass: here the other one is written between this command reading the routing and writing it."""
+    from sqlalchemy import update
+
+    from app.commands import casework as commands
+
+    submission = shared()
+    routing_id = routing_of(app, submission)
+    with app.test_request_context():
+        routing = db.session.get(Routing, routing_id)
+        assert routing.version == 1
+        db.session.execute(
+            update(Routing)
+            .where(Routing.id == routing_id)
+            .values(version=2)
+            .execution_options(synchronize_session=False)
+        )
+        with pytest.raises(commands.ChangedMeanwhile):
+            commands.change_status(staff_actor(worker.user.id), routing, "looking", expected_version=1)
+        assert db.session.get(Routing, routing_id).status == "received"
+    assert audit_rows(app, "routing.status") == []
+    assert mail_kinds(app, submission) == ["receipt"]
+
+
+def test_each_staff_change_adds_one_to_the_version_and_a_note_does_not(app: Flask, shared, worker, make_staff) -> None:
+    from app.commands import casework as commands
+
+    first, second = shared(), shared()
+    first_id, second_id = routing_of(app, first), routing_of(app, second)
+    with app.test_request_context():
+        actor = staff_actor(worker.user.id)
+        one, two = db.session.get(Routing, first_id), db.session.get(Routing, second_id)
+        commands.add_note(actor, one, "Rang them")
+        assert one.version == 1
+        commands.bulk(actor, [one, two], "tag", "winter")
+        assert (one.version, two.version) == (2, 2)
+        commands.bulk(actor, [one, two], "status", "looking")
+        assert (one.version, two.version) == (3, 3)
+        commands.mark_duplicate(actor, two.submission, first.code)
+        assert two.version == 4
+        # A reply that also moves the status is two changes.
+        commands.respond(actor, one, "Said", "Did")
+        assert (one.status, one.version) == ("acted", 5)
+
+
+def test_a_reply_moves_received_or_looking_to_acted_on_and_emails_the_person_once(app: Flask, shared, worker) -> None:
+    from app.commands import CommandRefused
+    from app.commands import casework as commands
+
+    looking, shared_one, closing, leaving = shared(), shared(), shared(), shared()
+    with app.test_request_context():
+        actor = staff_actor(worker.user.id)
+        routing = db.session.get(Routing, routing_of(app, looking))
+        commands.change_status(actor, routing, "looking")
+        commands.respond(actor, routing, "Said", "Did")
+        assert routing.status == "acted"
+
+        routing = db.session.get(Routing, routing_of(app, shared_one))
+        commands.change_status(actor, routing, "shared", "To the pharmacy")
+        commands.respond(actor, routing, "Said", "Did")
+        assert (routing.status, routing.status_reason) == ("shared", "To the pharmacy")
+
+        routing = db.session.get(Routing, routing_of(app, closing))
+        with pytest.raises(CommandRefused, match="Enter why the item is being closed"):
+            commands.respond(actor, routing, "Said", "Did", then_status="closed")
+        assert routing.submission.responses == [] and routing.version == 1
+        commands.respond(actor, routing, "Said", "Did", then_status="closed", reason="Done, as our reply says")
+        assert (routing.status, routing.status_reason) == ("closed", "Done, as our reply says")
+
+        routing = db.session.get(Routing, routing_of(app, leaving))
+        commands.respond(actor, routing, "Said", "Did", then_status="")
+        assert routing.status == "received"
+    assert mail_kinds(app, looking) == ["receipt", "status-changed", "reply-published"]
+    assert mail_kinds(app, shared_one) == ["receipt", "status-changed", "reply-published"]
+    assert mail_kinds(app, closing) == mail_kinds(app, leaving) == ["receipt", "reply-published"]
+    moved = [row for row in audit_rows(app, "routing.status") if row.object_id == str(routing_of(app, closing))]
+    assert [json.loads(row.after)["status"] for row in moved] == ["closed"]
+    assert history(app, closing, "status")[-1][:3] == ("status", "closed", "Done, as our reply says")
+
+
+def test_assigning_someone_else_emails_them_once_but_not_oneself_nor_those_who_chose_not_to_hear(
+    app: Flask, shared, worker, make_staff
+) -> None:
+    from app.commands import casework as commands
+
+    colleague = make_staff("staff", (LCP,), name="Jo Bloggs")
+    quiet = make_staff("staff", (LCP,), name="Quiet Worker")
+    first, second, third = shared(), shared(), shared()
+    with app.test_request_context():
+        db.session.get(StaffUser, quiet.id).notify_assigned = False
+        db.session.commit()
+        actor = staff_actor(worker.user.id)
+        commands.assign(actor, db.session.get(Routing, routing_of(app, first)), str(worker.user.id))
+        commands.assign(actor, db.session.get(Routing, routing_of(app, first)), str(colleague.id))
+        commands.assign(actor, db.session.get(Routing, routing_of(app, first)), str(colleague.id))
+        commands.assign(actor, db.session.get(Routing, routing_of(app, second)), str(quiet.id))
+        both = [db.session.get(Routing, routing_of(app, made)) for made in (second, third)]
+        commands.bulk(actor, both, "assign", str(colleague.id))
+    with app.app_context():
+
+        def sent_to(email: str) -> list[str]:
+            return list(
+                db.session.scalars(
+                    select(OutboxMessage.subject)
+                    .where(OutboxMessage.to_address == email, OutboxMessage.kind == "staff-assigned")
+                    .order_by(OutboxMessage.id)
+                )
+            )
+
+        assert sent_to(colleague.email) == [f"Item {made.id} is assigned to you" for made in (first, second, third)]
+        assert sent_to(worker.user.email) == [] and sent_to(quiet.email) == []
+
+
+def test_opening_an_item_marks_it_for_those_who_may_change_it_and_is_not_audited(
+    app: Flask, shared, worker, make_staff
+) -> None:
+    from app.commands import casework as commands
+
+    submission = shared()
+    viewer_id = make_staff("viewer", (LCP,)).id
+    with app.test_request_context():
+        found = db.session.get(Submission, submission.id)
+        assert commands.open_item(staff_actor(viewer_id), found) == 0
+        assert commands.open_item(Actor.cli(), found) == 0
+        assert found.routings[0].opened_at is None
+        assert commands.open_item(staff_actor(worker.user.id), found) == 1
+        assert commands.open_item(staff_actor(worker.user.id), found) == 0
+        assert found.routings[0].opened_at is not None and found.routings[0].version == 1
+    with app.app_context():
+        recorded = select(func.count(AuditEvent.id)).where(
+            AuditEvent.id > AUDIT_BEFORE["id"], AuditEvent.object_type.in_(("routing", "submission"))
+        )
+        assert db.session.scalar(recorded) == 0

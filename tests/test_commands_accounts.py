@@ -5,6 +5,7 @@ transaction, the audit log and the emails to the commands.
 
 from __future__ import annotations
 
+import json
 import uuid
 from collections.abc import Iterator
 from datetime import timedelta
@@ -354,3 +355,43 @@ def test_the_demo_staff_accounts_need_the_setting(app, monkeypatch) -> None:
     monkeypatch.setitem(app.config, "DEMO_STAFF", False)
     with app.app_context(), pytest.raises(CommandRefused, match="development only"):
         accounts.load_demo_staff(Actor.cli())
+
+
+def test_each_person_chooses_their_own_emails_about_items_and_the_change_is_audited(app, make_staff) -> None:
+    from app.models import Routing
+
+    user = make_staff("viewer", ("armley",))
+    with app.app_context():
+        person = db.session.get(StaffUser, user.id)
+        actor = Actor.staff(person, ADDRESS)
+        assert (person.notify_new, person.notify_daily_hour, person.notify_assigned, person.notify_overdue) == (
+            "daily",
+            8,
+            True,
+            True,
+        )
+        since = last_event_id()
+        assert accounts.set_notifications(actor, new_items="none", daily_hour=17, assigned=False, overdue=True)
+        [event] = events(user.id, since)
+        assert (event.action, event.actor_label, event.address) == ("account.notifications", user.email, ADDRESS)
+        assert json.loads(event.before) == {"notify_new": "daily", "notify_daily_hour": 8, "notify_assigned": True}
+        assert json.loads(event.after) == {"notify_new": "none", "notify_daily_hour": 17, "notify_assigned": False}
+        # The same again: nothing changed, nothing recorded.
+        assert not accounts.set_notifications(actor, new_items="none", daily_hour=17, assigned=False, overdue=True)
+        assert len(events(user.id, since)) == 1
+
+        # Turning new-item emails back on starts from the newest item, not from where they stopped.
+        person = db.session.get(StaffUser, user.id)
+        person.notified_routing_id = 1
+        db.session.commit()
+        assert accounts.set_notifications(actor, new_items="each", daily_hour=17, assigned=False, overdue=True)
+        newest = db.session.scalar(select(func.max(Routing.id)))
+        assert db.session.get(StaffUser, user.id).notified_routing_id == newest
+
+        for choice, hour, message in (("hourly", 8, "how you want to hear"), ("daily", 24, "from 0 to 23")):
+            with pytest.raises(CommandRefused, match=message):
+                accounts.set_notifications(actor, new_items=choice, daily_hour=hour, assigned=True, overdue=True)
+        # Only a person's own account: the command line has none.
+        with pytest.raises(Forbidden):
+            accounts.set_notifications(Actor.cli(), new_items="none", daily_hour=8, assigned=True, overdue=True)
+        assert db.session.get(StaffUser, user.id).notify_new == "each"

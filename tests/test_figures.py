@@ -215,6 +215,72 @@ def test_the_scorecard_gives_median_days_and_outcome_share_from_ten_items(app, l
     assert "Example" not in values["Items with a published outcome"]
 
 
+def scorecard_rows(page: Page) -> dict[str, str]:
+    figures_list = page.soup.select_one("#responsiveness ~ dl")
+    assert figures_list is not None
+    return {
+        row.select_one("dt").get_text(" ", strip=True): row.select_one("dd").get_text(" ", strip=True)
+        for row in figures_list.select(".nhsuk-summary-list__row")
+    }
+
+
+def set_target(app: Flask, lcp: Lcp, days: int) -> None:
+    with app.app_context():
+        db.session.get(Lcp, lcp.id).response_target_days = days
+        db.session.commit()
+
+
+def test_the_scorecard_states_the_target_even_below_ten_items(app, lcp, add, client):
+    add(lcp, ago=2, answered=1, status="looking")
+    set_target(app, lcp, 1)
+    page = Page(client.get(f"/lcps/{lcp.slug}"))
+    target = page.soup.select_one("#response-target")
+    assert target is not None
+    assert (
+        target.get_text(" ", strip=True)
+        == "This partnership aims to give every item a first answer within 1 working day."
+    )
+    assert "Fewer than 10 items reached this partnership" in page.text()
+    assert "Answered within its target" not in page.text()
+
+
+def test_the_scorecard_gives_the_share_answered_within_the_target_beside_the_median(app, lcp, add, client):
+    set_target(app, lcp, 5)
+    for days in range(9):
+        add(lcp, ago=days + 3, answered=2, status="looking")  # within 5 working days, whatever the weekday
+    for days in range(3):
+        add(lcp, ago=40 + days, answered=20, status="acted")  # 20 days is always more than 5 working days
+    add(lcp, ago=30, status="received")  # still waiting, past the target
+    add(lcp, ago=1, status="received")  # still waiting, not yet due
+    add(lcp, ago=30, answered=1, demo=True)  # example content never counts
+    with app.test_request_context():
+        card = figures.scorecard(db.session.get(Lcp, lcp.id))
+    assert (card.target_days, card.figures.answered, card.within_target, card.waiting_past_target) == (5, 12, 9, 1)
+    page = Page(client.get(f"/lcps/{lcp.slug}"))
+    assert "within 5 working days." in page.soup.select_one("#response-target").get_text()
+    rows = scorecard_rows(page)
+    assert rows["Median time to first response"].startswith("2 days")
+    assert rows["Answered within its target"] == (
+        "75% 9 of the 12 items answered so far had their first answer within 5 working days. "
+        "1 item still waiting is past the target."
+    )
+    assert "Example" not in rows["Answered within its target"]
+
+
+def test_the_share_within_the_target_waits_for_ten_answered_items(app, lcp, add, client):
+    for days in range(9):
+        add(lcp, ago=days + 3, answered=2, status="looking")
+    add(lcp, ago=4, status="received")
+    with app.test_request_context():
+        card = figures.scorecard(db.session.get(Lcp, lcp.id))
+    assert not card.suppressed and card.figures.answered == 9 and not card.shows_target_share
+    page = Page(client.get(f"/lcps/{lcp.slug}"))
+    rows = scorecard_rows(page)
+    assert "Median time to first response" in rows
+    assert "Answered within its target" not in rows
+    assert "within 10 working days." in page.soup.select_one("#response-target").get_text()
+
+
 # Theme alerts -----------------------------------------------------------------------------------------------------
 
 

@@ -36,7 +36,19 @@ from sqlalchemy import delete, select
 
 from app.admin import views as dashboard_views
 from app.extensions import db
-from app.models import AgendaItem, Consent, Follower, Lcp, LcpRedirect, Meeting, Priority, Routing, Topic, Update
+from app.models import (
+    AgendaItem,
+    Consent,
+    Follower,
+    Lcp,
+    LcpRedirect,
+    Meeting,
+    Priority,
+    ReplyTemplate,
+    Routing,
+    Topic,
+    Update,
+)
 from app.numbers import LARGEST_ID
 from app.services import keyset, translations, triage
 from tests.conftest import Page
@@ -112,6 +124,10 @@ def known(app: Flask) -> Iterator[Known]:
             select(Routing).where(Routing.lcp_id == lcp.id).order_by(Routing.created_at.desc(), Routing.id.desc())
         )
         assert routing is not None, "the demo has no items in the partnership"
+        # A reply template of the partnership, for the template pages and the item page's "Start from a template".
+        template = ReplyTemplate(lcp_id=lcp.id, title="Fuzz template", body="We did something.")
+        db.session.add(template)
+        db.session.commit()
         meeting = db.session.scalar(select(Meeting).where(Meeting.lcp_id == lcp.id).order_by(Meeting.id))
         item = db.session.scalar(select(AgendaItem).where(AgendaItem.meeting_id == meeting.id))
         address = {
@@ -125,6 +141,8 @@ def known(app: Flask) -> Iterator[Known]:
             "submission_id": str(routing.submission_id),
             "topic_id": str(db.session.scalar(select(Topic.id).order_by(Topic.id))),
             "user_id": "1",
+            "template_id": str(template.id),
+            "routing_id": str(routing.id),
         }
         found = Known(
             inbox_cursor=keyset.write_cursor(routing.created_at, routing.id),
@@ -136,6 +154,7 @@ def known(app: Flask) -> Iterator[Known]:
     with app.app_context():
         db.session.execute(delete(Follower).where(Follower.id.in_(ids)))
         db.session.execute(delete(LcpRedirect).where(LcpRedirect.old_slug == FORMER))
+        db.session.execute(delete(ReplyTemplate).where(ReplyTemplate.title == "Fuzz template"))
         db.session.commit()
 
 
@@ -174,12 +193,15 @@ def arguments(known: Known) -> dict[str, list[tuple[Answers, tuple[str, ...] | N
         "to": "2026-12-31",
         "q": "surgery",
         "sort": "oldest",
+        "view": "overdue",
     }
     return {
         "admin.inbox": [
             ({**inbox, "after": known.inbox_cursor}, None),
             ({"assignee": "1", "before": known.inbox_cursor}, ("assignee", "before")),
         ],
+        "admin.inbox_csv": [(inbox, None)],
+        "admin.inbox_views": [(inbox, None)],
         "admin.people": [
             ({"lcp": LCP, "after": known.people_cursor}, None),
             ({"lcp": LCP, "before": known.people_cursor}, ("before",)),
@@ -189,18 +211,38 @@ def arguments(known: Known) -> dict[str, list[tuple[Answers, tuple[str, ...] | N
         "admin.audit": [({"q": "routing", "action": "routing", "before": "1000"}, None)],
         "admin.lcp_practices": [({"ods": "B86003"}, None)],
         "admin.login": [({"next": "/admin/inbox?status=received"}, None)],
+        # The item page: the inbox view it was opened from (previous and next), and a reply template asked for.
+        "admin.submission": [
+            (
+                {
+                    **inbox,
+                    "view": "unassigned",
+                    "routing": known.address["routing_id"],
+                    "reply_for": known.address["routing_id"],
+                    "template": known.address["template_id"],
+                },
+                None,
+            )
+        ],
     }
 
 
 # The names `arguments` lists, for the check that nothing the views read is missing from it.
+INBOX_FILTERS = {"status", "lcp", "topic", "assignee", "source", "from", "to", "q", "sort", "view"}
 LISTED = {
-    "admin.inbox": {"status", "lcp", "topic", "assignee", "source", "from", "to", "q", "sort", "after", "before"},
+    "admin.inbox": {*INBOX_FILTERS, "after", "before"},
+    "admin.inbox_csv": INBOX_FILTERS,
+    "admin.inbox_views": INBOX_FILTERS,
     "admin.people": {"lcp", "after", "before"},
     "admin.dashboard": {"days"},
     "admin.figures_csv": {"days"},
     "admin.audit": {"q", "action", "before"},
     "admin.lcp_practices": {"ods"},
     "admin.login": {"next"},
+    "admin.submission": {
+        *("status", "lcp", "topic", "assignee", "source", "from", "to", "q", "sort", "view"),
+        *("routing", "reply_for", "template"),
+    },
 }
 # The sign-in steps are for people not yet signed in; everything else is swept signed in.
 SIGNED_OUT = ("admin.login",)
@@ -342,6 +384,7 @@ def test_the_inbox(known, signed_in, data, role, junk, headers) -> None:
                 "to": answer(("2026-12-31",), days),
                 "q": answer(("surgery", "bus")),
                 "sort": answer(("oldest", "newest")),
+                "view": answer(("new", "mine", "unassigned", "overdue", "follow-ups", "closed-week")),
                 "after": cursor(known.inbox_cursor),
                 "before": cursor(known.inbox_cursor),
             }

@@ -287,6 +287,7 @@ def replies(app: Flask) -> Iterator[Replies]:
             "A crossing near the surgery has no lights.",
             "We asked the council's road safety team to survey it.",
             quote_words=True,
+            then_status="",
         )
         # The person did not agree to be quoted (staff cannot ask to: the command refuses), so no words show.
         unquoted = casework_commands.respond(
@@ -294,6 +295,7 @@ def replies(app: Flask) -> Iterator[Replies]:
             declined.routings[0],
             "The pharmacy queue is too long in the mornings and people with no time to wait go without.",
             "The pharmacy now opens half an hour earlier.",
+            then_status="",
         )
         made = Replies(quoted.id, unquoted.id, agreed.receipt_code, declined.receipt_code)
         submissions = [agreed.id, declined.id]

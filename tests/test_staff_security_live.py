@@ -252,13 +252,13 @@ def test_an_htmx_change_after_the_session_ended_gets_hx_redirect_and_sign_in_com
         email=email,
     )
     htmx = {"HX-Request": "true", "HX-Current-URL": PRODUCTION_SITE_URL + inbox, **referer(inbox)}
-    answer = browser.open("/admin/routings/1/status", form={"csrf_token": csrf, "status": "closed"}, headers=htmx)
+    answer = browser.open("/admin/items/1/status", form={"csrf_token": csrf, "status": "closed"}, headers=htmx)
     assert answer.status == 200 and answer.body == ""
     location = answer.headers["HX-Redirect"]
     assert urlsplit(location).path == "/admin/login"
     assert parse_qs(urlsplit(location).query)["next"] == [inbox]
     # The same form without htmx goes to sign in with the page it was on, not the POST-only address.
-    plain = browser.open("/admin/routings/1/status", form={"csrf_token": csrf}, headers=referer(inbox))
+    plain = browser.open("/admin/items/1/status", form={"csrf_token": csrf}, headers=referer(inbox))
     assert plain.status == 302
     assert parse_qs(urlsplit(plain.headers["Location"]).query)["next"] == [inbox]
     # htmx sends the whole window to the sign-in page; signing in returns the person to the inbox.

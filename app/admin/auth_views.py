@@ -23,7 +23,7 @@ from flask_login import current_user
 
 from app.admin import admin
 from app.admin.access import SESSION_KEY, acting, clean_staff_path, me, requires, safe_next, signed_out_allowed
-from app.admin.forms import CodeForm, LoginForm, PasswordChangeForm, RecoveryForm
+from app.admin.forms import CodeForm, LoginForm, NotificationsForm, PasswordChangeForm, RecoveryForm
 from app.clock import utcnow
 from app.commands import accounts
 from app.extensions import limiter
@@ -221,6 +221,13 @@ def account():
     password_form = PasswordChangeForm(prefix="password")
     code_form = CodeForm(prefix="codes")
     action = request.form.get("action") if request.method == "POST" else None
+    notify_form = NotificationsForm(prefix="notify", formdata=None if action != "notifications" else request.form)
+    if action != "notifications":
+        notify_form.fill(user)
+    elif valid_submission(notify_form):
+        accounts.set_notifications(acting(), **notify_form.values())
+        flash(_("Your email choices have been saved."))
+        return redirect(url_for("admin.account") + "#notifications")
     wrong_code = _("Enter the current code from your authenticator app. Each code works once.")
     if action == "recovery-codes" and valid_submission(code_form):
         try:
@@ -252,6 +259,7 @@ def account():
         user=user,
         code_form=code_form,
         password_form=password_form,
+        notify_form=notify_form,
         codes_left=auth.recovery_codes_left(user),
     )
 

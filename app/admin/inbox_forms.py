@@ -1,8 +1,9 @@
-"""Forms of the staff inbox: the inline status, assignee and tags changes on each row, and the bulk change.
+"""Forms of the staff inbox: the bulk bar (one form for the ticked items), and saving or deleting a named view.
 
-Their CSRF token is checked by Flask-WTF on every POST; a failed check answers 400. Choices that depend on
-the row (who may be assigned) are filled by the view. `back` is where to return afterwards: only an
-address of the inbox itself is accepted (`back_to`).
+Their CSRF token is checked by Flask-WTF on every POST; a failed check answers 400. The assignee's choices are
+filled by the view (who works on the person's partnerships). `back` is where to return afterwards: only an
+address of the inbox itself is accepted (`back_to`). The inbox's filters and search box are plain GET forms in
+the template: they change nothing, so they carry no token.
 """
 
 from __future__ import annotations
@@ -12,19 +13,15 @@ import re
 from flask import url_for
 from flask_babel import lazy_gettext as _l
 from wtforms import HiddenField, SelectField, StringField
+from wtforms.validators import Length
 
 from app.forms import Form, options
+from app.services.triage import SOURCE_LABELS, STATUS_LABELS, TAGS_LIMIT
 
 INBOX_ADDRESS = re.compile(r"/admin/inbox(\?[^\\\s#]*)?")
-STATUS_LABELS = {
-    "received": _l("Received"),
-    "looking": _l("Looking at it"),
-    "shared": _l("Shared with a partner"),
-    "acted": _l("Acted on"),
-    "closed": _l("Closed"),
-}
-SOURCE_LABELS = {"web": _l("Website"), "phone": _l("Phone"), "paper": _l("Paper"), "event": _l("Event")}
-BULK_ACTIONS = {"status": _l("Set the status to"), "assign": _l("Assign to"), "tag": _l("Add tags")}
+REASON_LONGEST = 2000
+
+__all__ = ["SOURCE_LABELS", "STATUS_LABELS", "BulkForm", "DeleteViewForm", "SaveViewForm", "back_to"]
 
 
 def back_to(value: str | None) -> str:
@@ -34,32 +31,35 @@ def back_to(value: str | None) -> str:
     return url_for("admin.inbox")
 
 
-class StatusForm(Form):
-    status = SelectField(_l("Status"), choices=options(STATUS_LABELS.items()))
-    reason = StringField(_l("Reason (needed to close)"), default="")
-    back = HiddenField()
-
-
-class AssignForm(Form):
-    assignee = SelectField(_l("Assigned to"), validate_choice=False)
-    back = HiddenField()
-
-
-class TagsForm(Form):
-    tags = StringField(_l("Tags"), default="")
-    back = HiddenField()
-
-
 class BulkForm(Form):
-    action = SelectField(_l("What to change"), choices=options(BULK_ACTIONS.items()))
-    status = SelectField(_l("Status"), choices=options(STATUS_LABELS.items()))
-    reason = StringField(_l("Reason (needed to close)"), default="")
-    assignee = SelectField(_l("Assign to"), validate_choice=False)
-    tags = StringField(_l("Tags to add"), default="")
-    back = HiddenField()
+    """The bulk bar: each part is optional, and the ones chosen are made to every ticked item."""
 
-    def value(self) -> str:
-        """The chosen action's value: a status, a staff id (or "none"), or the tags typed."""
-        return {"status": self.status.data, "assign": self.assignee.data, "tag": self.tags.data}.get(
-            self.action.data, ""
-        ) or ""
+    # The command checks the choice (and says "Choose a status"), so an unknown one is shown like its other refusals.
+    status = SelectField(
+        _l("Set the status to"),
+        choices=options([("", _l("No change")), *STATUS_LABELS.items()]),
+        validate_choice=False,
+    )
+    reason = StringField(
+        _l("Reason (needed to close)"),
+        default="",
+        validators=[Length(max=REASON_LONGEST, message=_l("Shorten the reason to 2,000 characters or fewer"))],
+    )
+    assignee = SelectField(_l("Assign to"), validate_choice=False)
+    tags = StringField(
+        _l("Add tags (separated by commas)"),
+        default="",
+        validators=[Length(max=TAGS_LIMIT, message=_l("Shorten the tags to 300 characters or fewer"))],
+    )
+    back = HiddenField()
+    field_order = ("csrf_token", "status", "reason", "assignee", "tags")
+
+
+class SaveViewForm(Form):
+    name = StringField(_l("Name of the view"), default="")
+    query = HiddenField()
+    field_order = ("csrf_token", "name")
+
+
+class DeleteViewForm(Form):
+    view = HiddenField()

@@ -1,18 +1,24 @@
-"""The inbox: every routing of the person's LCPs, filtered and paged, with inline and bulk triage.
+"""The inbox: every routing of the person's LCPs, filtered, searched and paged, one compact row each, with views
+and their counts, one bulk bar for the ticked items, saved views and a download.
 
-Each change is a real POST form that returns to the inbox address it came from (its filters kept, in the
-hidden `back` field); with htmx the same endpoints answer with just the changed row. A routing is always
-looked up with `scoped_or_404`, so another partnership's item answers 404 as if it did not exist, and a
-bulk change with one such item changes nothing. Every change (a status, an assignee, tags, one or in bulk) is a
-command (`app.commands.casework`), which holds the rule, audits it and commits, as on the command line; the
-filters and paging are `app.services.triage`'s.
+Rows hold no forms: a row is a tick box (for the bulk bar), the start of what was said (a link to the item page,
+carrying the view so that page can go to the previous and next item), and what a worker scans for. Changing one
+item happens on its own page. The bulk bar is one POST form that returns to the inbox address it came from (its
+filters kept, in the hidden `back` field); a refused change shows the inbox again with the error summary, the same
+boxes ticked and what was typed. Every id is looked up with `scoped_or_404` first, so one item of another
+partnership makes the whole change a 404 and changes nothing. The changes are commands
+(`app.commands.inbox.change_selected`, which uses `app.commands.casework.bulk`), as are saving and deleting a view
+and the audited download; the filters, paging and counts are `app.services.triage`'s and `inbox_counts`'s.
+
+Everything works without JavaScript: `app/static/js/inbox.js` only hides the bulk bar until a box is ticked and
+counts the ticked items in its button.
 """
 
 from __future__ import annotations
 
 from urllib.parse import parse_qsl, urlsplit
 
-from flask import flash, make_response, redirect, render_template, request
+from flask import flash, redirect, render_template, request, url_for
 from flask.typing import ResponseReturnValue
 from flask_babel import gettext as _
 from flask_babel import ngettext
@@ -20,133 +26,184 @@ from werkzeug.datastructures import MultiDict
 
 from app.admin import admin
 from app.admin.access import acting, me, requires, scoped_or_404, visible_lcps
+from app.admin.downloads import csv_response
 from app.admin.inbox_forms import (
-    BULK_ACTIONS,
     SOURCE_LABELS,
     STATUS_LABELS,
-    AssignForm,
     BulkForm,
-    StatusForm,
-    TagsForm,
+    DeleteViewForm,
+    SaveViewForm,
     back_to,
 )
+from app.clock import london_today
 from app.commands import CommandRefused
-from app.commands import casework as casework_commands
-from app.htmx import wants_fragment
-from app.models import Routing
+from app.commands import inbox as inbox_commands
+from app.forms import valid_submission
+from app.models import Lcp, Routing, StaffUser
 from app.numbers import database_id
-from app.services import directory, triage
+from app.services import directory, inbox_counts, triage
+
+STATUS_COLOURS = {"received": "blue", "looking": "yellow", "shared": "purple", "acted": "green", "closed": "grey"}
 
 
-def _context(back: str, routings: list[Routing]) -> dict:
-    user = me()
-    people = triage.assignable_staff() if user.can_edit else []
-    return {
-        "back": back,
-        "can_edit": user.can_edit,
-        "people": people,
-        "assignees": triage.assignees_by_lcp(people, {routing.lcp_id for routing in routings}),
-        "excerpt": triage.excerpt,
-        # Translated once for the page, not once for each row that shows them.
-        "status_labels": {status: str(label) for status, label in STATUS_LABELS.items()},
-        "source_labels": {source: str(label) for source, label in SOURCE_LABELS.items()},
-        "bulk_actions": {action: str(label) for action, label in BULK_ACTIONS.items()},
-    }
+def _people(user: StaffUser) -> list[StaffUser]:
+    """Who the filter and the bulk bar offer: colleagues on the person's partnerships and admins (all, for an
+    admin)."""
+    return triage.assignable_staff(None if user.is_admin else user.lcp_ids)
 
 
-def _inbox_page(args: MultiDict[str, str], back: str, problem: str | None = None) -> ResponseReturnValue:
+def _fill(form: BulkForm, people: list[StaffUser]) -> BulkForm:
+    form.assignee.choices = [
+        ("", _("No change")),
+        ("me", _("Me")),
+        ("none", _("Nobody")),
+        *((str(person.id), person.name) for person in people),
+    ]
+    return form
+
+
+def _inbox_page(
+    args: MultiDict[str, str], back: str, form: BulkForm | None = None, selected: frozenset[int] = frozenset()
+) -> ResponseReturnValue:
     user = me()
     lcps = visible_lcps()
     filters = triage.read_filters(args, user, lcps)
     page = triage.inbox(user, filters, after=args.get("after"), before=args.get("before"))
+    saved = inbox_counts.saved_views(user)
+    people = _people(user)
+    query = inbox_counts.normal_query(filters)
+    topics = directory.all_topics()
     return render_template(
         "admin/inbox/index.html",
         filters=filters,
         page=page,
         lcps=lcps,
-        topics=directory.all_topics(),
-        problem=problem,
-        **_context(back, page.routings),
+        topics=topics,
+        views=inbox_counts.navigation(user, lcps, saved),
+        view_labels={view: str(label) for view, label in triage.VIEWS.items()},
+        # The filters as a query string: the current view in the navigation, the download, and each item's
+        # address (`routing=…&view=…&…`), so the item page can go to the previous and next item of the same view.
+        query=query,
+        back=back,
+        can_edit=user.can_edit,
+        people=people,
+        form=form or _fill(BulkForm(formdata=None), people),
+        selected=selected,
+        facts=triage.row_facts(page.routings, london_today()),
+        topic_labels={topic.id: topic.shown_label for topic in topics},
+        first_words=triage.first_words,
+        # Translated once for the page, not once for each row that shows them.
+        status_labels={status: str(label) for status, label in STATUS_LABELS.items()},
+        source_labels={source: str(label) for source, label in SOURCE_LABELS.items()},
+        status_colours=STATUS_COLOURS,
+        marks={
+            "follow-up": _("New follow-up"),
+            "new": _("New"),
+            "duplicate": _("Duplicate"),
+            "same-issue": _("Same issue as another"),
+        },
     )
 
 
 @admin.route("/inbox")
 @requires("view")
-def inbox():
+def inbox() -> ResponseReturnValue:
     return _inbox_page(request.args, back_to(request.full_path.rstrip("?")))
-
-
-def _answer(routing: Routing, back: str, done: str = "", problem: str = "") -> ResponseReturnValue:
-    """The changed row for htmx; otherwise back to the inbox, or the inbox with the problem if refused."""
-    if wants_fragment():
-        context = _context(back, [routing])
-        response = make_response(
-            render_template("admin/inbox/_row.html", routing=routing, row_done=done, row_problem=problem, **context)
-        )
-        response.vary.add("HX-Request")
-        return response
-    if problem:
-        return _inbox_page(MultiDict(parse_qsl(urlsplit(back).query)), back, problem=problem)
-    flash(done)
-    return redirect(back, 303)
-
-
-def _routing(routing_id: int) -> Routing:
-    return scoped_or_404(Routing, routing_id, edit=True)
-
-
-@admin.route("/routings/<int:routing_id>/status", methods=["POST"])
-@requires("edit")
-def routing_status(routing_id: int) -> ResponseReturnValue:
-    routing = _routing(routing_id)
-    form = StatusForm()
-    back = back_to(form.back.data)
-    try:
-        casework_commands.change_status(acting(), routing, form.status.data or "", form.reason.data or "")
-    except CommandRefused as refusal:
-        return _answer(routing, back, problem=str(refusal))
-    label = STATUS_LABELS[routing.status]
-    return _answer(routing, back, done=_("Item %(number)d is now: %(status)s.", number=routing.id, status=label))
-
-
-@admin.route("/routings/<int:routing_id>/assign", methods=["POST"])
-@requires("edit")
-def routing_assign(routing_id: int) -> ResponseReturnValue:
-    routing = _routing(routing_id)
-    form = AssignForm()
-    back = back_to(form.back.data)
-    try:
-        person = casework_commands.assign(acting(), routing, form.assignee.data or "")
-    except CommandRefused as refusal:
-        return _answer(routing, back, problem=str(refusal))
-    if person is None:
-        done = _("Item %(number)d is assigned to nobody.", number=routing.id)
-    else:
-        done = _("Item %(number)d is assigned to %(name)s.", number=routing.id, name=person.name)
-    return _answer(routing, back, done=done)
-
-
-@admin.route("/routings/<int:routing_id>/tags", methods=["POST"])
-@requires("edit")
-def routing_tags(routing_id: int) -> ResponseReturnValue:
-    routing = _routing(routing_id)
-    form = TagsForm()
-    back = back_to(form.back.data)
-    casework_commands.tag(acting(), routing, form.tags.data or "")
-    return _answer(routing, back, done=_("Tags of item %(number)d saved.", number=routing.id))
 
 
 @admin.route("/inbox/bulk", methods=["POST"])
 @requires("edit")
-def inbox_bulk():
-    form = BulkForm()
+def inbox_bulk() -> ResponseReturnValue:
+    people = _people(me())
+    form = _fill(BulkForm(), people)
     back = back_to(form.back.data)
     ids = dict.fromkeys(number for value in request.form.getlist("routing") if (number := database_id(value)))
     # Every id is checked before anything changes: one outside the person's LCPs is a 404 for all.
-    routings = [_routing(routing_id) for routing_id in ids]
-    try:
-        count = casework_commands.bulk(acting(), routings, form.action.data or "", form.value(), form.reason.data or "")
-    except CommandRefused as refusal:
-        return _inbox_page(MultiDict(parse_qsl(urlsplit(back).query)), back, problem=str(refusal))
-    flash(ngettext("%(num)d item changed.", "%(num)d items changed.", count))
-    return redirect(back, 303)
+    routings = [scoped_or_404(Routing, routing_id, edit=True) for routing_id in ids]
+    if valid_submission(form):
+        try:
+            count = inbox_commands.change_selected(
+                acting(),
+                routings,
+                status=form.status.data or "",
+                reason=form.reason.data or "",
+                assignee=form.assignee.data or "",
+                tags=form.tags.data or "",
+            )
+        except inbox_commands.BulkRefused as refusal:
+            form[refusal.field].errors = [str(refusal)]
+        else:
+            flash(ngettext("%(num)d item changed.", "%(num)d items changed.", count))
+            return redirect(back, 303)
+    return _inbox_page(MultiDict(parse_qsl(urlsplit(back).query)), back, form=form, selected=frozenset(ids))
+
+
+# The download ----------------------------------------------------------------------------------------------------
+
+
+@admin.route("/inbox.csv")
+@requires("view")
+def inbox_csv() -> ResponseReturnValue:
+    """The items of the inbox as it is filtered (every page), as CSV; viewers too, since it is what they read."""
+    filters = triage.read_filters(request.args, me(), visible_lcps())
+    export = inbox_commands.export(acting(), filters)
+    return csv_response(export.filename, export.header, export.rows)
+
+
+# Saved views -----------------------------------------------------------------------------------------------------
+
+
+def _views_page(form: SaveViewForm, filters: triage.Filters) -> ResponseReturnValue:
+    user = me()
+    return render_template(
+        "admin/inbox/views.html",
+        form=form,
+        filters=filters,
+        query=inbox_counts.normal_query(filters),
+        saved=inbox_counts.saved_views(user),
+        delete_form=DeleteViewForm(formdata=None),
+        view_labels={view: str(label) for view, label in triage.VIEWS.items()},
+        status_labels={status: str(label) for status, label in STATUS_LABELS.items()},
+        source_labels={source: str(label) for source, label in SOURCE_LABELS.items()},
+    )
+
+
+def _filters_of(query: str | None) -> tuple[triage.Filters, list[Lcp]]:
+    lcps = visible_lcps()
+    return triage.read_filters(MultiDict(parse_qsl(query or "")), me(), lcps), lcps
+
+
+@admin.route("/inbox/views")
+@requires("view")
+def inbox_views() -> ResponseReturnValue:
+    """Save the inbox's filters (those in this page's address) under a name; see and delete the saved ones."""
+    filters = triage.read_filters(request.args, me(), visible_lcps())
+    form = SaveViewForm(formdata=None, query=inbox_counts.normal_query(filters))
+    return _views_page(form, filters)
+
+
+@admin.route("/inbox/views", methods=["POST"])
+@requires("view")
+def inbox_view_save() -> ResponseReturnValue:
+    form = SaveViewForm()
+    filters, _lcps = _filters_of(form.query.data)
+    if valid_submission(form):
+        try:
+            view = inbox_commands.save_view(acting(), form.name.data or "", filters)
+        except CommandRefused as refusal:
+            form.name.errors = [str(refusal)]
+        else:
+            flash(_("The view “%(name)s” is saved. It is listed with the inbox’s views.", name=view.name))
+            return redirect(url_for("admin.inbox") + "?" + view.query, 303)
+    return _views_page(form, filters)
+
+
+@admin.route("/inbox/views/delete", methods=["POST"])
+@requires("view")
+def inbox_view_delete() -> ResponseReturnValue:
+    form = DeleteViewForm()
+    if not valid_submission(form):
+        return redirect(url_for("admin.inbox_views"), 303)
+    name = inbox_commands.delete_view(acting(), database_id(form.view.data or ""))
+    flash(_("The view “%(name)s” is deleted.", name=name))
+    return redirect(url_for("admin.inbox_views"), 303)

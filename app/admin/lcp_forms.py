@@ -19,7 +19,7 @@ from wtforms.validators import DataRequired, Length, ValidationError
 from app.forms import CheckboxesField, Form, clean_text, options
 from app.models import Lcp
 from app.numbers import whole_number as plain_number
-from app.services import lcp_content, themes
+from app.services import lcp_content, targets, themes
 from app.services.lcp_content import ContentProblem
 from app.services.people import normalise_email
 
@@ -170,3 +170,26 @@ class ThemeAlertForm(Form):
 
     def values(self) -> dict[str, int]:
         return {"theme_alert_count": int(self.count.data or ""), "theme_alert_days": int(self.days.data or "")}
+
+
+class ResponseTargetForm(Form):
+    """How many working days the partnership aims to take to first answer an item."""
+
+    field_order = ("csrf_token", "days")
+
+    days = StringField(
+        _l("Number of working days"),
+        validators=[
+            whole_number(
+                1,
+                targets.MOST_TARGET_DAYS,
+                _l("Enter a whole number of working days from 1 to 65, such as 10"),
+            )
+        ],
+    )
+
+    def fill(self, lcp: Lcp) -> None:
+        self.days.data = str(lcp.response_target_days)
+
+    def value(self) -> int:
+        return int(self.days.data or "")

@@ -14,7 +14,7 @@ from sqlalchemy import func, select
 
 from app.admin import admin
 from app.admin.access import acting, lcp_or_404, me, requires, scoped_or_404, visible_lcps
-from app.admin.lcp_forms import LcpPageForm, PracticeLinkForm, PriorityForm, ThemeAlertForm
+from app.admin.lcp_forms import LcpPageForm, PracticeLinkForm, PriorityForm, ResponseTargetForm, ThemeAlertForm
 from app.commands import CommandRefused, content
 from app.extensions import db
 from app.formatting import render_markdown
@@ -88,6 +88,23 @@ def lcp_theme_alerts(slug: str) -> ResponseReturnValue:
         flash(_("Theme alerts for %(lcp)s have been saved.", lcp=lcp.short_name))
         return redirect(url_for("admin.lcp_overview", slug=lcp.slug) + "#theme-alerts")
     return render_template("admin/lcp/theme_alerts.html", lcp=lcp, form=form)
+
+
+@admin.route("/lcps/<string:slug>/response-target", methods=["GET", "POST"])
+@requires("edit")
+@keeps_input
+def lcp_response_target(slug: str) -> ResponseReturnValue:
+    """How many working days the partnership aims to take to first answer an item: the inbox counts down to it,
+    staff are told of items past it, and the public scorecard states it."""
+    lcp = lcp_or_404(slug, edit=True)
+    form = ResponseTargetForm() if request.method == "POST" else ResponseTargetForm(formdata=None)
+    if request.method == "GET":
+        form.fill(lcp)
+    elif valid_submission(form):
+        content.set_response_target(acting(), lcp, form.value())
+        flash(_("The response target for %(lcp)s has been saved.", lcp=lcp.short_name))
+        return redirect(url_for("admin.lcp_overview", slug=lcp.slug) + "#response-target")
+    return render_template("admin/lcp/response_target.html", lcp=lcp, form=form)
 
 
 # Priorities -----------------------------------------------------------------------------------------------------

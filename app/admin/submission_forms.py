@@ -1,8 +1,10 @@
 """Forms of the staff page for one submission, and of entering a submission on someone's behalf.
 
-The forms shown once per routing (a note, a reply) carry the routing in their prefix, so their fields have
-ids of their own on a page with several; the CSRF token is the page's one, checked for every POST by
-CSRFProtect, so those forms do not check it again.
+The forms shown once per routing (its status, assignee and tags, a note, a reply) carry the routing in their
+prefix, so their fields have ids of their own on a page with several; the CSRF token is the page's one, checked for
+every POST by CSRFProtect, so those forms do not check it again. The work forms and the reply carry the routing's
+`version` as the page drew it, so a change to an item someone else changed since is refused rather than overwriting
+theirs (`app.commands.casework`).
 """
 
 from __future__ import annotations
@@ -12,15 +14,17 @@ import secrets
 from flask_babel import lazy_gettext as _l
 from wtforms import BooleanField, EmailField, HiddenField, RadioField, SelectField, StringField, TextAreaField
 from wtforms.fields import Field
-from wtforms.validators import DataRequired, InputRequired, Length, ValidationError
+from wtforms.validators import DataRequired, InputRequired, Length, Optional, ValidationError
 
 from app.engage.forms import RegisterForm
 from app.engage.share_forms import body_field, neighbourhood_field, normalised, topics_field
 from app.forms import Form, clean_text, options
 from app.models import Lcp
+from app.numbers import database_id
 from app.services import directory
 from app.services.people import normalise_email, topics_by_slug
 from app.services.sharing import BODY_LIMIT, ContactInput, ShareInput
+from app.services.triage import STATUS_LABELS
 
 NOTE_LIMIT = 5000
 REPLY_LIMIT = 3000
@@ -31,6 +35,79 @@ SOURCE_CHOICES = options(
         ("event", _l("At an event or meeting")),
     ]
 )
+
+
+REASON_LIMIT = 1000
+TAGS_LIMIT = 300
+# What a reply does to the status, as the reply form offers it; "leave" keeps the status as it is.
+THEN_CHOICES = options(
+    [
+        ("acted", _l("Acted on")),
+        ("leave", _l("Leave it as it is")),
+        ("closed", _l("Closed (reason needed)")),
+    ]
+)
+
+
+class Versioned:
+    """A form drawn from one version of a routing (`Routing.version`), which it sends back."""
+
+    version: HiddenField
+
+    @property
+    def drawn_from(self) -> int | None:
+        """The version the form was drawn from; None when it did not say (a page from before versions existed)."""
+        return database_id(self.version.data or "")
+
+
+class ItemStatusForm(Versioned, Form):
+    class Meta:
+        csrf = False
+
+    field_order = ("status", "reason")
+    status = SelectField(
+        _l("Status"),
+        choices=options(STATUS_LABELS.items()),
+        validate_choice=True,
+    )
+    reason = StringField(
+        _l("Reason (needed to close)"),
+        validators=[
+            Length(max=REASON_LIMIT, message=_l("Shorten the reason to %(limit)s characters or fewer", limit="1,000"))
+        ],
+    )
+    version = HiddenField()
+
+    def validate_reason(self, field: Field) -> None:
+        clean_text(field)
+
+
+class ItemAssignForm(Versioned, Form):
+    class Meta:
+        csrf = False
+
+    field_order = ("assignee",)
+    assignee = SelectField(_l("Assigned to"), validate_choice=False)
+    # Set by the "Assign to me" button.
+    to_me = HiddenField()
+    version = HiddenField()
+
+
+class ItemTagsForm(Versioned, Form):
+    class Meta:
+        csrf = False
+
+    field_order = ("tags",)
+    tags = StringField(
+        _l("Tags"),
+        validators=[
+            Length(max=TAGS_LIMIT, message=_l("Shorten the tags to %(limit)s characters or fewer", limit=TAGS_LIMIT))
+        ],
+    )
+    version = HiddenField()
+
+    def validate_tags(self, field: Field) -> None:
+        clean_text(field)
 
 
 class NoteForm(Form):
@@ -50,11 +127,11 @@ class NoteForm(Form):
         clean_text(field)
 
 
-class RespondForm(Form):
+class RespondForm(Versioned, Form):
     class Meta:
         csrf = False
 
-    field_order = ("you_said", "we_did", "quote_words")
+    field_order = ("you_said", "we_did", "quote_words", "then", "reason")
     you_said = TextAreaField(
         _l("You said"),
         validators=[
@@ -70,12 +147,29 @@ class RespondForm(Form):
         ],
     )
     quote_words = BooleanField(_l("Show their own words with the reply (they agreed to this)"))
+    then = RadioField(_l("Then set the status to"), choices=THEN_CHOICES, validators=[Optional()])
+    reason = StringField(
+        _l("Reason for closing"),
+        validators=[
+            Length(max=REASON_LIMIT, message=_l("Shorten the reason to %(limit)s characters or fewer", limit="1,000"))
+        ],
+    )
+    version = HiddenField()
 
     def validate_you_said(self, field: Field) -> None:
         clean_text(field)
 
     def validate_we_did(self, field: Field) -> None:
         clean_text(field)
+
+    def validate_reason(self, field: Field) -> None:
+        clean_text(field)
+
+    @property
+    def then_status(self) -> str | None:
+        """The status the reply moves the item to: a status, "" to leave it, None for the usual rule (nothing
+        chosen)."""
+        return {"acted": "acted", "closed": "closed", "leave": ""}.get(self.then.data or "")
 
 
 class ShareWithForm(Form):

@@ -1,4 +1,5 @@
-"""`flask staff create|list|disable|enable|lock|unlock|reset-2fa`: staff accounts from the command line."""
+"""`flask staff create|list|disable|enable|lock|unlock|reset-2fa`: staff accounts from the command line; and
+`flask staff notify`, the scheduled emails that tell staff of new items and of items past their target."""
 
 from __future__ import annotations
 
@@ -52,7 +53,7 @@ def register(app: Flask) -> None:
 
     @app.cli.group("staff")
     def staff_group() -> None:
-        """Staff accounts: create, list, disable, enable, lock, unlock, reset the authenticator."""
+        """Staff accounts: create, list, disable, enable, lock, unlock, reset the authenticator; notify."""
 
     @staff_group.command("create")
     @click.argument("email")
@@ -125,3 +126,26 @@ def register(app: Flask) -> None:
             scope = "all" if user.is_admin else ", ".join(lcp.slug for lcp in user.lcps) or "none"
             status = status_words[staff_admin.status(user)]
             click.echo(f"{user.email}\t{user.name}\t{user.role}\t{scope}\t{status}")
+
+    @staff_group.command("notify")
+    def staff_notify_run() -> None:
+        """Tell staff of new items and items past their target, as each chose on their account page.
+
+        Run every few minutes (deploy/systemd/lcp-staff-notify.timer): each email about new items goes once, the
+        daily summary once a day at the person's hour, the weekly email on Mondays from 8:00, London time. Safe to
+        run again, or twice at once. It only puts the emails in the outbox; the outbox worker delivers them.
+        """
+        from app.commands.system import notify_staff
+
+        # Links in the emails are absolute on SITE_URL (`app.links`), so no request is needed.
+        report = notify_staff(Actor.system("staff-notify"))
+        click.echo(
+            f"Staff emails: {report.considered} accounts considered, {report.new_items} emails of new items, "
+            f"{report.summaries} daily summaries, {report.overdue} weekly emails of items past target queued, "
+            f"{report.started} new accounts started, {report.failed} failed"
+        )
+        if report.failed:
+            click.echo(
+                f"ERROR: {report.failed} accounts were not told; see the log. The next run tries again.", err=True
+            )
+            raise SystemExit(1)

@@ -6,7 +6,8 @@ authenticator up (`enrol_authenticator`); each step counts towards the wait afte
 wait of a run is emailed to the account's owner. `start_session` opens the session they end in, `resume_session`
 is the bookkeeping of every staff request (the idle clock, an ended session revoked), `sign_out` ends one session.
 
-A person's own account (the account page): `change_password`, `new_recovery_codes`, `sign_out_everywhere`.
+A person's own account (the account page): `change_password`, `new_recovery_codes`, `sign_out_everywhere`, and
+`set_notifications`, the emails they want about items (`app.services.staff_notify`).
 
 A citywide admin's changes to accounts, from the staff pages and from `flask staff …` alike: `create_account`,
 `change_access`, `disable`, `enable`, `lock`, `unlock`, `reset_second_factor`, `reset_password`. One rule for
@@ -37,7 +38,7 @@ from app.commands import Actor, CommandRefused, Forbidden, require_trusted
 from app.extensions import db
 from app.models import Lcp, StaffUser
 from app.models.staff import ROLES
-from app.services import audit, auth, demo_staff, staff_admin, staff_mail
+from app.services import audit, auth, demo_staff, staff_admin, staff_mail, staff_notify
 from app.services.people import normalise_email
 
 # Refusals ---------------------------------------------------------------------------------------------------------
@@ -361,6 +362,35 @@ def new_recovery_codes(actor: Actor, code: str) -> list[str]:
     audit.record("account.recovery-codes", obj=user, summary="new recovery codes made", **actor.audit)
     db.session.commit()
     return codes
+
+
+NOTIFY_FIELDS = ("notify_new", "notify_daily_hour", "notify_assigned", "notify_overdue")
+
+
+def set_notifications(actor: Actor, new_items: str, daily_hour: int, assigned: bool, overdue: bool) -> bool:
+    """The emails a person wants about items: new items for their partnerships (`each`, a `daily` summary at
+    `daily_hour` London time, or `none`), an item assigned to them, the weekly email of items past their target.
+    Any role may choose, a viewer too. Returns False, writing nothing, when nothing changed.
+
+    Turning new-item emails back on starts from now: the watermark moves to the newest item, so nobody is sent
+    everything that arrived while they were off."""
+    user = _own(actor)
+    if new_items not in staff_notify.CHOICES:
+        raise CommandRefused("Choose how you want to hear of new items")
+    if daily_hour not in staff_notify.HOURS:
+        raise CommandRefused("Choose the hour for your daily summary, from 0 to 23")
+    before = audit.snapshot(user, NOTIFY_FIELDS)
+    if user.notify_new == staff_notify.NONE and new_items != staff_notify.NONE:
+        user.notified_routing_id, user.notified_submission_id = staff_notify.highest_ids()
+    user.notify_new = new_items
+    user.notify_daily_hour = daily_hour
+    user.notify_assigned = assigned
+    user.notify_overdue = overdue
+    changed = audit.record_change(
+        "account.notifications", user, before, NOTIFY_FIELDS, summary="email choices changed", **actor.audit
+    )
+    db.session.commit()
+    return changed
 
 
 # A citywide admin's changes to accounts ---------------------------------------------------------------------------

@@ -1,7 +1,13 @@
 """Commands on what people share, as staff handle it: a routing's status, assignee or tags (one, or the inbox's
 bulk change), a note, a look at the person's contact details, marking a duplicate, entering a submission on
 someone's behalf, routing a submission to a partnership, publishing a "you said, we did" reply, and the theme
-check run after a submission is stored or routed (`check_themes`, with its alert emails to staff).
+check run after a submission is stored or routed (`check_themes`, with its alert emails to staff), and marking an
+item opened when its partnership's staff first open its page (`open_item`).
+
+Every staff change to a routing (its status, assignee or tags, a reply) adds one to `Routing.version`. A form carries
+the version it was drawn from and passes it as `expected_version`: when someone else changed the routing since, the
+change is refused whole (`ChangedMeanwhile`, carrying what they did), so nobody overwrites work they have not seen.
+Callers that pass no version (the command line, the inbox's bulk change) change it as it is now.
 
 Each serves the staff area and the command line alike: the same permission check (a staff member must be able
 to change the partnership's work; the command line acts as a citywide admin), the same rule, one commit, the
@@ -14,8 +20,11 @@ from __future__ import annotations
 import logging
 from dataclasses import dataclass
 
+from sqlalchemy import update
 from sqlalchemy.exc import IntegrityError
+from sqlalchemy.orm.attributes import set_committed_value
 
+from app.clock import utcnow
 from app.commands import Actor, CommandRefused, Forbidden, require_edit, require_edit_any
 from app.extensions import db
 from app.models import (
@@ -29,7 +38,7 @@ from app.models import (
     ThemeAlert,
     Topic,
 )
-from app.services import audit, casework, mail, outbox, sharing, themes, triage
+from app.services import audit, casework, item_page, mail, outbox, sharing, staff_mail, themes, triage
 
 log = logging.getLogger(__name__)
 
@@ -49,6 +58,49 @@ def _staff_only(actor: Actor) -> StaffUser:
     if actor.user is None:
         raise CommandRefused("Only a member of staff can assign or tag items.")
     return actor.user
+
+
+# Versions: a change to a routing someone else changed since the form was drawn is refused --------------------------
+
+
+class ChangedMeanwhile(CommandRefused):
+    """Someone changed the routing after the form was drawn (its version is newer than the form's): nothing was
+    written. `changes` are the history entries of what was done since, oldest first; `version` is the current one,
+    for the form sent again."""
+
+    def __init__(self, routing: Routing, version: int, changes: list[item_page.Entry]) -> None:
+        super().__init__("Someone else changed this item since you opened it")
+        self.routing = routing
+        self.version = version
+        self.changes = changes
+
+
+def _changed_meanwhile(routing: Routing, expected: int) -> ChangedMeanwhile:
+    """Undo anything of this change, then say what the others did since version `expected`."""
+    db.session.rollback()
+    current = routing.version  # read again: the rollback expired it
+    return ChangedMeanwhile(routing, current, item_page.changes_since(routing, current - expected))
+
+
+def _check_version(routing: Routing, expected: int | None) -> None:
+    if expected is not None and routing.version != expected:
+        raise _changed_meanwhile(routing, expected)
+
+
+def _bump(routing: Routing, expected: int | None) -> None:
+    """One more staff change: the version goes up by one in the database itself. With `expected`, only from that
+    version, so a change committed by someone else between the check and this write still refuses this one."""
+    query = update(Routing).where(Routing.id == routing.id)
+    if expected is not None:
+        query = query.where(Routing.version == expected)
+    new = db.session.execute(
+        query.values(version=Routing.version + 1)
+        .returning(Routing.version)
+        .execution_options(synchronize_session=False)
+    ).scalar()
+    if new is None:
+        raise _changed_meanwhile(routing, expected if expected is not None else routing.version)
+    set_committed_value(routing, "version", new)
 
 
 # Emails to the person who shared it -------------------------------------------------------------------------------
@@ -74,13 +126,17 @@ def _status_email(routing: Routing) -> None:
 # Status -----------------------------------------------------------------------------------------------------------
 
 
-def change_status(actor: Actor, routing: Routing, status: str, reason: str = "") -> bool:
+def change_status(
+    actor: Actor, routing: Routing, status: str, reason: str = "", expected_version: int | None = None
+) -> bool:
     """Set one partnership's status of a submission, with the reason the person reads (needed to close it).
 
     Emails the person when they asked for updates. Returns False, writing nothing, when the routing already has
-    this status and reason; raises CommandRefused for a status that does not exist or a closing without a reason.
+    this status and reason; raises CommandRefused for a status that does not exist or a closing without a reason,
+    and ChangedMeanwhile when the routing is no longer at `expected_version`.
     """
     require_edit(actor, routing.lcp_id)
+    _check_version(routing, expected_version)
     before = {"status": routing.status, "status_reason": routing.status_reason}
     try:
         changed = triage.change_status(routing, status, reason, actor.user, actor=actor.event_actor)
@@ -88,6 +144,7 @@ def change_status(actor: Actor, routing: Routing, status: str, reason: str = "")
         raise _refused(refusal) from None
     if not changed:
         return False
+    _bump(routing, expected_version)
     _status_email(routing)
     audit.record(
         "routing.status",
@@ -112,10 +169,13 @@ def bulk(actor: Actor, routings: list[Routing], action: str, value: str, reason:
         changed = triage.bulk(routings, action, value, reason, actor.user)  # type: ignore[arg-type]
     except triage.Refused as refusal:
         raise _refused(refusal) from None
-    if action == "status":
-        for routing in routings:
-            if routing.id in changed:
+    for routing in routings:
+        if routing.id in changed:
+            _bump(routing, None)
+            if action == "status":
                 _status_email(routing)
+            elif action == "assign":
+                _assigned_email(actor, routing)
     audit.record(
         "routing.bulk",
         object_type="routing",
@@ -137,11 +197,21 @@ def bulk(actor: Actor, routings: list[Routing], action: str, value: str, reason:
 # Assignees and tags -----------------------------------------------------------------------------------------------
 
 
-def assign(actor: Actor, routing: Routing, value: str) -> StaffUser | None:
+def _assigned_email(actor: Actor, routing: Routing) -> None:
+    """Tell the person now assigned (unless they assigned it to themselves); `send_assigned` leaves out those who
+    chose not to hear of it."""
+    person = routing.assignee
+    if person is not None and actor.user is not None and person.id != actor.user.id:
+        staff_mail.send_assigned(routing, person, item_page.person_name(actor.user))
+
+
+def assign(actor: Actor, routing: Routing, value: str, expected_version: int | None = None) -> StaffUser | None:
     """Give one routing to the staff member a form chose by id (`value`; "" or "none" for nobody), who must work on
-    its partnership. Returns who has it now (None: nobody); writes nothing when they had it already."""
+    its partnership, and email them if someone else gave it to them. Returns who has it now (None: nobody); writes
+    nothing when they had it already."""
     require_edit(actor, routing.lcp_id)
     staff = _staff_only(actor)
+    _check_version(routing, expected_version)
     before = {"assignee_id": routing.assignee_id}
     try:
         person = triage.find_assignee(value)
@@ -149,6 +219,8 @@ def assign(actor: Actor, routing: Routing, value: str) -> StaffUser | None:
     except triage.Refused as refusal:
         raise _refused(refusal) from None
     if changed:
+        _bump(routing, expected_version)
+        _assigned_email(actor, routing)
         audit.record(
             "routing.assign", obj=routing, before=before, after={"assignee_id": routing.assignee_id}, **actor.audit
         )
@@ -156,14 +228,16 @@ def assign(actor: Actor, routing: Routing, value: str) -> StaffUser | None:
     return person
 
 
-def tag(actor: Actor, routing: Routing, text: str) -> bool:
+def tag(actor: Actor, routing: Routing, text: str, expected_version: int | None = None) -> bool:
     """Replace one routing's tags with those typed (words separated by spaces or commas; nothing clears them).
     Returns False, writing nothing, when they were already these."""
     require_edit(actor, routing.lcp_id)
     staff = _staff_only(actor)
+    _check_version(routing, expected_version)
     before = {"tags": routing.tags}
     if not triage.set_tags(routing, triage.normalise_tags(text), staff):
         return False
+    _bump(routing, expected_version)
     audit.record("routing.tags", obj=routing, before=before, after={"tags": routing.tags}, **actor.audit)
     db.session.commit()
     return True
@@ -248,6 +322,7 @@ def mark_duplicate(actor: Actor, submission: Submission, code: str) -> Duplicate
             sharing.set_status(
                 routing, "closed", reason=casework.duplicate_reason(), actor=actor.event_actor, staff=actor.user
             )
+            _bump(routing, None)
             _status_email(routing)
             closed.append(routing)
     audit.record(
@@ -322,18 +397,50 @@ def route(actor: Actor, submission: Submission, lcp: Lcp) -> Routed:
 
 
 NO_QUOTE = "The person did not agree to have their words quoted, so this reply cannot show them."
+# The statuses a reply moves an item on from, unless the worker chooses otherwise: it has been answered.
+ANSWERED_FROM = ("received", "looking")
+ANSWERED = "acted"
 
 
-def respond(actor: Actor, routing: Routing, you_said: str, we_did: str, quote_words: bool = False) -> PublishedResponse:
+def status_after_reply(routing: Routing) -> str:
+    """The status a reply moves the routing to when nobody chooses: "acted" from received or looking, otherwise
+    none ("")."""
+    return ANSWERED if routing.status in ANSWERED_FROM else ""
+
+
+def respond(
+    actor: Actor,
+    routing: Routing,
+    you_said: str,
+    we_did: str,
+    quote_words: bool = False,
+    then_status: str | None = None,
+    reason: str = "",
+    expected_version: int | None = None,
+) -> PublishedResponse:
     """Publish a "you said, we did" reply on the partnership's page and news feed, and tell the person if they
-    asked for updates. Their own words are quoted only when asked for and they agreed to it."""
+    asked for updates: one email for the reply, whatever it does to the status. Their own words are quoted only when
+    asked for and they agreed to it.
+
+    Then the status moves: to `then_status` when given ("" leaves it; closing needs `reason`), and otherwise by the
+    rule of `status_after_reply` (received or looking → acted on). The move is audited as a status change is.
+    """
     require_edit(actor, routing.lcp_id)
+    _check_version(routing, expected_version)
     you_said, we_did = you_said.strip(), we_did.strip()
     if not you_said or not we_did:
         raise CommandRefused("Write both what the person told you and what the partnership did about it.")
     if quote_words and not routing.submission.may_publish_words:
         raise CommandRefused(NO_QUOTE)
+    target = status_after_reply(routing) if then_status is None else then_status
+    reason = reason.strip()
+    if target:
+        try:
+            triage.check_status(target, reason)
+        except triage.Refused as refusal:
+            raise _refused(refusal) from None
     response = sharing.publish_response(routing, you_said, we_did, quote_words, staff=actor.user)
+    _bump(routing, expected_version)
     if _wants_updates(routing.submission):
         mail.send_to_contact(routing.submission, "reply-published", routing=routing, response=response)
     db.session.flush()
@@ -344,8 +451,38 @@ def respond(actor: Actor, routing: Routing, you_said: str, we_did: str, quote_wo
         after={"you_said": you_said, "we_did": we_did, "quote_words": response.quote_words},
         **actor.audit,
     )
+    before = {"status": routing.status, "status_reason": routing.status_reason}
+    if target and triage.change_status(routing, target, reason, actor.user, actor=actor.event_actor):
+        # No second email: the reply's tells the person, and their tracking page shows the new status.
+        _bump(routing, None)
+        audit.record(
+            "routing.status",
+            obj=routing,
+            before=before,
+            after={"status": routing.status, "status_reason": routing.status_reason},
+            **actor.audit,
+        )
     db.session.commit()
     return response
+
+
+# Opening an item ----------------------------------------------------------------------------------------------------
+
+
+def open_item(actor: Actor, submission: Submission) -> int:
+    """The partnership's staff opened the item's page: each routing of theirs not opened before is no longer new.
+    Only people who may change its work mark it (viewers do not). Not a change to the item: no audit record, and
+    the version stays. Returns how many were marked."""
+    if actor.user is None or not actor.can_edit:
+        return 0
+    now = utcnow()
+    marked = [routing for routing in submission.routings if routing.opened_at is None and actor.sees(routing.lcp_id)]
+    if not marked:
+        return 0
+    for routing in marked:
+        routing.opened_at = now
+    db.session.commit()
+    return len(marked)
 
 
 # Theme alerts -----------------------------------------------------------------------------------------------------

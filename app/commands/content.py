@@ -2,7 +2,8 @@
 
 A partnership's own content (a staff member of the partnership, or a citywide admin; `require_edit`):
 
-- its page facts (summary, contact, areas, postcode districts, partners) and its theme alerts;
+- its page facts (summary, contact, areas, postcode districts, partners), its theme alerts and its first-response
+  target (shown on its public scorecard);
 - its priorities (add or change, delete) and the GP practices linked to it (link, unlink);
 - its meetings and updates (save as a draft, publish, withdraw) and the agenda items of a meeting (add, change,
   move, delete), where work on an example meeting makes it real (`claim`, which `meetings.record_decision` uses
@@ -40,7 +41,7 @@ from app.models import (
     Update,
     UpdateTranslation,
 )
-from app.services import activity, audit, lcp_admin, lcp_content, themes, translations
+from app.services import activity, audit, lcp_admin, lcp_content, targets, themes, translations
 
 
 def require_admin(actor: Actor) -> None:
@@ -94,6 +95,30 @@ def set_theme_alerts(actor: Actor, lcp: Lcp, theme_alert_count: int, theme_alert
         )
     db.session.commit()
     return bool(new)
+
+
+def set_response_target(actor: Actor, lcp: Lcp, days: int) -> bool:
+    """How many working days the partnership aims to take to first answer an item; returns whether it changed.
+
+    The public scorecard states it, so the change retires the kept public pages (the content version goes up with
+    any change to the partnership's row)."""
+    require_edit(actor, lcp.id)
+    if not 1 <= days <= targets.MOST_TARGET_DAYS:
+        raise CommandRefused(f"Enter a whole number of working days from 1 to {targets.MOST_TARGET_DAYS}, such as 10")
+    if lcp.response_target_days == days:
+        return False
+    audit.record(
+        "lcp.response-target",
+        obj=lcp,
+        lcp_id=lcp.id,
+        summary=f"{lcp.slug}: first-response target",
+        before={"response_target_days": lcp.response_target_days},
+        after={"response_target_days": days},
+        **actor.audit,
+    )
+    lcp.response_target_days = days
+    db.session.commit()
+    return True
 
 
 # Priorities ---------------------------------------------------------------------------------------------------------

@@ -1,11 +1,12 @@
-"""Scheduled and setup work: the retention purges, the digests, delivering the outbox, and loading the reference
-data (`flask seed`) and the demo content (`flask demo`).
+"""Scheduled and setup work: the retention purges, the digests, telling staff of new items and of items past their
+target, delivering the outbox, and loading the reference data (`flask seed`) and the demo content (`flask demo`).
 
 Only the command line and scheduled work (`Actor.cli()`, `Actor.system(...)`) may run these. They are batch
 jobs, so some commit as they go rather than once at the end, each saying why: the contact purge commits batch by
-batch, the digests person by person, and the outbox worker each claim and each message (so a crash never sends
-one twice). None of them writes an audit record (none did before); what they change is in the history of the
-submissions concerned (`contact-removed`), the digest runs and the outbox itself.
+batch, the digests and the staff emails person by person, and the outbox worker each claim and each message (so a
+crash never sends one twice). None of them writes an audit record (none did before); what they change is in the
+history of the submissions concerned (`contact-removed`), the digest runs, the staff accounts' watermarks and the
+outbox itself.
 
 They work in a plain application context: links in emails are absolute on `SITE_URL` (`app.links`) and text
 written outside a request is in British English (`app.languages.select_locale`), so the command line needs no
@@ -22,13 +23,13 @@ from datetime import date, datetime, timedelta
 from flask import current_app
 from sqlalchemy.exc import IntegrityError
 
-from app.clock import utcnow
+from app.clock import in_london, utcnow
 from app.commands import Actor, CommandRefused, require_trusted
 from app.commands import accounts as accounts_commands
 from app.commands import people as people_commands
 from app.extensions import db
-from app.models import Follower, OutboxMessage
-from app.services import demo, digest, mail, outbox, people, reference_data, retention
+from app.models import Follower, OutboxMessage, StaffUser
+from app.services import demo, digest, mail, outbox, people, reference_data, retention, staff_mail, staff_notify
 from app.services.demo_staff import DemoAccount
 from app.services.digest import ALREADY_SENT, NOTHING_NEW, QUEUED, DigestReport
 from app.services.outbox import Delivery, SmtpSettings
@@ -145,6 +146,127 @@ def send_digests(actor: Actor, frequency: str, now: datetime | None = None) -> D
             report.nothing_new += 1
         else:
             report.already_sent += 1
+    return report
+
+
+# Telling staff what needs them ------------------------------------------------------------------------------------
+
+
+@dataclass
+class Told:
+    """What one run told one person: their watermark started (a new account), an email of new items, a daily
+    summary, the weekly email of items past their target."""
+
+    started: bool = False
+    new_items: bool = False
+    summary: bool = False
+    overdue: bool = False
+
+
+@dataclass
+class NotifyReport:
+    """What one run of `flask staff notify` did, over every active account."""
+
+    considered: int = 0
+    started: int = 0
+    new_items: int = 0
+    summaries: int = 0
+    overdue: int = 0
+    failed: int = 0
+
+    def add(self, told: Told) -> None:
+        self.started += told.started
+        self.new_items += told.new_items
+        self.summaries += told.summary
+        self.overdue += told.overdue
+
+
+def _read_new(user: StaffUser, old: staff_notify.Watermarks, upto: staff_notify.Watermarks) -> staff_notify.Arrivals:
+    arrivals = staff_notify.new_routings(user, old.routing, upto.routing)
+    return staff_notify.add_unsure(user, arrivals, old.submission, upto.submission)
+
+
+def _new_items(user: StaffUser, old: staff_notify.Watermarks, upto: staff_notify.Watermarks) -> bool:
+    """The "each" email: every item above the watermarks, in one email, claimed by moving both watermarks from
+    the values read (one conditional UPDATE): a second run at the same moment finds them moved and sends nothing."""
+    arrivals = _read_new(user, old, upto)
+    if not arrivals.count:
+        return False
+    if not staff_notify.claim_new(user.id, old, arrivals.watermarks):
+        return False
+    staff_mail.send_new_items(user, arrivals)
+    return True
+
+
+def _daily_summary(user: StaffUser, old: staff_notify.Watermarks, upto: staff_notify.Watermarks, now: datetime) -> bool:
+    """The daily summary, once a London day: claimed with the watermarks, sent when there is anything to say."""
+    today = in_london(now).date()
+    arrivals = _read_new(user, old, upto)
+    if not staff_notify.claim_new(user.id, old, arrivals.watermarks, day=today):
+        return False
+    standing = staff_notify.standing(user, today)
+    if not (arrivals.count or standing.new or standing.overdue or standing.unrouted):
+        return False
+    staff_mail.send_daily_summary(user, arrivals, standing, today)
+    return True
+
+
+def _weekly_overdue(user: StaffUser, now: datetime) -> bool:
+    """The weekly email of items past their target, once a week: claimed first, sent only when there are any."""
+    today = in_london(now).date()
+    if not staff_notify.claim_week(user.id, today):
+        return False
+    groups = staff_notify.overdue(user, today)
+    if not groups:
+        return False
+    staff_mail.send_overdue(user, groups, today)
+    return True
+
+
+def notify_person(actor: Actor, user_id: int, now: datetime, upto: staff_notify.Watermarks) -> Told:
+    """Tell one staff member what they chose to hear of, in one transaction: new items (an email for what arrived,
+    or the daily summary once their hour has come) and, once a week, the items waiting past their target.
+
+    A new account's watermarks (0) start at `upto`, the highest routing and submission ids when the run began, so
+    nobody is sent the whole history. Each email is claimed by a conditional UPDATE of the person's row in the
+    transaction that queues it, so a repeated run, or two at once, tells nobody twice."""
+    require_trusted(actor)
+    user = db.session.get(StaffUser, user_id)
+    told = Told()
+    if user is None or user.disabled_at is not None:
+        return told
+    old = staff_notify.watermarks_of(user)
+    if 0 in old:
+        # (On a site with no item yet there is nothing to start from: the first run after the first item does.)
+        start = staff_notify.Watermarks(old.routing or upto.routing, old.submission or upto.submission)
+        told.started = start != old and staff_notify.claim_new(user.id, old, start)
+    elif user.notify_new == staff_notify.EACH:
+        told.new_items = _new_items(user, old, upto)
+    elif staff_notify.daily_due(user, now):
+        told.summary = _daily_summary(user, old, upto, now)
+    if staff_notify.overdue_due(user, now):
+        told.overdue = _weekly_overdue(user, now)
+    db.session.commit()
+    return told
+
+
+def notify_staff(actor: Actor, now: datetime | None = None) -> NotifyReport:
+    """`flask staff notify`, every few minutes: each active staff member told what they chose on their account page,
+    committed person by person, so one person's failure never stops everyone else's (the next run tries again)."""
+    require_trusted(actor)
+    now = now or utcnow()
+    upto = staff_notify.highest_ids()
+    report = NotifyReport()
+    for user_id in staff_notify.active_staff_ids():
+        report.considered += 1
+        try:
+            told = notify_person(actor, user_id, now, upto)
+        except Exception:
+            db.session.rollback()
+            log.exception("Staff email for account %s not queued", user_id)
+            report.failed += 1
+            continue
+        report.add(told)
     return report
 
 

@@ -88,6 +88,8 @@ class StaffUser(UserMixin, Model):
     # The newest routing already told of (new items), and the London days the daily and weekly emails went out:
     # so a run that is repeated, or two runs at once, tell nobody twice.
     notified_routing_id: Mapped[int] = mapped_column(default=0, server_default="0")
+    # The same for submissions that reached no partnership ("not sure"), which citywide admins are told of.
+    notified_submission_id: Mapped[int] = mapped_column(default=0, server_default="0")
     daily_sent_on: Mapped[date | None]
     overdue_sent_on: Mapped[date | None]
     disabled_at: Mapped[datetime | None]

@@ -258,6 +258,8 @@ class SubmissionEvent(Model):
 
     submission: Mapped[Submission] = relationship(back_populates="events")
     routing: Mapped[Routing | None] = relationship()
+    # Who it was, for the staff history's sentences ("Sam Patel changed the status to …"); None for a former one.
+    staff: Mapped[StaffUser | None] = relationship(viewonly=True)
 
 
 class PublishedResponse(Model):

@@ -13,7 +13,7 @@ from app.htmx import page_or_fragment
 from app.numbers import database_id
 from app.public import public
 from app.public.forms import DirectoryFilterForm, FindForm
-from app.services import directory, figures, finder, sharing
+from app.services import directory, figures, finder, sharing, similar
 from app.services.coverage import coverage
 from app.services.maturity import maturity_summary
 from app.services.topics import topic_matches
@@ -48,13 +48,17 @@ def lcp_directory():
 @page_cache.page()
 def lcp_page(slug: str) -> str:
     lcp = directory.get_lcp_for_page_or_404(slug)
+    responses = sharing.responses_for(lcp)
     return render_template(
         "public/lcp.html",
         lcp=lcp,
         activity=directory.activity(lcp),
         now=utcnow(),
         maturity=maturity_summary(lcp),
-        responses=sharing.responses_for(lcp),
+        responses=responses,
+        # How many people raised each reply's item (1 + those staff counted together with it): one query. The page
+        # cache keeps the page, so a new count shows within PAGE_CACHE_SECONDS, as the scorecard's figures do.
+        raised_by=similar.raised_by(response.submission_id for response in responses),
         scorecard=figures.scorecard(lcp),
     )
 

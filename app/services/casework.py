@@ -6,6 +6,9 @@ sharing with another LCP, a reply) are commands (`app.commands.casework`), which
 email and commit; the staff pages and the command line call them. Nothing here reads the request: the staff
 pages look a submission up with `app.admin.submission_views.submission_or_404`, which answers 404 for one
 routed to none of the person's LCPs, as for one that does not exist.
+
+The item page's staff wording (its history as sentences, where it sits in an inbox view, what changed since a form
+was drawn) is `app.services.item_page`'s.
 """
 
 from __future__ import annotations
@@ -15,9 +18,11 @@ from sqlalchemy import select
 from sqlalchemy.orm import selectinload
 
 from app.extensions import db
-from app.models import Lcp, Routing, RoutingNote, StaffUser, Submission
+from app.models import Lcp, Routing, RoutingNote, StaffUser, Submission, SubmissionEvent
 
 DUPLICATE_REASON = "The same as another report, which we are handling"
+# The history entries that are staff changes to a routing: each one adds one to `Routing.version`.
+CHANGE_KINDS = ("status", "assigned", "tagged", "response")
 
 
 def sees_submission(submission: Submission, user: StaffUser) -> bool:
@@ -33,8 +38,10 @@ def load_submission(submission_id: int) -> Submission | None:
         .options(
             selectinload(Submission.routings).selectinload(Routing.lcp),
             selectinload(Submission.routings).selectinload(Routing.notes),
+            selectinload(Submission.routings).selectinload(Routing.assignee),
             selectinload(Submission.topics),
-            selectinload(Submission.events),
+            selectinload(Submission.events).selectinload(SubmissionEvent.staff),
+            selectinload(Submission.events).selectinload(SubmissionEvent.routing),
             selectinload(Submission.responses),
         )
     )

@@ -12,6 +12,10 @@ that partnership. Four figures, each over a period (the last 30, 90 or 365 days,
 Example content (`is_demo`) is never counted: it must not drive what the site concludes. The public
 scorecard shows nothing for a partnership with fewer than `SUPPRESS_BELOW` items in its period, so
 that no figure describes one or two people's reports.
+
+The scorecard also states the partnership's first-response target (`Lcp.response_target_days`, in working days:
+`app.services.targets`) and, once at least `SUPPRESS_BELOW` items have been answered, how many of the answered
+items were answered within it, measured against the target as it is now, with how many still waiting are past it.
 """
 
 from __future__ import annotations
@@ -25,10 +29,11 @@ from flask_babel import format_date
 from flask_babel import lazy_gettext as _l
 from sqlalchemy import ColumnElement, and_, case, exists, func, literal, select
 
-from app.clock import london_to_utc, london_today
+from app.clock import london_date, london_to_utc, london_today
 from app.extensions import db
 from app.models import Lcp, PublishedResponse, Routing, Submission, Topic
 from app.models.submissions import STATUSES, submission_topic
+from app.services import targets
 
 PERIODS = (30, 90, 365)
 DEFAULT_PERIOD = 90
@@ -249,11 +254,56 @@ class Scorecard:
     days: int
     figures: Responsiveness
     suppressed: bool
+    # The partnership's first-response target, in working days.
+    target_days: int = targets.DEFAULT_TARGET_DAYS
+    # Of the answered items, how many were answered within the target; and how many still waiting are past it.
+    within_target: int = 0
+    waiting_past_target: int = 0
+
+    @property
+    def shows_target_share(self) -> bool:
+        """Whether to say how many answered items were answered within the target: not below `SUPPRESS_BELOW`
+        answered items, so no share describes one or two people's reports."""
+        return not self.suppressed and self.figures.answered >= SUPPRESS_BELOW
+
+    @property
+    def within_target_percent(self) -> int | None:
+        answered = self.figures.answered
+        return round(100 * self.within_target / answered) if answered else None
+
+
+def _against_target(lcp: Lcp, since: datetime, today: date) -> tuple[int, int]:
+    """How many of the partnership's answered items since `since` were answered within its target (their first
+    answer on or before the due day, London days), and how many still unanswered are past it."""
+    scope = _in_scope([lcp.id], since)
+    answered = db.session.execute(
+        select(Routing.created_at, Routing.first_response_at).where(*scope, Routing.first_response_at.is_not(None))
+    )
+    within = sum(
+        1
+        for created_at, first_response_at in answered
+        if first_response_at is not None
+        and london_date(first_response_at) <= targets.due_date(created_at, lcp.response_target_days)
+    )
+    past = db.session.scalar(
+        select(func.count()).where(
+            *scope,
+            Routing.first_response_at.is_(None),
+            Routing.created_at < targets.overdue_before(lcp.response_target_days, today),
+        )
+    )
+    return within, past or 0
 
 
 def scorecard(lcp: Lcp) -> Scorecard:
-    """The public figures for one partnership over the last `SCORECARD_DAYS` days."""
-    start = london_today() - timedelta(days=SCORECARD_DAYS - 1)
-    per_lcp, _statuses = _responsiveness([lcp.id], london_to_utc(start))
+    """The public figures for one partnership over the last `SCORECARD_DAYS` days, with its response target."""
+    today = london_today()
+    since = london_to_utc(today - timedelta(days=SCORECARD_DAYS - 1))
+    per_lcp, _statuses = _responsiveness([lcp.id], since)
     figures = per_lcp.get(lcp.id, Responsiveness(0, 0, None, 0))
-    return Scorecard(SCORECARD_DAYS, figures, suppressed=figures.items < SUPPRESS_BELOW)
+    card = Scorecard(
+        SCORECARD_DAYS, figures, suppressed=figures.items < SUPPRESS_BELOW, target_days=lcp.response_target_days
+    )
+    if card.shows_target_share:
+        card.within_target, card.waiting_past_target = _against_target(lcp, since, today)
+    return card

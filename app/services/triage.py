@@ -1,8 +1,12 @@
 """The staff inbox: which routings a person sees, filtered and paged, and the triage changes made to them.
 
 The inbox lists routings of the person's LCPs (admins: all) newest first, paged by keyset on
-(`created_at`, `id`), which the `ix_routing_inbox` index serves, so no page needs an OFFSET. Every
-change (status, assignee, tags) records a history entry on the submission in the caller's transaction, and
+(`created_at`, `id`), which the `ix_routing_inbox` index serves, so no page needs an OFFSET. One definition of
+what a view shows, `filtered(user, filters)`, serves the inbox's pages, its counts (`app.services.inbox_counts`),
+its CSV download and the item page's previous and next. The views (`?view=new|mine|unassigned|overdue|follow-ups|
+closed-week`) are filters like the others, so they combine with them and travel in the same query string.
+
+Every change (status, assignee, tags) records a history entry on the submission in the caller's transaction, and
 neither audits, emails nor commits: the commands in `app.commands.casework` (one routing's status, assignee or
 tags, or the inbox's bulk change) check the permission, write the audit record, queue the status emails and
 commit.
@@ -11,28 +15,54 @@ commit.
 from __future__ import annotations
 
 import re
+from collections import defaultdict
+from collections.abc import Iterable
 from dataclasses import dataclass, field
-from datetime import date, timedelta
+from datetime import date, datetime, timedelta
 from typing import Any
 
 from flask_babel import gettext as _
-from sqlalchemy import Select, exists, select
+from flask_babel import lazy_gettext as _l
+from flask_babel import ngettext
+from sqlalchemy import ColumnElement, Select, and_, exists, false, or_, select
 from sqlalchemy.orm import selectinload
 
-from app.clock import london_to_utc
+from app.clock import in_london, london_date, london_to_utc, london_today
 from app.extensions import db
 from app.models import Lcp, Routing, StaffUser, Submission, SubmissionEvent, Topic
 from app.models.submissions import SOURCES, STATUSES, submission_topic
 from app.numbers import database_id
-from app.services import keyset, search, sharing
+from app.services import keyset, search, sharing, targets
 
 PAGE_SIZE = 25
 TAG_LENGTH = 40
 TAGS_LIMIT = 300
 EXCERPT = 140
+# The start of what someone said, as a row of the inbox shows it: a line at a laptop's width.
+FIRST_WORDS = 90
 
 
 # Filters and paging ----------------------------------------------------------------------------------------------
+
+# How staff name each status and each way an item came.
+STATUS_LABELS: dict[str, Any] = {
+    "received": _l("Received"),
+    "looking": _l("Looking at it"),
+    "shared": _l("Shared with a partner"),
+    "acted": _l("Acted on"),
+    "closed": _l("Closed"),
+}
+SOURCE_LABELS: dict[str, Any] = {"web": _l("Website"), "phone": _l("Phone"), "paper": _l("Paper"), "event": _l("Event")}
+
+# The inbox's views, in the order its navigation lists them, each a filter with a name (`?view=…`).
+VIEWS: dict[str, Any] = {
+    "new": _l("New"),
+    "mine": _l("Mine"),
+    "unassigned": _l("Unassigned"),
+    "overdue": _l("Overdue"),
+    "follow-ups": _l("New follow-ups"),
+    "closed-week": _l("Closed this week"),
+}
 
 
 @dataclass
@@ -48,11 +78,16 @@ class Filters:
     date_to: date | None = None
     q: str = ""
     sort: str = "newest"
+    view: str = ""
     notes: list[str] = field(default_factory=list)
+    # Each visible partnership's response target (working days), for the overdue view; read from the partnerships
+    # `read_filters` was given, so the view needs no query of its own. Empty: `filtered` reads them.
+    targets: dict[int, int] = field(default_factory=dict, repr=False, compare=False)
 
     def query_args(self) -> dict[str, str]:
-        """The filters as query string arguments, for paging links and the `back` address."""
+        """The filters as query string arguments, for paging links, item links, saved views and the `back` address."""
         args = {
+            "view": self.view,
             "status": self.status,
             "lcp": self.lcp.slug if self.lcp else "",
             "topic": self.topic.slug if self.topic else "",
@@ -80,7 +115,9 @@ def _read_date(value: str, label: str, notes: list[str]) -> date | None:
 def read_filters(args: Any, user: StaffUser, lcps: list[Lcp]) -> Filters:
     """Filters from a query string; anything not allowed or not understood is left out, with a note."""
     notes: list[str] = []
-    found = Filters(notes=notes)
+    found = Filters(notes=notes, targets={lcp.id: lcp.response_target_days for lcp in lcps})
+    view = args.get("view", "")
+    found.view = view if view in VIEWS else ""
     status = args.get("status", "")
     found.status = status if status in STATUSES else ""
     slug = args.get("lcp", "").strip()
@@ -113,12 +150,61 @@ class InboxPage:
     previous_before: str | None
 
 
-def filtered(user: StaffUser, filters: Filters) -> Select[tuple[Routing]]:
+def week_start(today: date | None = None) -> datetime:
+    """Monday 00:00 of this week in Leeds, as the naive UTC the database keeps."""
+    today = today or london_today()
+    return london_to_utc(today - timedelta(days=today.weekday()))
+
+
+def _targets(user: StaffUser, filters: Filters) -> dict[int, int]:
+    """The response target of each partnership the view covers (the chosen one, or all the person's)."""
+    if filters.lcp is not None:
+        return {filters.lcp.id: filters.lcp.response_target_days}
+    if filters.targets:
+        return {ident: days for ident, days in filters.targets.items() if user.sees(ident)}
+    query = select(Lcp.id, Lcp.response_target_days)
+    if not user.is_admin:
+        query = query.where(Lcp.id.in_(user.lcp_ids or {-1}))
+    return {ident: days for ident, days in db.session.execute(query).tuples()}
+
+
+def past_target(user: StaffUser, filters: Filters, today: date | None = None) -> ColumnElement[bool]:
+    """Routings that arrived before their partnership's target ran out: one term for each target the person's
+    partnerships use (usually one or two), each `lcp_id IN (…) AND created_at < <the moment>`, ORed."""
+    by_days: dict[int, list[int]] = defaultdict(list)
+    for ident, days in _targets(user, filters).items():
+        by_days[days].append(ident)
+    terms = [
+        and_(Routing.lcp_id.in_(sorted(ids)), Routing.created_at < targets.overdue_before(days, today))
+        for days, ids in sorted(by_days.items())
+    ]
+    return or_(*terms) if terms else false()
+
+
+def _view(query: Select[Routing], user: StaffUser, filters: Filters) -> Select[Routing]:
+    still_open = Routing.status != "closed"
+    if filters.view == "new":
+        return query.where(Routing.opened_at.is_(None), still_open)
+    if filters.view == "mine":
+        return query.where(Routing.assignee_id == user.id, still_open)
+    if filters.view == "unassigned":
+        return query.where(Routing.assignee_id.is_(None), still_open)
+    if filters.view == "overdue":
+        return query.where(Routing.first_response_at.is_(None), still_open, past_target(user, filters))
+    if filters.view == "follow-ups":
+        return query.where(Routing.has_new_follow_up.is_(True))
+    if filters.view == "closed-week":
+        return query.where(Routing.status == "closed", Routing.closed_at >= week_start())
+    return query
+
+
+def filtered(user: StaffUser, filters: Filters) -> Select[Routing]:
     """The person's routings that match the filters, joined to their submissions, in no order: the inbox's pages,
-    its counts and the item page's previous and next all start from this."""
+    its counts, its download and the item page's previous and next all start from this."""
     query = select(Routing).join(Routing.submission)
     if not user.is_admin:
         query = query.where(Routing.lcp_id.in_(user.lcp_ids or {-1}))
+    query = _view(query, user, filters)
     if filters.lcp:
         query = query.where(Routing.lcp_id == filters.lcp.id)
     if filters.status:
@@ -150,6 +236,14 @@ def filtered(user: StaffUser, filters: Filters) -> Select[tuple[Routing]]:
     return query
 
 
+# What a page of the inbox loads with its routings: one query each, whatever the page holds.
+ROW_OPTIONS = (
+    selectinload(Routing.submission).selectinload(Submission.topics),
+    selectinload(Routing.lcp),
+    selectinload(Routing.assignee),
+)
+
+
 def inbox(
     user: StaffUser, filters: Filters, after: str | None = None, before: str | None = None, size: int = PAGE_SIZE
 ) -> InboxPage:
@@ -162,13 +256,32 @@ def inbox(
         after=after,
         before=before,
         size=size,
-        options=(
-            selectinload(Routing.submission).selectinload(Submission.topics),
-            selectinload(Routing.lcp),
-            selectinload(Routing.assignee),
-        ),
+        options=ROW_OPTIONS,
     )
     return InboxPage(found.rows, found.next_after, found.previous_before)
+
+
+def everything(user: StaffUser, filters: Filters, batch: int = 500) -> Iterable[Routing]:
+    """Every routing the filters match, in their order, a batch at a time (the download): each batch is one keyset
+    page, so memory holds a batch, not the whole city."""
+    after: str | None = None
+    while True:
+        page = keyset.page(
+            filtered(user, filters),
+            Routing.created_at,
+            Routing.id,
+            newest_first=filters.sort == "newest",
+            after=after,
+            size=batch,
+            options=ROW_OPTIONS,
+        )
+        yield from page.rows
+        if page.next_after is None:
+            return
+        after = page.next_after
+
+
+# What a row shows -----------------------------------------------------------------------------------------------
 
 
 def excerpt(text: str, limit: int = EXCERPT) -> str:
@@ -176,9 +289,123 @@ def excerpt(text: str, limit: int = EXCERPT) -> str:
     return text if len(text) <= limit else text[: limit - 1].rstrip() + "…"
 
 
-def assignable_staff() -> list[StaffUser]:
-    """Everyone who may be given an item: admins and LCP staff whose accounts are in use."""
-    return list(
+def first_words(text: str, limit: int = FIRST_WORDS) -> str:
+    """The start of what someone said, cut at a space where there is one near the limit, with "…" when cut."""
+    text = " ".join(text.split())
+    if len(text) <= limit:
+        return text
+    cut = text[: limit - 1]
+    space = cut.rfind(" ")
+    if space > limit // 2:
+        cut = cut[:space]
+    return cut.rstrip(" ,.;:-") + "…"
+
+
+def age(arrived: datetime, today: date | None = None) -> str:
+    """How long ago an item arrived, in London days: "today", "1 day", "3 days"."""
+    days = ((today or london_today()) - london_date(arrived)).days
+    if days <= 0:
+        return _("today")
+    return ngettext("%(num)d day", "%(num)d days", days)
+
+
+@dataclass(frozen=True)
+class Target:
+    """Where an unanswered item stands against its partnership's target, in words, and how urgent that is:
+    "over" (past it), "today" (the last day) or "" (days left)."""
+
+    text: str
+    urgency: str
+
+
+def target(routing: Routing, today: date | None = None) -> Target | None:
+    """The target line of a row: None once the item was first answered or closed."""
+    if routing.first_response_at is not None or routing.status == "closed":
+        return None
+    standing = targets.standing(routing.created_at, routing.lcp.response_target_days, today)
+    if standing.days < 0:
+        return Target(ngettext("%(num)d day over", "%(num)d days over", -standing.days), "over")
+    if standing.days == 0:
+        return Target(_("due today"), "today")
+    return Target(ngettext("due in %(num)d day", "due in %(num)d days", standing.days), "")
+
+
+@dataclass(frozen=True)
+class RowFacts:
+    age: str
+    target: Target | None
+
+
+def row_facts(routings: Iterable[Routing], today: date | None = None) -> dict[int, RowFacts]:
+    """Each row's age and target in words, for a page: worked out once for each arrival day and target, so a page
+    of items from the same few days translates a few phrases, not two for every row."""
+    today = today or london_today()
+    ages: dict[date, str] = {}
+    standings: dict[tuple[date, int], Target | None] = {}
+    found: dict[int, RowFacts] = {}
+    for routing in routings:
+        day = london_date(routing.created_at)
+        if day not in ages:
+            ages[day] = age(routing.created_at, today)
+        waiting = routing.first_response_at is None and routing.status != "closed"
+        key = (day, routing.lcp.response_target_days)
+        if waiting and key not in standings:
+            standings[key] = target(routing, today)
+        found[routing.id] = RowFacts(ages[day], standings[key] if waiting else None)
+    return found
+
+
+# The download ----------------------------------------------------------------------------------------------------
+
+EXPORT_HEADER = (
+    _l("Item number"),
+    _l("Received"),
+    _l("First response"),
+    _l("Closed"),
+    _l("Partnership"),
+    _l("Topics"),
+    _l("Source"),
+    _l("Status"),
+    _l("Assigned to"),
+    _l("Tags"),
+    _l("What they said"),
+)
+
+
+def _london(moment: datetime | None) -> str:
+    return in_london(moment).strftime("%Y-%m-%d %H:%M") if moment else ""
+
+
+def export_rows(routings: Iterable[Routing]) -> Iterable[list[object]]:
+    """A spreadsheet row for each routing: what the inbox shows, in full, and never anything about the person who
+    sent it (no name, address or receipt code)."""
+    statuses = {key: str(label) for key, label in STATUS_LABELS.items()}
+    sources = {key: str(label) for key, label in SOURCE_LABELS.items()}
+    for routing in routings:
+        submission = routing.submission
+        yield [
+            submission.id,
+            _london(routing.created_at),
+            _london(routing.first_response_at),
+            _london(routing.closed_at),
+            routing.lcp.name,
+            "; ".join(topic.shown_label for topic in submission.topics),
+            sources.get(submission.source, submission.source),
+            statuses.get(routing.status, routing.status),
+            routing.assignee.name if routing.assignee else "",
+            routing.tags,
+            submission.body,
+        ]
+
+
+# Who may be given an item ----------------------------------------------------------------------------------------
+
+
+def assignable_staff(lcp_ids: set[int] | None = None) -> list[StaffUser]:
+    """Everyone who may be given an item: admins and LCP staff whose accounts are in use; with `lcp_ids`, only
+    those who may be given an item of at least one of these partnerships (a worker sees their colleagues, not the
+    whole city's staff)."""
+    people = list(
         db.session.scalars(
             select(StaffUser)
             .where(StaffUser.role.in_(("admin", "staff")), StaffUser.disabled_at.is_(None))
@@ -186,6 +413,9 @@ def assignable_staff() -> list[StaffUser]:
             .order_by(StaffUser.name, StaffUser.id)
         )
     )
+    if lcp_ids is None:
+        return people
+    return [person for person in people if person.is_admin or person.lcp_ids & lcp_ids]
 
 
 def assignees_by_lcp(people: list[StaffUser], lcp_ids: set[int]) -> dict[int, list[StaffUser]]:

@@ -97,6 +97,7 @@ def upgrade():
         batch_op.add_column(sa.Column('notify_assigned', sa.Boolean(), server_default=sa.true(), nullable=False))
         batch_op.add_column(sa.Column('notify_overdue', sa.Boolean(), server_default=sa.true(), nullable=False))
         batch_op.add_column(sa.Column('notified_routing_id', sa.Integer(), server_default='0', nullable=False))
+        batch_op.add_column(sa.Column('notified_submission_id', sa.Integer(), server_default='0', nullable=False))
         batch_op.add_column(sa.Column('daily_sent_on', sa.Date(), nullable=True))
         batch_op.add_column(sa.Column('overdue_sent_on', sa.Date(), nullable=True))
 
@@ -125,6 +126,7 @@ def downgrade():
     with op.batch_alter_table('staff_user', schema=None) as batch_op:
         batch_op.drop_column('overdue_sent_on')
         batch_op.drop_column('daily_sent_on')
+        batch_op.drop_column('notified_submission_id')
         batch_op.drop_column('notified_routing_id')
         batch_op.drop_column('notify_overdue')
         batch_op.drop_column('notify_assigned')

@@ -241,7 +241,8 @@ def print_memory(master_pid: int) -> None:
 
 
 WORKERS = 2  # gunicorn workers: WEB_CONCURRENCY, as production sets it for a 2-core machine
-GUNICORN_CONF = ROOT / "gunicorn.conf.py"
+# The project's settings; BENCH_GUNICORN_CONF names another file, to measure a change to them before making it.
+GUNICORN_CONF = Path(os.environ.get("BENCH_GUNICORN_CONF") or ROOT / "gunicorn.conf.py")
 
 
 def gunicorn_command(port: int) -> list[str]:
@@ -254,7 +255,7 @@ def gunicorn_command(port: int) -> list[str]:
 
 def describe_gunicorn() -> str:
     if GUNICORN_CONF.is_file():
-        return f"gunicorn {{gunicorn}} -c gunicorn.conf.py, WEB_CONCURRENCY={WORKERS}"
+        return f"gunicorn {{gunicorn}} -c {GUNICORN_CONF.name}, WEB_CONCURRENCY={WORKERS}"
     return f"gunicorn {{gunicorn}} -w {WORKERS} (sync workers; no gunicorn.conf.py in the project)"
 
 

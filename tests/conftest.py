@@ -12,6 +12,7 @@ from __future__ import annotations
 
 import os
 from collections.abc import Iterator
+from contextlib import contextmanager
 from pathlib import Path
 
 import pytest
@@ -19,7 +20,7 @@ from bs4 import BeautifulSoup, Tag
 from flask import Flask
 from flask.testing import FlaskClient
 from flask_migrate import upgrade
-from sqlalchemy import text
+from sqlalchemy import event, text
 
 from app import create_app
 from app.commands import Actor
@@ -348,3 +349,23 @@ def staff_post(app: Flask):
         return client.post(url, data={"csrf_token": token["value"], **data}, **kwargs)
 
     return post
+
+
+# Counting what a page asks of the database -----------------------------------------------------------------------
+
+
+@contextmanager
+def statements(app: Flask) -> Iterator[list[str]]:
+    """The SQL statements the app sends to its database while the block runs."""
+    with app.app_context():
+        engine = db.engine
+    sent: list[str] = []
+
+    def record(connection, cursor, statement, parameters, context, executemany) -> None:
+        sent.append(statement)
+
+    event.listen(engine, "before_cursor_execute", record)
+    try:
+        yield sent
+    finally:
+        event.remove(engine, "before_cursor_execute", record)

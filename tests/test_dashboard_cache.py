@@ -3,38 +3,20 @@ were worked out, never another scope's figures, and worked out again once a minu
 
 from __future__ import annotations
 
-from collections.abc import Callable, Iterator
-from contextlib import contextmanager
+from collections.abc import Callable
 from datetime import timedelta
 from uuid import uuid4
 
 import pytest
 from flask import Flask
 from flask.testing import FlaskClient
-from sqlalchemy import event, select
+from sqlalchemy import select
 
 from app.admin import views as dashboard_views
 from app.clock import utcnow
 from app.extensions import db
 from app.models import Lcp
-from tests.conftest import Page
-
-
-@contextmanager
-def statements(app: Flask) -> Iterator[list[str]]:
-    """The SQL statements sent to the database while the block runs."""
-    with app.app_context():
-        engine = db.engine
-    sent: list[str] = []
-
-    def record(connection, cursor, statement, parameters, context, executemany) -> None:
-        sent.append(statement)
-
-    event.listen(engine, "before_cursor_execute", record)
-    try:
-        yield sent
-    finally:
-        event.remove(engine, "before_cursor_execute", record)
+from tests.conftest import Page, statements
 
 
 @pytest.fixture

@@ -9,39 +9,21 @@ from __future__ import annotations
 import csv
 import io
 import re
-from collections.abc import Callable, Iterator
-from contextlib import contextmanager
+from collections.abc import Callable
 from datetime import date, datetime, timedelta
 from uuid import uuid4
 
 import pytest
 from flask import Flask
 from flask.testing import FlaskClient
-from sqlalchemy import delete, event, func, select, update
+from sqlalchemy import delete, func, select, update
 
 from app.clock import utcnow
 from app.extensions import db
 from app.models import AuditEvent, Lcp, Routing, SavedView, Submission, SubmissionContact, Topic
 from app.page_cache import cache
 from app.services import targets, triage
-from tests.conftest import Page
-
-
-@contextmanager
-def statements(app: Flask) -> Iterator[list[str]]:
-    """The SQL statements sent to the database while the block runs."""
-    with app.app_context():
-        engine = db.engine
-    sent: list[str] = []
-
-    def record(connection, cursor, statement, parameters, context, executemany) -> None:
-        sent.append(statement)
-
-    event.listen(engine, "before_cursor_execute", record)
-    try:
-        yield sent
-    finally:
-        event.remove(engine, "before_cursor_execute", record)
+from tests.conftest import Page, statements
 
 
 @pytest.fixture

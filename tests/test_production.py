@@ -12,20 +12,19 @@ import gzip
 import os
 import shutil
 import threading
-from contextlib import contextmanager
 from pathlib import Path
 from uuid import uuid4
 
 import brotli
 import pytest
 from flask import Flask
-from sqlalchemy import create_engine, event, select, text
+from sqlalchemy import create_engine, select, text
 
 from app import create_app, page_cache
 from app.config import ProductionConfig, TestingConfig, production_problems
 from app.extensions import db
 from app.models import ContentVersion, Lcp
-from tests.conftest import Page, production_app_on
+from tests.conftest import Page, production_app_on, statements
 
 LCP = "hatch"
 BASE_HEADERS = {
@@ -41,23 +40,6 @@ BASE_HEADERS = {
     "Permissions-Policy": "camera=(), microphone=(), geolocation=(), payment=()",
 }
 HSTS = "max-age=31536000; includeSubDomains"
-
-
-@contextmanager
-def statements(app: Flask):
-    """Collects every SQL statement the app sends while the block runs."""
-    sent: list[str] = []
-    with app.app_context():
-        engine = db.engine
-
-    def record(conn, cursor, statement, parameters, context, executemany) -> None:
-        sent.append(statement)
-
-    event.listen(engine, "before_cursor_execute", record)
-    try:
-        yield sent
-    finally:
-        event.remove(engine, "before_cursor_execute", record)
 
 
 def rename_summary(app: Flask, slug: str, summary: str) -> str:

@@ -1,3 +1,4 @@
+# ruff: noqa: F811
 """The inbox's search box (`app.services.search`): receipt codes in any spelling, item numbers, words on either
 database (FTS5 on SQLite, trigram-indexed ILIKE on PostgreSQL), typed text that can never break the query, and the
 person's partnerships as the limit of what is found.
@@ -8,7 +9,6 @@ inbox, its counts and the item page's previous and next all use.
 
 from __future__ import annotations
 
-from collections.abc import Callable, Iterator
 from uuid import uuid4
 
 import pytest
@@ -19,40 +19,14 @@ from sqlalchemy import func, select
 from app.commands import Actor
 from app.commands import sharing as sharing_commands
 from app.extensions import db
-from app.models import Routing, StaffUser, Submission
+from app.models import Routing, StaffUser
 from app.services import search, sharing, triage
 from app.services.people import lcps_by_slug
 from tests.conftest import Page
 from tests.fuzz import FUZZ, TEXT, UNICODE
 
-Make = Callable[..., Submission]
-
-
-@pytest.fixture
-def ctx(app: Flask) -> Iterator[None]:
-    with app.test_request_context():
-        yield
-
-
-@pytest.fixture
-def make(ctx: None) -> Make:
-    """Stores a submission for these partnerships (what a resident shares) and returns it."""
-
-    def share(body: str, *lcps: str) -> Submission:
-        data = sharing.ShareInput(body=body, lcps=lcps_by_slug(list(lcps or ("armley",))))
-        return sharing_commands.share(Actor.resident(), data).submission
-
-    return share
-
-
-@pytest.fixture
-def admin(ctx: None, make_staff) -> StaffUser:
-    return db.session.get(StaffUser, make_staff("admin").id)
-
-
-@pytest.fixture
-def worker(ctx: None, make_staff) -> StaffUser:
-    return db.session.get(StaffUser, make_staff("staff", ("armley",)).id)
+# The shared fixtures, imported by name: the tests below take them as arguments (hence F811).
+from tests.resident_items import Make, admin, ctx, make, worker  # noqa: F401
 
 
 def marker() -> str:

@@ -1,3 +1,4 @@
+# ruff: noqa: F811
 """Similar items (`app.services.similar`) and the item page's "Similar items" section: close texts are suggested and
 unrelated ones are not; only the person's partnerships' items, only from the last 90 days, never the item itself or
 one already tied to it; and suggestions are buttons staff press, never changes made by themselves.
@@ -8,11 +9,9 @@ and other tests' rows are never close enough to be suggested in their place.
 
 from __future__ import annotations
 
-from collections.abc import Callable, Iterator
 from datetime import timedelta
 from uuid import uuid4
 
-import pytest
 from flask import Flask
 
 from app.clock import utcnow
@@ -24,7 +23,8 @@ from app.services import sharing, similar
 from app.services.people import lcps_by_slug
 from tests.conftest import Page
 
-Make = Callable[..., Submission]
+# The shared fixtures, imported by name: the tests below take them as arguments (hence F811).
+from tests.resident_items import Make, admin, ctx, make, worker  # noqa: F401
 
 SHELTER = "The bus stop on {place} Road has no shelter, and older people get soaked waiting for the number 16 {mark}."
 CLOSE = (
@@ -32,33 +32,6 @@ CLOSE = (
     "Older residents wait in the rain at the bus stop on {place} Road because there is no shelter {mark}.",
 )
 UNRELATED = "My GP surgery never answers the telephone in the morning and appointments vanish by nine {mark}."
-
-
-@pytest.fixture
-def ctx(app: Flask) -> Iterator[None]:
-    with app.test_request_context():
-        yield
-
-
-@pytest.fixture
-def make(ctx: None) -> Make:
-    """Stores a submission for these partnerships (what a resident shares) and returns it."""
-
-    def share(body: str, *lcps: str) -> Submission:
-        data = sharing.ShareInput(body=body, lcps=lcps_by_slug(list(lcps or ("armley",))))
-        return sharing_commands.share(Actor.resident(), data).submission
-
-    return share
-
-
-@pytest.fixture
-def admin(ctx: None, make_staff) -> StaffUser:
-    return db.session.get(StaffUser, make_staff("admin").id)
-
-
-@pytest.fixture
-def worker(ctx: None, make_staff) -> StaffUser:
-    return db.session.get(StaffUser, make_staff("staff", ("armley",)).id)
 
 
 def words() -> dict[str, str]:

@@ -84,3 +84,13 @@ logger_class = PrivateLogger
 accesslog = "-"
 errorlog = "-"
 access_log_format = '%(t)s "%(m)s %(U)s" %(s)s %(b)s %(M)sms'
+
+
+def post_worker_init(worker: object) -> None:
+    """Once the worker has imported the app: collect the garbage of starting up, then move everything left into the
+    permanent generation, so the collector never walks the app's own objects again. Under `make bench` full
+    collections of those objects paused a worker for 100 to 160 ms about once every 120 staff pages."""
+    import gc
+
+    gc.collect()
+    gc.freeze()

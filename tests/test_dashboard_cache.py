@@ -1,8 +1,10 @@
 """The dashboard's figures kept for a minute: fewer queries on a second view, the same figures with the time they
-were worked out, never another scope's figures, and worked out again once a minute old."""
+were worked out, never another scope's figures, worked out again once a minute old, and (with Redis) shared by
+the workers."""
 
 from __future__ import annotations
 
+import os
 from collections.abc import Callable
 from datetime import timedelta
 from uuid import uuid4
@@ -152,3 +154,40 @@ def test_nothing_is_kept_when_the_setting_is_0(app, lcp, staff_client, monkeypat
     view(client, app)
     _page, _queries, source = view(client, app)
     assert 'desc="worked out"' in source
+
+
+REDIS_URL = os.environ.get("TEST_REDIS_URL", "")
+
+
+@pytest.mark.skipif(not REDIS_URL, reason="TEST_REDIS_URL names no Redis (CI's second pass sets it)")
+def test_workers_sharing_redis_share_the_kept_figures(app, make_staff):
+    """With Redis, what one worker (or host) worked out the next one serves: the entry survives the round trip."""
+    from app import create_app
+    from app.admin.access import SESSION_KEY
+    from app.commands import Actor, accounts
+    from app.config import TestingConfig
+    from app.models import StaffUser
+
+    prefix = f"lcp-test-{uuid4().hex[:8]}:"
+
+    def worker() -> Flask:
+        config = TestingConfig()
+        config.SQLALCHEMY_DATABASE_URI = app.config["SQLALCHEMY_DATABASE_URI"]
+        config.REDIS_URL = REDIS_URL
+        config.CACHE_KEY_PREFIX = prefix
+        return create_app(config)
+
+    admin = make_staff("admin")
+    sources = []
+    pages = []
+    for each in (worker(), worker()):
+        client = each.test_client()
+        with each.app_context():
+            token = accounts.start_session(Actor.staff(db.session.get(StaffUser, admin.id)), "test")
+        with client.session_transaction() as session:
+            session[SESSION_KEY] = token
+        page, _queries, source = view(client, each)
+        sources.append(source)
+        pages.append(figures_text(page))
+    assert 'desc="worked out"' in sources[0] and 'desc="from the cache"' in sources[1]
+    assert pages[0] == pages[1]

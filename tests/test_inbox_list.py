@@ -515,3 +515,22 @@ def test_a_page_takes_the_same_number_of_statements_for_30_items_or_300(app, mak
     assert large == small
     # And few: the person, their partnerships, the topics, the staff, the saved views, the counts, the page.
     assert max(small.values()) <= 30, small
+
+
+@pytest.mark.parametrize(
+    ("typed", "written"),
+    [
+        ("=1+1", "'=1+1"),
+        ('  =HYPERLINK("http://x","y")', '\'  =HYPERLINK("http://x","y")'),
+        ("\n@SUM(A1)", "'\n@SUM(A1)"),
+        ("\u00a0+44 113", "'\u00a0+44 113"),
+        ("-5 degrees at the bus stop", "'-5 degrees at the bus stop"),
+        ("The bus = late", "The bus = late"),
+        ("", ""),
+    ],
+)
+def test_a_cell_that_a_spreadsheet_would_run_is_written_as_text(typed: str, written: str) -> None:
+    from app.services.spreadsheet import safe_cell
+
+    assert safe_cell(typed) == written
+    assert safe_cell(12) == "12"

@@ -2,8 +2,9 @@
 
 Excel reads a CSV without a byte-order mark as the machine's legacy code page, so "Ł" or "ا" would arrive
 garbled; the mark tells it the file is UTF-8. A cell that starts with `=`, `+`, `-`, `@`, a tab or a carriage
-return would be taken as a formula (and could run one), so such a cell is written with a leading apostrophe,
-which spreadsheets show as text. Numbers the site itself computed are written as numbers.
+return would be taken as a formula (and could run one), even after spaces or line breaks before it (some
+spreadsheets skip them), so such a cell is written with a leading apostrophe, which spreadsheets show as text.
+Numbers the site itself computed are written as numbers.
 """
 
 from __future__ import annotations
@@ -24,7 +25,7 @@ def safe_cell(value: object) -> str:
     if isinstance(value, Number) and not isinstance(value, bool):
         return str(value)
     text = str(value)
-    return "'" + text if text.startswith(FORMULA_STARTS) else text
+    return "'" + text if text.lstrip(" \n\u00a0").startswith(FORMULA_STARTS) else text
 
 
 def csv_text(header: Sequence[str], rows: Iterable[Sequence[object]], bom: bool = True) -> str:

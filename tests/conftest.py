@@ -134,6 +134,7 @@ def rolled_back(request: pytest.FixtureRequest) -> Iterator[None]:
         return
     application: Flask = request.getfixturevalue("app")
     from app import page_cache
+    from app.services import lcp_admin
 
     with application.app_context():
         connection = db.engine.connect()
@@ -161,6 +162,8 @@ def rolled_back(request: pytest.FixtureRequest) -> Iterator[None]:
         with application.app_context():
             page_cache.cache.clear()
         page_cache.forget_version()
+        # So are the former slugs each worker keeps under the content version (`lcp_admin.former_slugs`).
+        lcp_admin.forget_former_slugs()
 
 
 def production_app_on(app: Flask, **settings: str) -> Flask:

@@ -272,16 +272,8 @@ def everything(user: StaffUser, filters: Filters, batch: int = 500) -> Iterable[
     page, so memory holds a batch, not the whole city."""
     after: str | None = None
     while True:
-        page = keyset.page(
-            filtered(user, filters),
-            Routing.created_at,
-            Routing.id,
-            newest_first=filters.sort == "newest",
-            after=after,
-            size=batch,
-            options=ROW_OPTIONS,
-        )
-        yield from page.rows
+        page = inbox(user, filters, after=after, size=batch)
+        yield from page.routings
         if page.next_after is None:
             return
         after = page.next_after

@@ -24,6 +24,7 @@ from typing import TYPE_CHECKING
 
 from sqlalchemy import Column, ForeignKey, String, Table, Text, UniqueConstraint
 from sqlalchemy import true as sa_true
+from sqlalchemy import false as sa_false
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from app.clock import utcnow
@@ -92,6 +93,8 @@ class StaffUser(UserMixin, Model):
     notified_submission_id: Mapped[int] = mapped_column(default=0, server_default="0")
     daily_sent_on: Mapped[date | None]
     overdue_sent_on: Mapped[date | None]
+    # A safeguarding contact for their partnerships: emailed at once when an item is marked urgent. Set by admins.
+    safeguarding: Mapped[bool] = mapped_column(default=False, server_default=sa_false())
     disabled_at: Mapped[datetime | None]
     created_at: Mapped[datetime] = mapped_column(default=utcnow)
     last_sign_in_at: Mapped[datetime | None]

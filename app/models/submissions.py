@@ -82,6 +82,18 @@ class Submission(Model):
     # people" counts it. Unlike `duplicate_of_id` nothing is closed.
     same_issue_as_id: Mapped[int | None] = mapped_column(ForeignKey("submission.id", ondelete="SET NULL"), index=True)
     language: Mapped[str] = mapped_column(String(10), default="en_GB")
+    # "Urgent: check today": set when what they wrote matched the reviewed list of urgent phrases
+    # (app/data/urgent-phrases, services.safety) or when staff marked it; None when it is not, or no longer, urgent.
+    urgent_at: Mapped[datetime | None] = mapped_column(index=True)
+    # The phrases that matched, one per line, for staff ("" when staff marked it by hand).
+    urgent_words: Mapped[str] = mapped_column(Text, default="", server_default="")
+    # When the daily check told the citywide admins that nobody had opened it within a day of being marked.
+    urgent_escalated_at: Mapped[datetime | None]
+    # The words as staff prepared them for quoting: other people's details and any names replaced by "[removed]".
+    # A reply can quote the person only through this (services.safety.redact); the original stays for staff only.
+    # Who prepared it is in the history ("quote-prepared" events) and the audit log.
+    quote_text: Mapped[str | None] = mapped_column(Text)
+    quote_prepared_at: Mapped[datetime | None]
     # A random value from the form, so a form sent twice is stored once.
     form_key: Mapped[str | None] = mapped_column(String(64), unique=True)
     created_at: Mapped[datetime] = mapped_column(default=utcnow, index=True)
@@ -126,6 +138,14 @@ class Submission(Model):
     @property
     def anonymous(self) -> bool:
         return self.contact is None
+
+    @property
+    def urgent(self) -> bool:
+        return self.urgent_at is not None
+
+    @property
+    def urgent_word_list(self) -> list[str]:
+        return [line for line in self.urgent_words.splitlines() if line.strip()]
 
     def __repr__(self) -> str:
         return f"<Submission {self.id}>"
@@ -264,7 +284,8 @@ class SubmissionEvent(Model):
 
 class PublishedResponse(Model):
     """A "you said, we did" reply, published on the LCP's page and feed. Staff choose what to publish;
-    the person's own words are shown only when `quote_words` is set and they agreed to it."""
+    the person's own words are shown only when `quote_words` is set and they agreed to it (and have not withdrawn
+    it since), and then only as staff prepared them (`quote_text`, with other people's details removed)."""
 
     __tablename__ = "published_response"
 
@@ -274,6 +295,8 @@ class PublishedResponse(Model):
     you_said: Mapped[str] = mapped_column(Text)
     we_did: Mapped[str] = mapped_column(Text)
     quote_words: Mapped[bool] = mapped_column(default=False)
+    # The words quoted, as staff prepared them when publishing (Submission.quote_text): never the original.
+    quote_text: Mapped[str] = mapped_column(Text, default="", server_default="")
     published_at: Mapped[datetime] = mapped_column(default=utcnow, index=True)
     is_demo: Mapped[bool] = mapped_column(default=False, index=True)
 
@@ -282,8 +305,9 @@ class PublishedResponse(Model):
 
     @property
     def quote(self) -> str:
-        """The person's words, only when they agreed and staff chose to show them."""
-        return self.submission.body if self.quote_words and self.submission.may_publish_words else ""
+        """The person's words as prepared for quoting, only when they agreed (and still do) and staff chose to show
+        them."""
+        return self.quote_text if self.quote_words and self.submission.may_publish_words else ""
 
 
 class ReplyTemplate(Model):

@@ -210,3 +210,42 @@ def send_overdue(person: StaffUser, groups: list[staff_notify.Overdue], today: d
         total=total,
         today=today,
     )
+
+
+# Urgent items (`app.services.safeguarding`) ------------------------------------------------------------------------
+
+URGENT = "staff-urgent"
+URGENT_UNOPENED = "staff-urgent-unopened"
+
+
+def _partnerships(submission: Submission) -> str:
+    return ", ".join(routing.lcp.name for routing in submission.routings)
+
+
+def send_urgent(person: StaffUser, submission: Submission, by_staff: bool = False) -> OutboxMessage:
+    """Tells a safeguarding contact (or admin) that an item is marked urgent: its number, partnerships and link,
+    never its words. Sent whatever the person chose for other emails: this is part of the role."""
+    return _queue(
+        person,
+        URGENT,
+        _l("Urgent: check item %(number)s today", number=submission.id),
+        submission=submission,
+        partnerships=_partnerships(submission),
+        by_staff=by_staff,
+        item_link=_item_link(submission.id),
+    )
+
+
+def send_urgent_unopened(person: StaffUser, submissions: list[Submission]) -> OutboxMessage:
+    """Tells a citywide admin of urgent items nobody has opened within a day."""
+    lines = [(submission, _partnerships(submission), _item_link(submission.id)) for submission in submissions]
+    return _queue(
+        person,
+        URGENT_UNOPENED,
+        lazy_ngettext(
+            "Urgent item not opened for a day",
+            "%(num)s urgent items not opened for a day",
+            len(submissions),
+        ),
+        lines=lines,
+    )

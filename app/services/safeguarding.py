@@ -37,7 +37,7 @@ def contacts_for(submission: Submission) -> list[StaffUser]:
         list(db.session.scalars(select(StaffUser).where(StaffUser.safeguarding.is_(True)).order_by(StaffUser.id)))
     )
     chosen: dict[int, StaffUser] = {}
-    lcp_ids = [routing.lcp_id for routing in submission.routings]
+    lcp_ids: list[int | None] = [routing.lcp_id for routing in submission.routings]
     for lcp_id in lcp_ids or [None]:
         theirs = [user for user in contacts if lcp_id is not None and user.sees(lcp_id)]
         for user in theirs or admins():

@@ -71,6 +71,9 @@ class Config:
     # Shown in the accessibility statement and privacy notice, and wherever the site has no answer. Production
     # refuses to start with the placeholder.
     CONTACT_EMAIL = os.environ.get("CONTACT_EMAIL", PLACEHOLDER_CONTACT_EMAIL)
+    # How soon the partnerships' teams look at an item marked urgent, as the programme has agreed it: a number of
+    # working hours ("4"), or empty for "the next working day". The share, privacy and accessibility pages say it.
+    URGENT_CHECK_HOURS = os.environ.get("URGENT_CHECK_HOURS", "")
     # The site's public address: every absolute link (emails, feeds, calendars) starts with it, never with the
     # host a request names (app/links.py).
     SITE_URL = os.environ.get("SITE_URL", "http://127.0.0.1:5000")

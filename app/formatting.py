@@ -8,11 +8,12 @@ from datetime import date, datetime
 import markdown
 import nh3
 from babel.lists import format_list
-from flask import Flask
-from flask_babel import format_date, format_decimal, format_time, get_locale
+from flask import Flask, current_app
+from flask_babel import format_date, format_decimal, format_time, get_locale, gettext, ngettext
 from markupsafe import Markup, escape
 
 from app.clock import as_utc, london_date
+from app.numbers import whole_number
 
 ALLOWED_TAGS = {"p", "a", "ul", "ol", "li", "strong", "em", "h2", "h3", "blockquote", "br"}
 
@@ -71,7 +72,17 @@ def render_markdown(text: str) -> Markup:
     return Markup(nh3.clean(html, tags=ALLOWED_TAGS, attributes={"a": {"href"}}))  # noqa: S704 - sanitised by nh3
 
 
+def urgent_when() -> str:
+    """When an urgent item is looked at, as the programme set it (URGENT_CHECK_HOURS): "within 4 working hours", or
+    by default "by the next working day"."""
+    hours = whole_number(str(current_app.config.get("URGENT_CHECK_HOURS") or ""), 3)
+    if hours:
+        return ngettext("within %(num)d working hour", "within %(num)d working hours", hours)
+    return gettext("by the next working day")
+
+
 def register(app: Flask) -> None:
+    app.add_template_global(urgent_when, "urgent_when")
     app.add_template_filter(uk_date, "uk_date")
     app.add_template_filter(uk_time, "uk_time")
     app.add_template_filter(decimal, "decimal")

@@ -9,8 +9,9 @@ Urgent phrases come from reviewed lists, one file per language in `app/data/urge
 who reviewed them. Every list is matched whatever the page's language (people write in the language they think in),
 on text folded the same way as the phrases: compatibility forms, case, accents and Arabic-script letter variants
 folded, so "I can’t go on", "i cant go on" and "I CAN'T GO ON" read alike. A phrase matches only as whole words
-("in danger" is not in "a bus stop danger sign"), except in scripts written without spaces (Chinese), where it
-matches as it stands.
+("hits me" is not in "the bus hits Meanwood Road"), except in scripts written without spaces (Chinese), where it
+matches as it stands (spaces typed between its characters aside). In Arabic script a phrase may have "و" (and) or
+"ف" (so) joined to its first word, as Arabic writes them.
 
 Personal details: email addresses, UK phone numbers, NHS numbers (ten digits passing the modulus 11 check), full
 UK postcodes and dates of birth (a date named as one, or a full date more than ten years ago).
@@ -48,10 +49,25 @@ _ARABIC_FOLD = str.maketrans(
         "\u06c1": "\u0647",  # ہ (Urdu)
         "\u06be": "\u0647",  # ھ (Urdu)
         "\u0629": "\u0647",  # ة
+        "\u06ba": "\u0646",  # ں (Urdu noon ghunna), typed ن on Arabic and Persian keyboards
+        "\u06c3": "\u0647",  # ۃ (Urdu)
         "\u0640": None,  # tatweel
-        "\u2019": "'",
-        "\u2018": "'",
-        "\u02bc": "'",
+        "\u200b": None,  # zero-width space
+        "\u200c": None,  # zero-width non-joiner, which Urdu and Persian keyboards type inside words
+        "\u200d": None,  # zero-width joiner
+        "\u200f": None,  # right-to-left mark
+        "\u200e": None,  # left-to-right mark
+        "\u00ad": None,  # soft hyphen
+        "\ufeff": None,
+        # Apostrophes go, so "can't", "can’t" and "cant" read alike; hyphens are spaces, so "self-harm" is "self harm".
+        "'": None,
+        "\u2019": None,
+        "\u2018": None,
+        "\u02bc": None,
+        "`": None,
+        "-": " ",
+        "\u2010": " ",
+        "\u2011": " ",
         "\u0219": "s",  # ș, written with a cedilla too
         "\u021b": "t",  # ț
         "\u0142": "l",  # ł, which has no decomposition
@@ -61,7 +77,7 @@ _ARABIC_FOLD = str.maketrans(
 
 def fold(text: str) -> str:
     """Text as it is compared: compatibility forms, no accents or marks, lower case, one spelling of each
-    Arabic-script letter, one kind of apostrophe, single spaces."""
+    Arabic-script letter, no apostrophes, hyphens as spaces, single spaces."""
     decomposed = unicodedata.normalize("NFKD", text)
     bare = "".join(char for char in decomposed if unicodedata.category(char) != "Mn")
     folded = bare.casefold().translate(_ARABIC_FOLD)
@@ -71,6 +87,15 @@ def fold(text: str) -> str:
 def _spaceless(phrase: str) -> bool:
     """A phrase in a script written without spaces between words (Chinese, Japanese)."""
     return any("\u3040" <= char <= "\u9fff" or "\uf900" <= char <= "\ufaff" for char in phrase)
+
+
+def _arabic(phrase: str) -> bool:
+    """A phrase in Arabic script (Arabic, Urdu)."""
+    return any("\u0600" <= char <= "\u06ff" for char in phrase[:1])
+
+
+# Arabic writes "and" and "so" joined to the next word ("وأريد"): a phrase may start with either.
+_ARABIC_PREFIX = "(?:[\u0648\u0641])?"
 
 
 @dataclass(frozen=True)
@@ -106,7 +131,13 @@ def _patterns() -> tuple[tuple[str, re.Pattern[str]], ...]:
             if not words:
                 continue
             body = r"\s*".join(re.escape(word) for word in words.split())
-            pattern = body if _spaceless(words) else rf"(?<!\w){body}(?!\w)"
+            if _spaceless(words):
+                # Written without spaces, so any spaces a person typed between characters do not count.
+                pattern = r"\s*".join(re.escape(char) for char in words if not char.isspace())
+            elif _arabic(words):
+                pattern = rf"(?<!\w){_ARABIC_PREFIX}{body}(?!\w)"
+            else:
+                pattern = rf"(?<!\w){body}(?!\w)"
             compiled.append((phrase, re.compile(pattern)))
     return tuple(compiled)
 
@@ -145,18 +176,23 @@ class Detail:
 
 
 _EMAIL = re.compile(r"(?<![\w.+-])[\w.+-]+@[\w-]+(?:\.[\w-]+)+")
-# Ten or eleven digits, as people write phone and NHS numbers: spaces, hyphens, dots, brackets, +44.
-_DIGITS = re.compile(r"(?<![\w+])(?:\+\s?44\s?(?:\(0\)\s?)?|\(?0)?\d[\d\s().-]{7,16}\d(?!\w)")
+# A run of digit groups as people write phone and NHS numbers: spaces, hyphens, dots, brackets, +44 or 0044. A run
+# may hold more than one number, or a number and other figures ("ring 07700 900123 3 times"): see `_numbers`.
+_DIGIT_RUN = re.compile(r"(?<![\w+])(?:(?:\+|00)[ \t]?44[ \t]?(?:\(0\)[ \t]?)?)?\(?\d[\d \t().-]*\d\)?")
+_DIGIT_GROUP = re.compile(r"\d+")
 _POSTCODE = re.compile(
     r"(?<![A-Za-z0-9])(?:GIR ?0AA|[A-Z]{1,2}[0-9][A-Z0-9]? ?[0-9][ABD-HJLNP-UW-Z]{2})(?![A-Za-z0-9])", re.I
 )
+# "the A64 5th exit": an ordinal written in lower case is not the second half of a postcode.
+_ORDINAL = re.compile(r"[0-9](?:st|nd|rd|th)$")
 _MONTHS = (
     "january|february|march|april|may|june|july|august|september|october|november|december|"
     "jan|feb|mar|apr|jun|jul|aug|sep|sept|oct|nov|dec"
 )
 _DATE = re.compile(
     rf"(?<!\d)(?:(\d{{1,2}})[/.-](\d{{1,2}})[/.-](\d{{4}}|\d{{2}})"
-    rf"|(\d{{1,2}})(?:st|nd|rd|th)?\s+(?:of\s+)?({_MONTHS})\.?,?\s+(\d{{4}}))(?!\d)",
+    rf"|(\d{{1,2}})(?:st|nd|rd|th)?\s+(?:of\s+)?({_MONTHS})\.?,?\s+(\d{{4}})"
+    rf"|\b({_MONTHS})\.?\s+(\d{{1,2}})(?:st|nd|rd|th)?,?\s+(\d{{4}}))(?!\d)",
     re.I,
 )
 # Words that name a date of birth, in the site's languages, folded (see `fold`).
@@ -213,9 +249,13 @@ def _dates(text: str) -> list[Detail]:
         if match.group(1):
             day, month, year = int(match.group(1)), int(match.group(2)), _year(match.group(3))
         else:
-            month_name = match.group(5).casefold()[:3]
-            day, year = int(match.group(4)), int(match.group(6))
-            month = [name[:3] for name in _MONTHS.split("|")[:12]].index(month_name) + 1
+            named_month = match.group(5) or match.group(7)
+            month = [name[:3] for name in _MONTHS.split("|")[:12]].index(named_month.casefold()[:3]) + 1
+            day, year = (
+                (int(match.group(4)), int(match.group(6)))
+                if match.group(5)
+                else (int(match.group(8)), int(match.group(9)))
+            )
         if not _real_date(day, month, year) or year > this_year:
             continue
         before = fold(folded_lower[max(0, match.start() - 25) : match.start()])
@@ -225,19 +265,61 @@ def _dates(text: str) -> list[Detail]:
     return found
 
 
+def _number_kind(written: str) -> str | None:
+    """PHONE or NHS_NUMBER for one candidate as written, or None. A number starting 0 is a phone number: NHS
+    numbers never start with 0, and one in eleven phone numbers would pass the NHS check."""
+    if written.startswith(("+", "00")):
+        return PHONE if _phone_digits("+" + written.removeprefix("+").removeprefix("00")) else None
+    digits = re.sub(r"\D", "", written)
+    if _phone_digits(written):
+        return PHONE
+    return NHS_NUMBER if nhs_number_valid(digits) else None
+
+
+def _numbers(text: str) -> list[Detail]:
+    """Phone and NHS numbers: in each run of digit groups, the longest groups from the left that make one, then
+    the same again after it."""
+    found = []
+    for run in _DIGIT_RUN.finditer(text):
+        groups = list(_DIGIT_GROUP.finditer(run.group(0)))
+        first = 0
+        while first < len(groups):
+            # A number is at most six groups (+44 (0) 113 222 4401 is five): a long run costs no more than this.
+            for last in range(min(len(groups) - 1, first + 5), first - 1, -1):
+                begin = run.start() if first == 0 else run.start() + groups[first].start()
+                end = run.start() + groups[last].end()
+                written = text[begin:end]
+                if written.startswith("(") and ")" not in written:
+                    written, begin = written[1:], begin + 1
+                if written.count(")") > written.count("(") and text[begin - 1 : begin] == "(":
+                    written, begin = "(" + written, begin - 1
+                if written.count("(") > written.count(")") and text[end : end + 1] == ")":
+                    written, end = written + ")", end + 1
+                gaps = [
+                    run.group(0)[a.end() : b.start()]
+                    for a, b in zip(groups[first:last], groups[first + 1 : last + 1], strict=True)
+                ]
+                if any(len(gap.strip()) > 2 or len(gap) > 3 for gap in gaps):
+                    continue
+                kind = _number_kind(written)
+                if kind:
+                    found.append(Detail(kind, begin, end, written))
+                    first = last
+                    break
+            first += 1
+    return found
+
+
 def personal_details(text: str) -> list[Detail]:
     """Other people's details in `text`, in the order they appear; where two overlap, the first found stays."""
     text = text or ""
     found: list[Detail] = [Detail(EMAIL, m.start(), m.end(), m.group(0)) for m in _EMAIL.finditer(text)]
-    for match in _DIGITS.finditer(text):
-        written = match.group(0).strip(" .-()")
-        start = match.start() + match.group(0).index(written)
-        digits = re.sub(r"\D", "", written)
-        if nhs_number_valid(digits) and not written.lstrip().startswith("+"):
-            found.append(Detail(NHS_NUMBER, start, start + len(written), written))
-        elif _phone_digits(written):
-            found.append(Detail(PHONE, start, start + len(written), written))
-    found += [Detail(POSTCODE, m.start(), m.end(), m.group(0)) for m in _POSTCODE.finditer(text)]
+    found += _numbers(text)
+    found += [
+        Detail(POSTCODE, m.start(), m.end(), m.group(0))
+        for m in _POSTCODE.finditer(text)
+        if not _ORDINAL.search(m.group(0))
+    ]
     found += _dates(text)
     kept: list[Detail] = []
     for detail in found:
@@ -255,6 +337,9 @@ def kinds_found(details: list[Detail]) -> list[str]:
 # Redaction -----------------------------------------------------------------------------------------------------------
 
 
+_APOSTROPHE = "['\u2019\u2018\u02bc]"
+
+
 def removal_spans(text: str, keys: list[str], words: list[str]) -> list[tuple[int, int]]:
     """Where to remove: the chosen details (by `Detail.key`, only those really found in `text`) and every
     whole-word occurrence of each of `words` (names), in any case; overlapping spans merged."""
@@ -264,6 +349,7 @@ def removal_spans(text: str, keys: list[str], words: list[str]) -> list[tuple[in
         if not word:
             continue
         body = r"\s+".join(re.escape(part) for part in word.split())
+        body = re.sub(r"['\u2019\u2018\u02bc]", _APOSTROPHE, body)  # O'Brien typed for O’Brien, and back
         pattern = body if _spaceless(word) else rf"(?<!\w){body}(?!\w)"
         spans += [(m.start(), m.end()) for m in re.finditer(pattern, text, re.I)]
     merged: list[tuple[int, int]] = []

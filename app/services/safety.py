@@ -281,11 +281,18 @@ def _numbers(text: str) -> list[Detail]:
     the same again after it."""
     found = []
     for run in _DIGIT_RUN.finditer(text):
-        groups = list(_DIGIT_GROUP.finditer(run.group(0)))
+        run_text = run.group(0)
+        groups = list(_DIGIT_GROUP.finditer(run_text))
+        # Digits before each group, so a window too short or too long to be a number is passed over at once.
+        before = [0]
+        for group in groups:
+            before.append(before[-1] + len(group.group(0)))
         first = 0
         while first < len(groups):
             # A number is at most six groups (+44 (0) 113 222 4401 is five): a long run costs no more than this.
             for last in range(min(len(groups) - 1, first + 5), first - 1, -1):
+                if not 10 <= before[last + 1] - before[first] <= 14:
+                    continue
                 begin = run.start() if first == 0 else run.start() + groups[first].start()
                 end = run.start() + groups[last].end()
                 written = text[begin:end]
@@ -296,7 +303,7 @@ def _numbers(text: str) -> list[Detail]:
                 if written.count("(") > written.count(")") and text[end : end + 1] == ")":
                     written, end = written + ")", end + 1
                 gaps = [
-                    run.group(0)[a.end() : b.start()]
+                    run_text[a.end() : b.start()]
                     for a, b in zip(groups[first:last], groups[first + 1 : last + 1], strict=True)
                 ]
                 if any(len(gap.strip()) > 2 or len(gap) > 3 for gap in gaps):

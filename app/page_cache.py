@@ -33,7 +33,7 @@ from flask import Flask, Response, current_app, make_response, request
 from flask.globals import request_ctx
 from flask_caching import Cache
 from sqlalchemy import Table, event, select, update
-from sqlalchemy.orm import Session, SessionTransaction, UOWTransaction
+from sqlalchemy.orm import Session, SessionTransaction, UOWTransaction, scoped_session
 
 from app.clock import utcnow
 from app.extensions import db
@@ -103,13 +103,21 @@ def forget_version() -> None:
     _known["version"] = None
 
 
+def public_change(session: Session | scoped_session[Any]) -> None:
+    """Count this transaction's next flush as a change to public pages, although it changes only private tables:
+    for a change to a private record that a public page reads (a person withdrawing their agreement to be quoted
+    hides a published reply's quote)."""
+    session.info["public_change"] = True
+
+
 @event.listens_for(Session, "after_flush")
 def _count_public_changes(session: Session, flush_context: UOWTransaction) -> None:
     """In the flush's own transaction, count a change to anything a public page shows (once per transaction)."""
     if session.info.get("content_changed"):
         return
     changed = chain(session.new, session.dirty, session.deleted)
-    if not any(getattr(obj, "__tablename__", None) not in PRIVATE_TABLES for obj in changed):
+    forced = session.info.pop("public_change", False)
+    if not forced and not any(getattr(obj, "__tablename__", None) not in PRIVATE_TABLES for obj in changed):
         return
     from app.models import ContentVersion
 
@@ -124,6 +132,7 @@ def _count_public_changes(session: Session, flush_context: UOWTransaction) -> No
 
 @event.listens_for(Session, "after_commit")
 def _after_commit(session: Session) -> None:
+    session.info.pop("public_change", None)
     if session.info.pop("content_changed", False):
         forget_version()
 
@@ -131,6 +140,7 @@ def _after_commit(session: Session) -> None:
 @event.listens_for(Session, "after_soft_rollback")
 def _after_rollback(session: Session, previous_transaction: SessionTransaction) -> None:
     session.info.pop("content_changed", None)
+    session.info.pop("public_change", None)
 
 
 # Marking views ----------------------------------------------------------------------------------------------------

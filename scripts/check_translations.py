@@ -46,6 +46,11 @@ STAFF_ONLY = (
     "app/commands/inbox.py",
     "app/commands/replies.py",
     "app/commands/same_issue.py",
+    # Preparing words for quoting: the redaction step's words and refusals are read only by staff.
+    "app/services/quoting.py",
+    "app/commands/quotes.py",
+    # Marking items urgent and naming safeguarding contacts: staff-only.
+    "app/commands/safeguarding.py",
 )
 PLACEHOLDER = re.compile(r"%\([a-z_]+\)[sd]|%%|%[sd]|\{[a-z_]+\}")
 CURATION = ROOT / "app" / "data" / "curation.json"

@@ -265,7 +265,9 @@ def test_publishing_a_reply_shows_on_track_and_the_lcp_page_and_emails(app, clie
     routing = routing_id(app, submission_id, "armley")
     worker = staff_client("staff", ("armley",))
     page = Page(worker.get(url(submission_id)))
-    assert page.soup.select_one(f"input[name=respond-{routing}-quote_words]") is not None
+    # They agreed to be quoted, but their words are not prepared yet: the reply form links to preparing them.
+    assert page.soup.select_one(f"input[name=respond-{routing}-quote_words]") is None
+    assert page.soup.select_one(f"#routing-{routing} a[href^='{url(submission_id, 'quote')}']") is not None
     we_did = f"We moved the bus stop back {uuid4().hex}"
     response = staff_post(
         worker,

@@ -20,7 +20,7 @@ from flask import Flask
 from sqlalchemy import delete, func, select
 
 from app.clock import utcnow
-from app.commands import Actor, login_name
+from app.commands import Actor, login_name, quotes
 from app.commands import sharing as sharing_commands
 from app.extensions import db
 from app.models import (
@@ -284,6 +284,10 @@ def test_a_reply_reads_the_same_from_the_staff_area_and_the_command_line(
     app: Flask, shared, worker, staff_post
 ) -> None:
     by_staff, by_cli = shared(), shared()
+    with app.test_request_context():
+        # A reply quotes only words prepared for quoting (app.commands.quotes).
+        for made in (by_staff, by_cli):
+            quotes.prepare_quote(Actor.cli(), db.session.get(Submission, made.id), [], [])
     staff_routing = routing_of(app, by_staff)
     you_said, we_did = "The bus stop had gone.", f"We asked for it back, and it is back {uuid4().hex[:6]}."
     prefix = f"respond-{staff_routing}-"

@@ -135,6 +135,7 @@ def test_each_view_lists_what_it_says_and_counts_it_exactly(app, make_lcp, add, 
     add(lcp, opened=True, status="closed", closed_at=monday - timedelta(minutes=1))
     add(lcp, status="closed", closed_at=monday - timedelta(days=20), days=40)
     expected = {
+        "urgent": [],
         "new": [fresh],
         "mine": [mine],
         "unassigned": [waiting, fresh],
@@ -462,14 +463,18 @@ def test_a_page_has_one_post_form_and_no_form_in_any_row(app, make_lcp, add, sta
 
 def fill(app: Flask, lcp: Lcp, worker_id: int, admin_id: int, count: int) -> None:
     """`count` items in the partnership, so that every view has some: a third closed this week, a third the
-    worker's or the admin's, a third nobody's; the open ones new, past their target and with a follow-up."""
+    worker's or the admin's, a third nobody's; the open ones new, past their target and with a follow-up; a fifth
+    urgent."""
     with app.app_context():
         topic = db.session.scalar(select(Topic).order_by(Topic.position))
         now = utcnow()
         for index in range(count):
             arrived = now - timedelta(days=40, minutes=index)
             submission = Submission(
-                receipt_code=uuid4().hex[:12].upper(), body=f"Item {index} about the bus", created_at=arrived
+                receipt_code=uuid4().hex[:12].upper(),
+                body=f"Item {index} about the bus",
+                created_at=arrived,
+                urgent_at=arrived if index % 5 == 1 else None,
             )
             submission.topics = [topic]
             closed = index % 3 == 0

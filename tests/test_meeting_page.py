@@ -280,7 +280,9 @@ def replies(app: Flask) -> Iterator[Replies]:
             ),
         ).submission
         from app.commands import casework as casework_commands
+        from app.commands import quotes
 
+        quotes.prepare_quote(Actor.cli(), agreed, [], [])
         quoted = casework_commands.respond(
             Actor.cli(),
             agreed.routings[0],

@@ -268,6 +268,11 @@ def test_an_anonymous_submission_keeps_no_trace_of_who_sent_it(client, apart, ev
         "duplicate_of_id",
         "same_issue_as_id",
         "language",
+        "urgent_at",
+        "urgent_words",
+        "urgent_escalated_at",
+        "quote_text",
+        "quote_prepared_at",
         "form_key",
         "created_at",
         "is_demo",
@@ -291,6 +296,11 @@ def test_an_anonymous_submission_keeps_no_trace_of_who_sent_it(client, apart, ev
         "duplicate_of_id": None,
         "same_issue_as_id": None,
         "language": "en_GB",
+        "urgent_at": None,
+        "urgent_words": "",
+        "urgent_escalated_at": None,
+        "quote_text": None,
+        "quote_prepared_at": None,
         "form_key": form_key,
         "created_at": row["created_at"],
         "is_demo": False,
@@ -927,10 +937,11 @@ def test_a_status_change_emails_only_people_who_asked_for_updates(apart) -> None
 def test_a_reply_quotes_the_words_only_when_the_person_agreed(apart) -> None:
     agreed = make(unique("Quote me"), may_publish_words=True)
     declined = make(unique("Do not quote me"), may_publish_words=False)
-    from app.commands import Actor, CommandRefused
+    from app.commands import Actor, CommandRefused, quotes
     from app.commands import casework as casework_commands
 
     respond, cli = casework_commands.respond, Actor.cli()
+    quotes.prepare_quote(cli, agreed, [], [])
     quoted = respond(cli, agreed.routings[0], "People said X", "We did Y", quote_words=True)
     with pytest.raises(CommandRefused, match="did not agree to have their words quoted"):
         respond(cli, declined.routings[0], "People said X", "We did Y", quote_words=True)

@@ -36,10 +36,12 @@ from app.admin import (  # noqa: E402, F401
     lcp_views,
     manage_views,
     people_views,
+    quote_views,
     similar_views,
     staff_views,
     submission_views,
     template_views,
     translation_views,
+    urgent_views,
     views,
 )

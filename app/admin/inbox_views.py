@@ -10,6 +10,9 @@ partnership makes the whole change a 404 and changes nothing. The changes are co
 (`app.commands.inbox.change_selected`, which uses `app.commands.casework.bulk`), as are saving and deleting a view
 and the audited download; the filters, paging and counts are `app.services.triage`'s and `inbox_counts`'s.
 
+Items marked "urgent: check today" have a view of their own (the first), a red mark in every row, and a block at
+the top of every other view listing the newest of them.
+
 Everything works without JavaScript: `app/static/js/inbox.js` only hides the bulk bar until a box is ticked and
 counts the ticked items in its button.
 """
@@ -73,13 +76,17 @@ def _inbox_page(
     people = _people(user)
     query = inbox_counts.normal_query(filters)
     topics = directory.all_topics()
+    views = inbox_counts.navigation(user, lcps, saved)
     return render_template(
         "admin/inbox/index.html",
         filters=filters,
         page=page,
         lcps=lcps,
         topics=topics,
-        views=inbox_counts.navigation(user, lcps, saved),
+        views=views,
+        # Every view but "Urgent" starts with the newest open urgent items, and a link to them all.
+        urgent_top=triage.urgent_top(user) if filters.view != "urgent" else [],
+        urgent_total=next((link.count for link in views if link.key == "urgent"), 0),
         view_labels={view: str(label) for view, label in triage.VIEWS.items()},
         # The filters as a query string: the current view in the navigation, the download, and each item's
         # address (`routing=…&view=…&…`), so the item page can go to the previous and next item of the same view.
@@ -97,6 +104,7 @@ def _inbox_page(
         source_labels={source: str(label) for source, label in SOURCE_LABELS.items()},
         status_colours=STATUS_COLOURS,
         marks={
+            "urgent": _("Urgent: check today"),
             "follow-up": _("New follow-up"),
             "new": _("New"),
             "duplicate": _("Duplicate"),

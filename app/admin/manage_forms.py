@@ -113,3 +113,11 @@ class AuditSearchForm(Form):
 
     q = SearchField(_l("Search"), validators=[Optional(), Length(max=200)])
     action = SelectField(_l("Kind of action"), choices=[], validate_choice=False)
+
+
+class SafeguardingForm(Form):
+    """Whether a member of staff is a safeguarding contact for their partnerships (admins set it)."""
+
+    field_order = ("csrf_token", "safeguarding")
+
+    safeguarding = BooleanField(_l("Safeguarding contact for their partnerships: emailed at once about urgent items"))

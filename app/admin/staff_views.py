@@ -15,12 +15,13 @@ from flask_babel import gettext as _
 
 from app.admin import admin
 from app.admin.access import acting, me, requires
-from app.admin.manage_forms import AccessForm, StaffNewForm
+from app.admin.manage_forms import AccessForm, SafeguardingForm, StaffNewForm
 from app.commands import Actor, CommandRefused, accounts
+from app.commands import safeguarding as safeguarding_commands
 from app.extensions import db
 from app.forms import keeps_input, valid_submission
 from app.models import StaffUser
-from app.services import staff_admin
+from app.services import safeguarding_cover, staff_admin
 
 # Staff accounts -------------------------------------------------------------------------------------------------
 
@@ -68,6 +69,9 @@ def _edit_page(user: StaffUser, form: AccessForm | None = None, refused: str = "
         status=staff_admin.status(user),
         is_me=user.id == me().id,
         refused=refused,
+        safeguarding_form=SafeguardingForm(formdata=None, data={"safeguarding": user.safeguarding}),
+        # Their partnerships nobody covers: the citywide admins are told of those partnerships' urgent items.
+        uncovered=safeguarding_cover.without_contact([] if user.is_admin else list(user.lcps)),
     )
 
 
@@ -95,6 +99,28 @@ def staff_edit(user_id: int) -> ResponseReturnValue:
         flash(_("%(name)s’s access has been changed.", name=user.name) if changed else _("Nothing was changed."))
         return redirect(url_for("admin.staff_edit", user_id=user.id))
     return _edit_page(user, form)
+
+
+@admin.route("/staff/<int:user_id>/safeguarding", methods=["POST"])
+@requires("admin")
+def staff_safeguarding(user_id: int) -> ResponseReturnValue:
+    """Make the person a safeguarding contact for their partnerships, or stop (the box as sent)."""
+    user = staff_or_404(user_id)
+    form = SafeguardingForm()
+    if not valid_submission(form):
+        return _edit_page(user, refused=next(iter(form.csrf_token.errors), ""))
+    value = bool(form.safeguarding.data)
+    try:
+        changed = safeguarding_commands.set_safeguarding(acting(), user, value)
+    except CommandRefused as problem:
+        return _edit_page(user, refused=str(problem))
+    if not changed:
+        flash(_("Nothing was changed."))
+    elif value:
+        flash(_("%(name)s is now a safeguarding contact: they are emailed at once about urgent items.", name=user.name))
+    else:
+        flash(_("%(name)s is no longer a safeguarding contact.", name=user.name))
+    return redirect(url_for("admin.staff_edit", user_id=user.id, _anchor="safeguarding-contact"))
 
 
 def _staff_change(

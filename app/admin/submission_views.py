@@ -37,14 +37,14 @@ from app.admin.submission_forms import (
     RespondForm,
     ShareWithForm,
 )
-from app.commands import CommandRefused
+from app.commands import CommandRefused, quotes
 from app.commands import casework as casework_commands
 from app.engage.share_forms import AGE_GROUP_CHOICES, GROUP_CHOICES, SPEAKS_FOR_CHOICES
 from app.extensions import db
 from app.forms import keeps_input, options, valid_submission
 from app.models import ReplyTemplate, Routing, StaffUser, Submission
 from app.numbers import database_id
-from app.services import casework, item_page, reply_templates, retention, sharing, similar, triage
+from app.services import casework, item_page, quoting, reply_templates, retention, safety, sharing, similar, triage
 from app.services.sharing import TooManyFromAddress
 
 
@@ -79,6 +79,13 @@ def _view_args(filters: triage.Filters, current: Routing | None) -> dict[str, An
     """The address arguments that keep the view: the routing, then the filters as the inbox writes them."""
     args: dict[str, Any] = {"routing": current.id} if current is not None else {}
     return {**args, **filters.query_args()}
+
+
+def page_args() -> dict[str, Any]:
+    """The address arguments of the item page's view (`routing` and the inbox's filters), for a page reached from it
+    that comes back to it (preparing the words for quoting)."""
+    routing = database_id(request.args.get("routing"))
+    return {**({"routing": routing} if routing is not None else {}), **_filters().query_args()}
 
 
 def _item_url(routing: Routing, filters: triage.Filters) -> str:
@@ -176,6 +183,7 @@ def _page(
     error_form = next((form for form in forms.values() if form.errors), None)
     view_args = _view_args(filters, current)
     inbox_args: dict[str, Any] = filters.query_args()
+    details = safety.personal_details(submission.body)
     return (
         render_template(
             "admin/submission/page.html",
@@ -210,6 +218,11 @@ def _page(
             view_args=view_args,
             item_url=lambda routing: _item_url(routing, filters),
             inbox_url=url_for("admin.inbox", **inbox_args),
+            words=quoting.marked(submission.body, details),
+            details_found=quoting.found_list(details),
+            quote_state=quoting.quote_state(submission),
+            quote_paragraphs=quoting.paragraphs(submission.quote_text or ""),
+            quote_url=url_for("admin.submission_quote", submission_id=submission.id, **view_args),
             removal_date=retention.removal_date(submission),
             today=retention.today(),
             retention_days=retention.retention_days(),
@@ -366,6 +379,11 @@ def routing_respond(routing_id: int) -> ResponseReturnValue:
             )
         except casework_commands.ChangedMeanwhile as conflict:
             return _again(routing, {f"respond-{routing.id}": form}, conflict)
+        except quotes.NotPrepared:
+            form.quote_words.errors = [
+                *form.quote_words.errors,
+                _("Prepare their words for quoting before a reply quotes them: other people’s details removed"),
+            ]
         except CommandRefused as refusal:
             field = form.reason if form.then_status == "closed" else form.you_said
             field.errors = [*field.errors, str(refusal)]

@@ -1,5 +1,6 @@
 """`flask staff create|list|disable|enable|lock|unlock|reset-2fa`: staff accounts from the command line; and
-`flask staff notify`, the scheduled emails that tell staff of new items and of items past their target."""
+`flask staff notify`, the scheduled emails that tell staff of new items and of items past their target, and
+`flask staff urgent-check`, which tells the citywide admins of urgent items nobody opened within a day."""
 
 from __future__ import annotations
 
@@ -53,7 +54,7 @@ def register(app: Flask) -> None:
 
     @app.cli.group("staff")
     def staff_group() -> None:
-        """Staff accounts: create, list, disable, enable, lock, unlock, reset the authenticator; notify."""
+        """Staff accounts: create, list, disable, enable, lock, unlock, reset the authenticator; scheduled emails."""
 
     @staff_group.command("create")
     @click.argument("email")
@@ -149,3 +150,18 @@ def register(app: Flask) -> None:
                 f"ERROR: {report.failed} accounts were not told; see the log. The next run tries again.", err=True
             )
             raise SystemExit(1)
+
+    @staff_group.command("urgent-check")
+    def staff_urgent_check() -> None:
+        """Tell the citywide admins of urgent items nobody has opened within a day of being marked.
+
+        Run hourly (deploy/systemd/lcp-staff-urgent.timer): one email to each admin listing the items, each item told
+        of once. It only puts the emails in the outbox; the outbox worker delivers them.
+        """
+        from app.commands.system import check_urgent
+
+        told = check_urgent(Actor.system("staff-urgent-check"))
+        if told:
+            click.echo(f"Urgent items not opened for a day: {told}; the citywide admins are told.")
+        else:
+            click.echo("Urgent items not opened for a day: none.")

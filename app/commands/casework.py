@@ -420,7 +420,9 @@ def respond(
 ) -> PublishedResponse:
     """Publish a "you said, we did" reply on the partnership's page and news feed, and tell the person if they
     asked for updates: one email for the reply, whatever it does to the status. Their own words are quoted only when
-    asked for and they agreed to it.
+    asked for and they agreed to it, and then only as staff prepared them (`Submission.quote_text`, other people's
+    details removed: `app.commands.quotes.prepare_quote`); asked to quote words not yet prepared, it refuses
+    (`quotes.NotPrepared`).
 
     Then the status moves: to `then_status` when given ("" leaves it; closing needs `reason`), and otherwise by the
     rule of `status_after_reply` (received or looking → acted on). The move is audited as a status change is.
@@ -430,8 +432,12 @@ def respond(
     you_said, we_did = you_said.strip(), we_did.strip()
     if not you_said or not we_did:
         raise CommandRefused("Write both what the person told you and what the partnership did about it.")
+    from app.commands.quotes import NotPrepared
+
     if quote_words and not routing.submission.may_publish_words:
         raise CommandRefused(NO_QUOTE)
+    if quote_words and routing.submission.quote_text is None:
+        raise NotPrepared()
     target = status_after_reply(routing) if then_status is None else then_status
     reason = reason.strip()
     if target:
@@ -440,6 +446,8 @@ def respond(
         except triage.Refused as refusal:
             raise _refused(refusal) from None
     response = sharing.publish_response(routing, you_said, we_did, quote_words, staff=actor.user)
+    # What is quoted is the prepared words as they are now, never the original: kept with the reply.
+    response.quote_text = (routing.submission.quote_text or "") if response.quote_words else ""
     _bump(routing, expected_version)
     if _wants_updates(routing.submission):
         mail.send_to_contact(routing.submission, "reply-published", routing=routing, response=response)

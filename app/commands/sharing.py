@@ -4,8 +4,12 @@ adding a follow-up to it, stopping the updates about it and deleting the contact
 Storing never loses an accepted submission: the submission, its routings, its first history entry, its contact
 and its receipt email are one transaction; a form sent twice (the same `form_key`) finds the first submission
 instead of storing another, even when both arrive at the same moment; and a collision of receipt codes is
-settled by trying again. The follow-up, stop and delete commands are reached through the receipt email's signed
-link (`Actor.resident`), which the view has checked against the submission's code.
+settled by trying again. The follow-up, stop, delete and withdraw-quote commands are reached through the receipt
+email's signed link (`Actor.resident`), which the view has checked against the submission's code.
+
+What someone writes that holds one of the reviewed urgent phrases (`services.safety`), when it is sent or added to
+later, marks the submission "urgent: check today" and emails the safeguarding contacts of its partnerships (or the
+citywide admins) in the same transaction (`services.staff_mail.send_urgent_to_contacts`); the email never quotes it.
 """
 
 from __future__ import annotations
@@ -18,12 +22,21 @@ from app.commands import Actor, Forbidden, require_edit
 from app.commands import casework as casework_commands
 from app.extensions import db
 from app.models import Submission, SubmissionContact, SubmissionEvent
-from app.services import audit, mail, sharing
+from app.page_cache import public_change
+from app.services import audit, mail, sharing, staff_mail
 from app.services.sharing import Shared, ShareInput, TooManyFromAddress
 
 log = logging.getLogger(__name__)
 
-__all__ = ["Shared", "TooManyFromAddress", "add_follow_up", "delete_contact", "share", "stop_updates"]
+__all__ = [
+    "Shared",
+    "TooManyFromAddress",
+    "add_follow_up",
+    "delete_contact",
+    "share",
+    "stop_updates",
+    "withdraw_quote",
+]
 
 
 def _require_resident(actor: Actor) -> None:
@@ -81,6 +94,9 @@ def share(actor: Actor, data: ShareInput) -> Shared:
     for _attempt in range(3):
         try:
             submission = sharing.store(data)
+            if submission.urgent:
+                # After the flush in `store`, so its routings (and so its partnerships' contacts) exist.
+                staff_mail.send_urgent_to_contacts(submission)
             if submission.contact:
                 mail.send_to_contact(submission, "receipt")
             if actor.kind != "resident":
@@ -102,9 +118,14 @@ def share(actor: Actor, data: ShareInput) -> Shared:
 
 
 def add_follow_up(actor: Actor, contact: SubmissionContact, text: str) -> SubmissionEvent:
-    """The person adds to what they said; every partnership handling it sees it is new."""
+    """The person adds to what they said; every partnership handling it sees it is new. Words that hold an urgent
+    phrase mark a submission not yet urgent as urgent, and its safeguarding contacts are emailed."""
     _require_resident(actor)
+    submission = contact.submission
+    was_urgent = submission.urgent
     event = sharing.add_follow_up(contact, text)
+    if submission.urgent and not was_urgent:
+        staff_mail.send_urgent_to_contacts(submission)
     db.session.commit()
     return event
 
@@ -120,4 +141,24 @@ def delete_contact(actor: Actor, contact: SubmissionContact) -> None:
     """Remove the person's details; the submission stays, anonymous, and any mail still waiting for them goes."""
     _require_resident(actor)
     sharing.delete_contact(contact)
+    db.session.commit()
+
+
+def withdraw_quote(actor: Actor, contact: SubmissionContact) -> None:
+    """The person no longer agrees to be quoted on the site. Any reply already published stops showing their words
+    at once: the public pages kept in the page cache are retired with this commit, although only private records
+    change (`PublishedResponse.quote` reads the submission's agreement). Nothing happens if they had not agreed."""
+    _require_resident(actor)
+    submission = contact.submission
+    if not sharing.withdraw_quote(contact):
+        return
+    public_change(db.session)
+    audit.record(
+        "submission.quote-withdrawn",
+        obj=submission,
+        summary=f"The person withdrew their agreement to quote submission {submission.id}",
+        before={"may_publish_words": True},
+        after={"may_publish_words": False},
+        **actor.audit,
+    )
     db.session.commit()

@@ -1,5 +1,6 @@
 """Scheduled and setup work: the retention purges, the digests, telling staff of new items and of items past their
-target, delivering the outbox, and loading the reference data (`flask seed`) and the demo content (`flask demo`).
+target, telling the citywide admins of urgent items nobody opened, delivering the outbox, and loading the reference
+data (`flask seed`) and the demo content (`flask demo`).
 
 Only the command line and scheduled work (`Actor.cli()`, `Actor.system(...)`) may run these. They are batch
 jobs, so some commit as they go rather than once at the end, each saying why: the contact purge commits batch by
@@ -19,8 +20,10 @@ import logging
 import smtplib
 from dataclasses import dataclass
 from datetime import date, datetime, timedelta
+from typing import Any, cast
 
 from flask import current_app
+from sqlalchemy import CursorResult, update
 from sqlalchemy.exc import IntegrityError
 
 from app.clock import in_london, utcnow
@@ -28,8 +31,19 @@ from app.commands import Actor, CommandRefused, require_trusted
 from app.commands import accounts as accounts_commands
 from app.commands import people as people_commands
 from app.extensions import db
-from app.models import Follower, OutboxMessage, StaffUser
-from app.services import demo, digest, mail, outbox, people, reference_data, retention, staff_mail, staff_notify
+from app.models import Follower, OutboxMessage, StaffUser, Submission
+from app.services import (
+    demo,
+    digest,
+    mail,
+    outbox,
+    people,
+    reference_data,
+    retention,
+    safeguarding,
+    staff_mail,
+    staff_notify,
+)
 from app.services.demo_staff import DemoAccount
 from app.services.digest import ALREADY_SENT, NOTHING_NEW, QUEUED, DigestReport
 from app.services.outbox import Delivery, SmtpSettings
@@ -268,6 +282,37 @@ def notify_staff(actor: Actor, now: datetime | None = None) -> NotifyReport:
             continue
         report.add(told)
     return report
+
+
+# Urgent items nobody opened ---------------------------------------------------------------------------------------
+
+
+def _claim_urgent(item: Submission, now: datetime) -> bool:
+    claim = (
+        update(Submission)
+        .where(Submission.id == item.id, Submission.urgent_escalated_at.is_(None))
+        .values(urgent_escalated_at=now)
+        .execution_options(synchronize_session=False)
+    )
+    return cast("CursorResult[Any]", db.session.execute(claim)).rowcount == 1
+
+
+def check_urgent(actor: Actor, now: datetime | None = None) -> int:
+    """`flask staff urgent-check`, hourly: the urgent items nobody in any partnership has opened within a day of
+    being marked (`safeguarding.unopened`), in one email to each citywide admin, each item told of once (its
+    `urgent_escalated_at` set in the same commit). Returns how many items were told of (0: nothing sent)."""
+    require_trusted(actor)
+    now = now or utcnow()
+    # Each item claimed by a conditional UPDATE before anyone is told: a second run at the same moment waits for this
+    # one's commit, then finds the items already told of and claims none.
+    items = [item for item in safeguarding.unopened(now) if _claim_urgent(item, now)]
+    if not items:
+        db.session.rollback()
+        return 0
+    for person in safeguarding.admins():
+        staff_mail.send_urgent_unopened(person, items)
+    db.session.commit()
+    return len(items)
 
 
 # The outbox -------------------------------------------------------------------------------------------------------

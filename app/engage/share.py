@@ -11,6 +11,7 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from typing import Any
 
+from babel.lists import format_list
 from flask import (
     Response,
     abort,
@@ -25,7 +26,9 @@ from flask import (
     url_for,
 )
 from flask.typing import ResponseReturnValue
+from flask_babel import get_locale
 from flask_babel import gettext as _
+from flask_babel import lazy_gettext as _l
 
 from app.clock import utcnow
 from app.commands import Actor
@@ -39,7 +42,7 @@ from app.forms import csrf_failed, csrf_message, keeps_input, valid_submission
 from app.htmx import wants_fragment
 from app.models import AgendaItem, GpPractice, SubmissionContact
 from app.numbers import database_id
-from app.services import finder, sharing
+from app.services import finder, safety, sharing
 from app.services.tokens import LinkProblem, read_contact_token
 
 RECEIPT = "share_receipt"
@@ -64,6 +67,38 @@ def share_limit() -> str:
 def _stored(response: Response) -> bool:
     """Only a stored submission (a redirect to its receipt) counts towards the limit."""
     return response.status_code == 303
+
+
+# Making it safe to speak -----------------------------------------------------------------------------------------
+
+# Where urgent help is, for the templates (engage/_help.html): from app/data/help-contacts.json, never typed in one.
+engage.add_app_template_global(safety.help_contacts, "help_contacts")
+
+# How the note under the box names each kind of personal detail found in it.
+DETAIL_NAMES = {
+    safety.EMAIL: _l("an email address"),
+    safety.PHONE: _l("a phone number"),
+    safety.NHS_NUMBER: _l("an NHS number"),
+    safety.POSTCODE: _l("a postcode"),
+    safety.DATE_OF_BIRTH: _l("a date of birth"),
+}
+
+
+@engage.app_template_global("detail_list")
+def detail_list(kinds: list[str]) -> str:
+    """The kinds of detail found, named and joined as the reader's language joins a list: "a phone number and an
+    email address"."""
+    named = [str(DETAIL_NAMES[kind]) for kind in kinds if kind in DETAIL_NAMES]
+    return format_list(named, locale=get_locale() or "en_GB")
+
+
+def safety_notes(text: str) -> dict[str, Any]:
+    """What the form shows about what was typed: the urgent-help panel above Send when it holds an urgent phrase, and
+    a note under the box naming the kinds of personal detail it holds. Neither changes or refuses anything."""
+    return {
+        "urgent": bool(safety.urgent_phrases(text)),
+        "detail_kinds": safety.kinds_found(safety.personal_details(text)),
+    }
 
 
 # Finding a partnership inside the form ---------------------------------------------------------------------------
@@ -130,7 +165,9 @@ def _prefill(form: ShareForm) -> tuple[AgendaItem | None, bool]:
 
 
 def _page(form: ShareForm, item: AgendaItem | None, status: int = 200, **context: Any) -> Response:
-    return make_response(render_template("engage/share.html", form=form, item=item, **context), status)
+    # A form sent back (without scripts, or refused) shows what the live check would have shown, in place.
+    notes = safety_notes(form.body.data or "") if request.method == "POST" else {}
+    return make_response(render_template("engage/share.html", form=form, item=item, **notes, **context), status)
 
 
 @engage.route("/share", methods=["GET", "POST"])
@@ -177,6 +214,8 @@ def share():
         "code": shared.submission.receipt_code,
         "emailed": shared.submission.contact is not None,
         "repeated": shared.repeated,
+        "urgent": shared.submission.urgent,
+        "details": safety.kinds_found(safety.personal_details(shared.submission.body)),
     }
     return redirect(url_for("engage.share_sent"), 303)
 
@@ -187,12 +226,18 @@ LIVE_FIELDS = {"body", "neighbourhood", "organisation_name", "people_count", "na
 
 @engage.post("/share/check/<string:name>")
 def share_check(name: str) -> str:
-    """Live validation: the form group for one field, with its message, from the whole form as typed so far."""
+    """Live validation: the form group for one field, with its message, from the whole form as typed so far.
+
+    For what happened (the body), also the urgent-help panel above Send and the note on personal details under the
+    box, swapped out of band into the places the page keeps for them (each a polite live region), emptied when what
+    was typed no longer calls for them."""
     form = ShareForm()
     form.fill_choices()
     if name not in LIVE_FIELDS:
         abort(404)
     form.validate()
+    if name == "body":
+        return render_template("engage/share_body_check.html", form=form, **safety_notes(form.body.data or ""))
     return get_template_attribute("engage/share_fields.html", "field_group")(form, name)
 
 
@@ -282,20 +327,33 @@ def follow_up(code: str, token: str) -> ResponseReturnValue:
     form = FollowUpForm()
     code = sharing.format_code(contact.submission.receipt_code)
     action = request.form.get("action", "add")
-    if request.method == "POST" and action in {"stop", "delete"}:
+    if request.method == "POST" and action in {"stop", "delete", "withdraw-quote"}:
         if ConfirmForm().validate_on_submit():
             if action == "stop":
                 sharing_commands.stop_updates(_resident(), contact)
                 return redirect(url_for("engage.follow_up", code=code, token=token, done="stopped"), 303)
+            if action == "withdraw-quote":
+                sharing_commands.withdraw_quote(_resident(), contact)
+                return redirect(url_for("engage.follow_up", code=code, token=token, done="quote-withdrawn"), 303)
             sharing_commands.delete_contact(_resident(), contact)
             return redirect(url_for("engage.contact_deleted", code=code), 303)
         form.csrf_token.errors = [csrf_message()]
     elif valid_submission(form):
-        sharing_commands.add_follow_up(_resident(), contact, (form.body.data or "").strip())
-        return redirect(url_for("engage.follow_up", code=code, token=token, done="added"), 303)
+        added = (form.body.data or "").strip()
+        sharing_commands.add_follow_up(_resident(), contact, added)
+        # What they added suggests someone may be in danger: the page says where help is, at the top.
+        done = "added-urgent" if safety.urgent_phrases(added) else "added"
+        return redirect(url_for("engage.follow_up", code=code, token=token, done=done), 303)
     status = 400 if csrf_failed(form) else 200
+    submission = contact.submission
     return render_template(
-        "engage/follow_up.html", form=form, contact=contact, code=code, token=token, done=request.args.get("done")
+        "engage/follow_up.html",
+        form=form,
+        contact=contact,
+        code=code,
+        token=token,
+        done=request.args.get("done"),
+        quote_withdrawn=any(event.kind == "quote-withdrawn" for event in submission.events),
     ), status
 
 

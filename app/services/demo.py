@@ -37,6 +37,7 @@ from app.models import (
     Update,
 )
 from app.models.submissions import submission_topic
+from app.services import quoting, safety
 from app.services.sharing import new_code
 
 VENUES = [
@@ -308,6 +309,23 @@ def _assessments(
     return made
 
 
+def _prepare_quote(submission: Submission, when: datetime) -> None:
+    """Prepare the example's words for quoting as staff would (`app.commands.quotes.prepare_quote`): every personal
+    detail found removed, so its replies can quote it."""
+    keys = [detail.key for detail in safety.personal_details(submission.body)]
+    submission.quote_text = safety.redact(submission.body, safety.removal_spans(submission.body, keys, []))
+    submission.quote_prepared_at = when
+    submission.events.append(
+        SubmissionEvent(
+            kind=quoting.EVENT_PREPARED,
+            body=quoting.removed_description(submission.body, keys, []),
+            actor="staff",
+            public=False,
+            created_at=when,
+        )
+    )
+
+
 def _submissions(topics: dict[str, Topic], today: date) -> int:
     """Example submissions with their history and replies; anonymous, so nobody is emailed about them."""
     lcps = {lcp.slug: lcp for lcp in db.session.scalars(select(Lcp))}
@@ -355,6 +373,8 @@ def _submissions(topics: dict[str, Topic], today: date) -> int:
                 )
             )
         by_lcp = {routing.lcp.slug: routing for routing in submission.routings}
+        if example.may_publish_words and any(reply.quote_words for reply in example.replies):
+            _prepare_quote(submission, sent + timedelta(days=1))
         for reply in example.replies:
             if reply.lcp not in by_lcp:
                 continue
@@ -365,6 +385,7 @@ def _submissions(topics: dict[str, Topic], today: date) -> int:
                     you_said=reply.you_said,
                     we_did=reply.we_did,
                     quote_words=reply.quote_words and example.may_publish_words,
+                    quote_text=(submission.quote_text or "") if reply.quote_words and example.may_publish_words else "",
                     published_at=published,
                     is_demo=True,
                 )

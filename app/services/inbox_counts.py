@@ -9,6 +9,9 @@ day in Leeds (the overdue view moves on at midnight, "closed this week" on Monda
 in the same cache that is replaced whenever a routing, a submission or a partnership is written (the session
 events below), so a change shows in the counts at once rather than up to a minute later. Without Redis each
 worker keeps its own generation, so another worker's change can take up to `COUNT_SECONDS` to show there.
+
+The staff header shows the urgent view's count on every page (`urgent_count`), from the same kept counts when the
+inbox worked them out, else from one count of its own.
 """
 
 from __future__ import annotations
@@ -37,7 +40,7 @@ log = logging.getLogger(__name__)
 COUNT_SECONDS = 60
 GENERATION_KEY = "inbox-counts:generation"
 # The views that depend only on the partnerships, not on who is looking: shared by everyone with the same ones.
-SHARED_VIEWS = ("new", "unassigned", "overdue", "follow-ups", "closed-week")
+SHARED_VIEWS = ("urgent", "new", "unassigned", "overdue", "follow-ups", "closed-week")
 # Writes to these tables can change a count.
 WATCHED_TABLES = frozenset({"routing", "submission", "submission_topic", "lcp"})
 
@@ -126,7 +129,15 @@ def _after_commit(session: Session) -> None:
 
 
 def _scope(user: StaffUser, lcps: list[Lcp]) -> str:
-    return "admin" if user.is_admin else "lcps-" + "-".join(str(ident) for ident in sorted(lcp.id for lcp in lcps))
+    return _scope_of(user, {lcp.id for lcp in lcps})
+
+
+def _scope_of(user: StaffUser, lcp_ids: set[int]) -> str:
+    return "admin" if user.is_admin else "lcps-" + "-".join(str(ident) for ident in sorted(lcp_ids))
+
+
+def _shared_key(scope: str, day: str, current: str) -> str:
+    return f"inbox-counts:{scope}:{day}:{current}"
 
 
 def _kept(key: str, work_out: Any) -> dict[str, int]:
@@ -152,7 +163,7 @@ def navigation(user: StaffUser, lcps: list[Lcp], saved: list[SavedView]) -> list
         return triage.Filters(view=view, targets=targets)
 
     shared = _kept(
-        f"inbox-counts:{scope}:{day}:{current}",
+        _shared_key(scope, day, current),
         lambda: {view: count(user, view_filters(view)) for view in SHARED_VIEWS},
     )
     saved_key = ",".join(f"{view.id}={view.query}" for view in saved)
@@ -173,3 +184,20 @@ def navigation(user: StaffUser, lcps: list[Lcp], saved: list[SavedView]) -> list
         for view in saved
     ]
     return links
+
+
+def urgent_count(user: StaffUser) -> int:
+    """How many open urgent routings the person's partnerships hold, for the staff header on every page: read from
+    the inbox's own kept counts when a page of the inbox worked them out within the minute (no statement at all),
+    else one COUNT of the urgent view alone, kept as they are."""
+    day = london_today().isoformat()
+    current = generation()
+    scope = _scope_of(user, user.lcp_ids)
+    shared = cache.get(_shared_key(scope, day, current))
+    if isinstance(shared, dict) and "urgent" in shared:
+        return int(shared["urgent"])
+    kept = _kept(
+        f"inbox-counts:urgent:{scope}:{day}:{current}",
+        lambda: {"urgent": count(user, triage.Filters(view="urgent"))},
+    )
+    return int(kept.get("urgent", 0))

@@ -1,6 +1,7 @@
-"""The staff item page's reads, in staff words: its history as sentences naming who did what (`history`), where the
-item sits in the inbox view it was opened from, with the items before and after it (`place_in_view`), and the
-changes made to a routing since a form was drawn (`changes_since`), which a refused change shows.
+"""The staff item page's reads, in staff words: its history as sentences naming who did what (`history`), how an
+urgent item was marked (`urgent_mark`), where the item sits in the inbox view it was opened from, with the items
+before and after it (`place_in_view`), and the changes made to a routing since a form was drawn (`changes_since`),
+which a refused change shows.
 
 Staff-only: `scripts/check_translations.py` lists this module, so its sentences need no catalogue (the person reads
 `app.services.sharing`'s wording on /track instead).
@@ -9,6 +10,7 @@ Staff-only: `scripts/check_translations.py` lists this module, so its sentences 
 from __future__ import annotations
 
 from dataclasses import dataclass
+from datetime import datetime
 from typing import cast
 
 from flask_babel import gettext as _
@@ -130,6 +132,22 @@ def describe(event: SubmissionEvent, tags_before: list[str] | None = None, name_
         return Entry(event, _tag_change(who, added, removed))
     if kind == "decision":
         return Entry(event, _("The decision on the agenda item was recorded:"), event.body)
+    if kind == "urgent":
+        if event.actor == "person":
+            return Entry(event, _("What they added matched the urgent list: %(words)s", words=event.body))
+        return Entry(event, _("What they wrote matched the urgent list: %(words)s", words=event.body))
+    if kind == "urgent-added":
+        return Entry(event, _("%(who)s marked it as urgent: %(reason)s", who=who, reason=event.body))
+    if kind == "urgent-removed":
+        return Entry(event, _("%(who)s removed the urgent mark: %(reason)s", who=who, reason=event.body))
+    if kind == "quote-prepared":
+        if event.body:
+            return Entry(
+                event, _("%(who)s prepared their words for quoting, removing: %(removed)s", who=who, removed=event.body)
+            )
+        return Entry(event, _("%(who)s prepared their words for quoting, removing nothing", who=who))
+    if kind == "quote-withdrawn":
+        return Entry(event, _("The person withdrew their agreement to be quoted"))
     if kind == "contact-removed":
         return Entry(event, event.body or _("Contact details removed at the end of the retention period."))
     # Anything else (counting items together, say) keeps the words it was stored with, after who did it.
@@ -154,6 +172,37 @@ def history(submission: Submission, user: StaffUser) -> list[Entry]:
             continue
         entries.append(describe(event, before, several))
     return entries
+
+
+@dataclass(frozen=True)
+class UrgentMark:
+    """How an urgent item came to be marked, for the callout at the top of its page: when, and a sentence saying
+    how (the words that matched, or who marked it and why)."""
+
+    at: datetime
+    text: str
+    by_staff: bool
+
+
+URGENT_KINDS = ("urgent", "urgent-added")
+
+
+def urgent_mark(submission: Submission) -> UrgentMark | None:
+    """The latest marking of an urgent item (None when it is not urgent): staff's, with their reason, or the
+    reviewed list's, with the words that matched (what they wrote, or what they added later)."""
+    if submission.urgent_at is None:
+        return None
+    marks = [event for event in submission.events if event.kind in URGENT_KINDS]
+    latest = max(marks, key=lambda event: (event.created_at, event.id or 0), default=None)
+    if latest is not None and latest.kind == "urgent-added":
+        text = _("Marked by %(name)s because: %(reason)s", name=_who(latest), reason=latest.body)
+        return UrgentMark(submission.urgent_at, text, True)
+    words = ", ".join(submission.urgent_word_list) or (latest.body if latest is not None else "")
+    if latest is not None and latest.actor == "person":
+        text = _("What they added matched the urgent list: %(words)s", words=words)
+    else:
+        text = _("What they wrote matched the urgent list: %(words)s", words=words)
+    return UrgentMark(submission.urgent_at, text, False)
 
 
 def changes_since(routing: Routing, count: int) -> list[Entry]:

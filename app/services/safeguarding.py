@@ -1,11 +1,12 @@
 """Who hears of an urgent item, and which urgent items nobody has opened.
 
 An item marked "urgent: check today" (services.safety found one of the reviewed phrases, or staff marked it) is
-emailed at once, through the outbox and in the transaction that marked it, to each safeguarding contact of the
-partnerships it went to (`StaffUser.safeguarding`, set by admins), or to the citywide admins for a partnership
-with none, and for an item that has no partnership yet. The email names the item and links to it; it never
-quotes what was written. A daily check (`app.commands.system.check_urgent`) tells the citywide admins of urgent
-items that nobody in any partnership has opened within a day of being marked, once per item.
+emailed at once (`staff_mail.send_urgent_to_contacts`, called by the command that marked it, in its transaction)
+to each safeguarding contact of the partnerships it went to (`StaffUser.safeguarding`, set by admins), or to the
+citywide admins for a partnership with none, and for an item that has no partnership yet. The email names the item
+and links to it; it never quotes what was written. A check (`app.commands.system.check_urgent`, hourly) tells the
+citywide admins of urgent items that nobody in any partnership has opened within a day of being marked, once per
+item.
 """
 
 from __future__ import annotations
@@ -15,8 +16,7 @@ from datetime import datetime, timedelta
 from sqlalchemy import exists, select
 
 from app.extensions import db
-from app.models import OutboxMessage, Routing, StaffUser, Submission
-from app.services import staff_mail
+from app.models import Routing, StaffUser, Submission
 
 # How long an urgent item may wait unopened before the citywide admins are told.
 UNOPENED_AFTER = timedelta(hours=24)
@@ -43,13 +43,6 @@ def contacts_for(submission: Submission) -> list[StaffUser]:
         for user in theirs or admins():
             chosen.setdefault(user.id, user)
     return list(chosen.values())
-
-
-def queue_urgent(submission: Submission, by_staff: bool = False) -> list[OutboxMessage]:
-    """Email each contact that the item is urgent, in the caller's transaction (nothing for example content)."""
-    if submission.is_demo:
-        return []
-    return [staff_mail.send_urgent(person, submission, by_staff) for person in contacts_for(submission)]
 
 
 def unopened(now: datetime) -> list[Submission]:

@@ -36,6 +36,7 @@ from app.models import (
     Topic,
 )
 from app.models.submissions import STATUSES
+from app.services import safety
 from app.services.tokens import make_contact_token
 
 ALPHABET = "23456789ABCDEFGHJKMNPQRSTWXYZ"
@@ -198,11 +199,28 @@ def check_limit(data: ShareInput) -> None:
 def store(data: ShareInput) -> Submission:
     """Add a submission with everything that belongs to it to the session and flush it, in the caller's
     transaction. An IntegrityError means the same form was stored at the same moment, or two receipt codes
-    collided: `app.commands.sharing.share` rolls back and looks again, queues the receipt and commits."""
+    collided: `app.commands.sharing.share` rolls back and looks again, queues the receipt and commits.
+
+    When what was written holds one of the reviewed urgent phrases, the submission is marked "urgent: check today"
+    with the phrases, and its staff-only history says which matched; the command emails the safeguarding contacts.
+    """
     submission = _build(data)
+    mark_urgent(submission, safety.urgent_phrases(data.body), actor="system")
     db.session.add(submission)
     db.session.flush()
     return submission
+
+
+def mark_urgent(submission: Submission, phrases: list[str], actor: str) -> bool:
+    """Mark a submission not yet urgent as "urgent: check today" because what the person wrote holds `phrases`,
+    with a staff-only history entry naming them, in the caller's transaction. Returns whether it was marked: not
+    when no phrase matched, nor when it is urgent already."""
+    if not phrases or submission.urgent:
+        return False
+    submission.urgent_at = utcnow()
+    submission.urgent_words = "\n".join(phrases)
+    submission.events.append(SubmissionEvent(kind="urgent", body=", ".join(phrases), actor=actor, public=False))
+    return True
 
 
 # Emails about a submission ---------------------------------------------------------------------------------------
@@ -223,7 +241,8 @@ def contact_links(submission: Submission) -> dict[str, str]:
 
 
 def add_follow_up(contact: SubmissionContact, text: str) -> SubmissionEvent:
-    """The person adds to what they said; every partnership handling it sees it is new."""
+    """The person adds to what they said; every partnership handling it sees it is new. When the added words hold
+    an urgent phrase and the submission is not urgent already, it is marked urgent (`mark_urgent`)."""
     submission = contact.submission
     event = SubmissionEvent(submission=submission, kind="follow-up", body=text, actor="person")
     db.session.add(event)
@@ -231,7 +250,20 @@ def add_follow_up(contact: SubmissionContact, text: str) -> SubmissionEvent:
         routing.has_new_follow_up = True
         routing.updated_at = utcnow()
     db.session.flush()
+    mark_urgent(submission, safety.urgent_phrases(text), actor="person")
+    db.session.flush()
     return event
+
+
+def withdraw_quote(contact: SubmissionContact) -> bool:
+    """The person no longer agrees to be quoted: no reply shows their words from now on (`PublishedResponse.quote`
+    reads this), and the staff-only history says so. Returns False when they had not agreed (nothing changes)."""
+    submission = contact.submission
+    if not submission.may_publish_words:
+        return False
+    submission.may_publish_words = False
+    db.session.add(SubmissionEvent(submission=submission, kind="quote-withdrawn", actor="person", public=False))
+    return True
 
 
 def stop_updates(contact: SubmissionContact) -> None:

@@ -18,7 +18,7 @@ from flask_babel import lazy_ngettext
 from app.clock import utcnow
 from app.links import absolute_url_for
 from app.models import OutboxMessage, Routing, StaffUser, Submission
-from app.services import outbox, staff_notify
+from app.services import outbox, safeguarding, staff_notify
 from app.services.mail import render_email
 
 SIGN_IN_THROTTLED = "staff-sign-in-throttled"
@@ -234,6 +234,14 @@ def send_urgent(person: StaffUser, submission: Submission, by_staff: bool = Fals
         by_staff=by_staff,
         item_link=_item_link(submission.id),
     )
+
+
+def send_urgent_to_contacts(submission: Submission, by_staff: bool = False) -> list[OutboxMessage]:
+    """Emails each of the item's safeguarding contacts (services.safeguarding.contacts_for) that it is urgent, in
+    the caller's transaction; nothing for example content."""
+    if submission.is_demo:
+        return []
+    return [send_urgent(person, submission, by_staff) for person in safeguarding.contacts_for(submission)]
 
 
 def send_urgent_unopened(person: StaffUser, submissions: list[Submission]) -> OutboxMessage:

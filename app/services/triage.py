@@ -3,8 +3,10 @@
 The inbox lists routings of the person's LCPs (admins: all) newest first, paged by keyset on
 (`created_at`, `id`), which the `ix_routing_inbox` index serves, so no page needs an OFFSET. One definition of
 what a view shows, `filtered(user, filters)`, serves the inbox's pages, its counts (`app.services.inbox_counts`),
-its CSV download and the item page's previous and next. The views (`?view=new|mine|unassigned|overdue|follow-ups|
-closed-week`) are filters like the others, so they combine with them and travel in the same query string.
+its CSV download and the item page's previous and next. The views (`?view=urgent|new|mine|unassigned|overdue|
+follow-ups|closed-week`) are filters like the others, so they combine with them and travel in the same query string.
+"Urgent" holds the open routings of items marked "urgent: check today" (`Submission.urgent_at`), and `urgent_top`
+the newest-marked few of them, which every other view shows above its list.
 
 Every change (status, assignee, tags) records a history entry on the submission in the caller's transaction, and
 neither audits, emails nor commits: the commands in `app.commands.casework` (one routing's status, assignee or
@@ -56,6 +58,7 @@ SOURCE_LABELS: dict[str, Any] = {"web": _l("Website"), "phone": _l("Phone"), "pa
 
 # The inbox's views, in the order its navigation lists them, each a filter with a name (`?view=…`).
 VIEWS: dict[str, Any] = {
+    "urgent": _l("Urgent"),
     "new": _l("New"),
     "mine": _l("Mine"),
     "unassigned": _l("Unassigned"),
@@ -186,6 +189,9 @@ def past_target(user: StaffUser, filters: Filters, today: date | None = None) ->
 
 def _view(query: Select[Routing], user: StaffUser, filters: Filters) -> Select[Routing]:
     still_open = Routing.status != "closed"
+    if filters.view == "urgent":
+        # Joined to the submissions by `filtered`: marked "urgent: check today" and not closed by this partnership.
+        return query.where(Submission.urgent_at.is_not(None), still_open)
     if filters.view == "new":
         return query.where(Routing.opened_at.is_(None), still_open)
     if filters.view == "mine":
@@ -206,7 +212,7 @@ def filtered(user: StaffUser, filters: Filters) -> Select[Routing]:
     item page's previous and next all start from this. Joined to their submissions only when a filter reads them
     (how it was sent, or a search): the join costs every count and every neighbour a second table."""
     query = select(Routing)
-    if filters.source or filters.q:
+    if filters.source or filters.q or filters.view == "urgent":
         query = query.join(Routing.submission)
     if not user.is_admin:
         query = query.where(Routing.lcp_id.in_(user.lcp_ids or {-1}))
@@ -277,6 +283,39 @@ def everything(user: StaffUser, filters: Filters, batch: int = 500) -> Iterable[
         if page.next_after is None:
             return
         after = page.next_after
+
+
+@dataclass(frozen=True)
+class UrgentRow:
+    """One open urgent item as the block above the inbox lists it: where it links, whose it is, when it was marked."""
+
+    submission_id: int
+    routing_id: int
+    lcp_name: str
+    marked_at: datetime
+
+
+URGENT_SHOWN = 5
+
+
+def urgent_top(user: StaffUser, limit: int = URGENT_SHOWN) -> list[UrgentRow]:
+    """The person's open urgent routings, newest-marked first, at most `limit`: one statement (columns, not rows
+    with relationships to load), whatever the inbox holds."""
+    query = (
+        select(Routing.submission_id, Routing.id, Lcp.name, Submission.urgent_at)
+        .join(Routing.submission)
+        .join(Routing.lcp)
+        .where(Submission.urgent_at.is_not(None), Routing.status != "closed")
+        .order_by(Submission.urgent_at.desc(), Routing.id.desc())
+        .limit(limit)
+    )
+    if not user.is_admin:
+        query = query.where(Routing.lcp_id.in_(user.lcp_ids or {-1}))
+    return [
+        UrgentRow(submission_id, routing_id, name, marked)
+        for submission_id, routing_id, name, marked in db.session.execute(query)
+        if marked is not None
+    ]
 
 
 # What a row shows -----------------------------------------------------------------------------------------------

@@ -299,7 +299,14 @@ def test_long_words_shared_stay_on_the_screen_for_the_person_staff_and_the_publi
     assert_fits(page)
     page.set_viewport_size(SMALLEST_PHONE)
 
-    # A reply that quotes their words, published: on the partnership's page and on the person's tracking page.
+    # Their words prepared for quoting (previewed first, long words kept on the screen), then a reply
+    # that quotes them, published: on the partnership's page and on the person's tracking page.
+    page.goto(f"/admin/submissions/{ident}/quote")
+    page.get_by_role("button", name="Preview").click()
+    expect(page.locator("#preview")).to_be_visible()
+    assert_fits(page)
+    page.get_by_role("button", name="Save the prepared words").click()
+    assert_fits(page)
     page.goto(f"/admin/submissions/{ident}")
     page.get_by_label("You said").fill(f"You sent us {NHS_ADDRESS} and {WORD_300}")
     page.get_by_label("We did").fill(f"We read {WORD_300} and changed {NHS_ADDRESS}")

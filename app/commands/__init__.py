@@ -46,7 +46,8 @@ from typing import Any, Literal
 
 from werkzeug import exceptions
 
-from app.models import StaffUser
+from app.extensions import db
+from app.models import StaffUser, Submission, SubmissionEvent
 
 Kind = Literal["staff", "cli", "system", "resident", "follower"]
 
@@ -168,6 +169,26 @@ def require_edit_any(actor: Actor, lcp_ids: Iterable[int | None]) -> None:
         raise NotFound()
     if not actor.can_edit:
         raise Forbidden()
+
+
+def submission_lcps(submission: Submission) -> list[int | None]:
+    """The partnerships a submission went to: what `require_edit_any` checks for a change to the submission itself
+    (none yet: only citywide admins and the command line may change it)."""
+    return [routing.lcp_id for routing in submission.routings]
+
+
+def staff_event(actor: Actor, submission: Submission, kind: str, body: str = "") -> SubmissionEvent:
+    """A staff-only entry in a submission's history, by the actor, in the caller's transaction."""
+    event = SubmissionEvent(
+        submission=submission,
+        kind=kind,
+        body=body,
+        actor=actor.event_actor,
+        staff_id=actor.user.id if actor.user is not None else None,
+        public=False,
+    )
+    db.session.add(event)
+    return event
 
 
 def require_trusted(actor: Actor) -> None:

@@ -17,9 +17,9 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 from app.clock import utcnow
-from app.commands import Actor, CommandRefused, require_edit_any
+from app.commands import Actor, CommandRefused, require_edit_any, staff_event, submission_lcps
 from app.extensions import db
-from app.models import Submission, SubmissionEvent
+from app.models import Submission
 from app.services import audit, quoting, safety
 
 
@@ -62,7 +62,7 @@ def prepare_quote(actor: Actor, submission: Submission, keys: list[str], words: 
     """Store the person's words with the chosen details (by `safety.Detail.key`) and every whole-word use of each of
     `words` replaced by "[removed]", as the words a reply may quote. Keys that name no detail found are ignored; a
     word not in the text is refused (`UnknownWord`), so a misspelt name never slips through unremoved."""
-    require_edit_any(actor, [routing.lcp_id for routing in submission.routings])
+    require_edit_any(actor, submission_lcps(submission))
     if not submission.may_publish_words:
         raise NotAgreed()
     body = submission.body
@@ -78,16 +78,7 @@ def prepare_quote(actor: Actor, submission: Submission, keys: list[str], words: 
     before = submission.quote_text
     submission.quote_text = text
     submission.quote_prepared_at = utcnow()
-    db.session.add(
-        SubmissionEvent(
-            submission=submission,
-            kind=quoting.EVENT_PREPARED,
-            body=removed,
-            actor=actor.event_actor,
-            staff_id=actor.user.id if actor.user else None,
-            public=False,
-        )
-    )
+    staff_event(actor, submission, quoting.EVENT_PREPARED, removed)
     audit.record(
         "submission.quote-prepared",
         obj=submission,

@@ -17,9 +17,17 @@ from __future__ import annotations
 from flask_babel import gettext as _
 
 from app.clock import utcnow
-from app.commands import Actor, CommandRefused, Forbidden, accounts, require_edit_any
+from app.commands import (
+    Actor,
+    CommandRefused,
+    Forbidden,
+    accounts,
+    require_edit_any,
+    staff_event,
+    submission_lcps,
+)
 from app.extensions import db
-from app.models import StaffUser, Submission, SubmissionEvent
+from app.models import StaffUser, Submission
 from app.services import audit, staff_mail
 
 REASON_LONGEST = 2000
@@ -35,10 +43,6 @@ class NotUrgent(CommandRefused):
         super().__init__(_("It is not marked as urgent."))
 
 
-def _lcps(submission: Submission) -> list[int | None]:
-    return [routing.lcp_id for routing in submission.routings]
-
-
 def _reason(reason: str) -> str:
     reason = " ".join((reason or "").split())
     if not reason:
@@ -48,29 +52,16 @@ def _reason(reason: str) -> str:
     return reason
 
 
-def _event(actor: Actor, submission: Submission, kind: str, reason: str) -> None:
-    db.session.add(
-        SubmissionEvent(
-            submission=submission,
-            kind=kind,
-            body=reason,
-            actor=actor.event_actor,
-            staff_id=actor.user.id if actor.user is not None else None,
-            public=False,
-        )
-    )
-
-
 def mark_urgent(actor: Actor, submission: Submission, reason: str) -> None:
     """Mark the item "urgent: check today" for the reason given; its safeguarding contacts (or the citywide admins)
     are emailed at once. A new mark is a new day's check: the admins may be told again if nobody opens it."""
-    require_edit_any(actor, _lcps(submission))
+    require_edit_any(actor, submission_lcps(submission))
     reason = _reason(reason)
     if submission.urgent_at is not None:
         raise AlreadyUrgent()
     submission.urgent_at = utcnow()
     submission.urgent_escalated_at = None
-    _event(actor, submission, "urgent-added", reason)
+    staff_event(actor, submission, "urgent-added", reason)
     staff_mail.send_urgent_to_contacts(submission, by_staff=True)
     audit.record(
         "submission.urgent-added",
@@ -84,12 +75,12 @@ def mark_urgent(actor: Actor, submission: Submission, reason: str) -> None:
 
 def clear_urgent(actor: Actor, submission: Submission, reason: str) -> None:
     """Remove the urgent mark for the reason given; the words that matched stay on the item for the record."""
-    require_edit_any(actor, _lcps(submission))
+    require_edit_any(actor, submission_lcps(submission))
     reason = _reason(reason)
     if submission.urgent_at is None:
         raise NotUrgent()
     submission.urgent_at = None
-    _event(actor, submission, "urgent-removed", reason)
+    staff_event(actor, submission, "urgent-removed", reason)
     audit.record(
         "submission.urgent-removed",
         obj=submission,

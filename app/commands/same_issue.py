@@ -17,9 +17,9 @@ from dataclasses import dataclass, field
 
 from sqlalchemy import select
 
-from app.commands import Actor, CommandRefused, NotFound, require_edit_any
+from app.commands import Actor, CommandRefused, NotFound, require_edit_any, staff_event, submission_lcps
 from app.extensions import db
-from app.models import Submission, SubmissionEvent
+from app.models import Submission
 from app.services import audit
 
 EVENT_COUNTED = "same-issue"
@@ -56,23 +56,6 @@ class Counted:
     moved: list[Submission] = field(default_factory=list)
 
 
-def _lcps(submission: Submission) -> list[int]:
-    return [routing.lcp_id for routing in submission.routings]
-
-
-def _event(actor: Actor, submission: Submission, kind: str, body: str) -> None:
-    db.session.add(
-        SubmissionEvent(
-            submission=submission,
-            kind=kind,
-            body=body,
-            actor=actor.event_actor,
-            staff_id=actor.user.id if actor.user else None,
-            public=False,
-        )
-    )
-
-
 def counted_text(number: int) -> str:
     return f"Counted together with item {number}"
 
@@ -84,8 +67,8 @@ def stopped_text(number: int) -> str:
 def count_together(actor: Actor, submission: Submission, original: Submission) -> Counted:
     """Count `submission` as raising the same issue as `original` (or as `original`'s own original), leaving both
     open. NotFound when the actor cannot see the original, as for one that does not exist."""
-    require_edit_any(actor, _lcps(submission))
-    if not actor.sees_any(_lcps(original)):
+    require_edit_any(actor, submission_lcps(submission))
+    if not actor.sees_any(submission_lcps(original)):
         raise NotFound()
     root = original.same_issue_as or original
     if root.id == submission.id:
@@ -96,12 +79,12 @@ def count_together(actor: Actor, submission: Submission, original: Submission) -
     moved = list(db.session.scalars(select(Submission).where(Submission.same_issue_as_id == submission.id)))
     submission.same_issue_as_id = root.id
     submission.same_issue_as = root
-    _event(actor, submission, EVENT_COUNTED, counted_text(root.id))
-    _event(actor, root, EVENT_COUNTED, counted_text(submission.id))
+    staff_event(actor, submission, EVENT_COUNTED, counted_text(root.id))
+    staff_event(actor, root, EVENT_COUNTED, counted_text(submission.id))
     for item in moved:
         item.same_issue_as_id = root.id
         item.same_issue_as = root
-        _event(actor, item, EVENT_COUNTED, counted_text(root.id))
+        staff_event(actor, item, EVENT_COUNTED, counted_text(root.id))
     audit.record(
         "submission.same-issue",
         obj=submission,
@@ -116,14 +99,14 @@ def count_together(actor: Actor, submission: Submission, original: Submission) -
 
 def stop_counting(actor: Actor, submission: Submission) -> Submission:
     """Stop counting `submission` together with its original; returns that original."""
-    require_edit_any(actor, _lcps(submission))
+    require_edit_any(actor, submission_lcps(submission))
     original = submission.same_issue_as
     if original is None:
         raise NotCounted()
     submission.same_issue_as_id = None
     submission.same_issue_as = None
-    _event(actor, submission, EVENT_STOPPED, stopped_text(original.id))
-    _event(actor, original, EVENT_STOPPED, stopped_text(submission.id))
+    staff_event(actor, submission, EVENT_STOPPED, stopped_text(original.id))
+    staff_event(actor, original, EVENT_STOPPED, stopped_text(submission.id))
     audit.record(
         "submission.same-issue-stopped",
         obj=submission,

@@ -193,6 +193,10 @@ def register(app: Flask) -> None:
 
     app.add_template_global(lambda lcp: translations.summary_shown(lcp, request.environ), "summary_shown")
     app.add_template_global(translations.update_shown, "update_shown")
+    # A closing reason: a plain one (app.services.closing) in the reader's language, one staff wrote as written.
+    from app.services import closing
+
+    app.add_template_global(closing.shown_reason, "shown_reason")
 
     @app.context_processor
     def languages() -> dict[str, Any]:

@@ -298,9 +298,9 @@ def test_a_refused_close_keeps_the_ticks_and_what_was_typed(app, staff_client, m
     page = Page(response)
     assert page.soup.title.get_text().startswith("Error:")
     summary = page.soup.select_one(".nhsuk-error-summary")
-    assert summary["tabindex"] == "-1" and summary.select_one("a")["href"] == "#reason"
+    assert summary["tabindex"] == "-1" and summary.select_one("a")["href"] == "#plain_reason"
     assert "Enter why the item is being closed" in summary.get_text()
-    assert "Enter why the item is being closed" in page.soup.select_one("#reason-error").get_text()
+    assert "Enter why the item is being closed" in page.soup.select_one("#plain_reason-error").get_text()
     assert sorted(checked_boxes(page)) == sorted([first, third])
     assert page.soup.select_one("#tags")["value"] == "kept words"
     assert page.soup.select_one("#assignee option[selected]")["value"] == "me"

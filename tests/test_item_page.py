@@ -100,7 +100,8 @@ def test_status_assignee_and_tags_change_from_the_page_and_come_back_to_it(app, 
     work = page.soup.select_one(f"#work-{routing.id}")
     assert [label.get_text(strip=True) for label in work.select("label")] == [
         "Status",
-        "Reason (needed to close)",
+        "Reason the person reads",
+        "Your own words",
         "Assigned to",
         "Tags",
     ]
@@ -175,9 +176,9 @@ def test_closing_without_a_reason_is_refused_with_the_choice_kept(app, worker, s
     assert page.soup.title.get_text().startswith("Error:")
     summary = page.soup.select_one(".nhsuk-error-summary")
     link = summary.select_one("a")
-    assert link["href"] == f"#status-{routing.id}-reason"
+    assert link["href"] == f"#status-{routing.id}-plain_reason"
     assert "Enter why the item is being closed" in link.get_text()
-    assert "Enter why the item is being closed" in page.text(f"#status-{routing.id}-reason-error")
+    assert "Enter why the item is being closed" in page.text(f"#status-{routing.id}-plain_reason-error")
     assert page.soup.select_one(f"#status-{routing.id}-status option[selected]")["value"] == "closed"
     assert (fresh(app, routing.id).status, fresh(app, routing.id).version) == ("received", 1)
 
@@ -405,7 +406,7 @@ def test_a_reply_can_leave_the_status_or_close_it_with_a_reason(app, worker, sta
 
     page = Page(reply(worker, staff_post, routing.id, submission_id, then="closed", version="2"))
     assert page.response.status_code == 200
-    assert "Enter why the item is being closed" in page.text(f"#respond-{routing.id}-reason-error")
+    assert "Enter why the item is being closed" in page.text(f"#respond-{routing.id}-plain_reason-error")
     assert page.soup.select_one(f"#respond-{routing.id}-we_did").get_text() == "We had it mended"
     with app.app_context():
         assert len(db.session.get(Submission, submission_id).responses) == 1

@@ -13,8 +13,10 @@ import re
 from flask import url_for
 from flask_babel import lazy_gettext as _l
 from wtforms import HiddenField, SelectField, StringField
+from wtforms.fields import Field
 from wtforms.validators import Length
 
+from app.admin.submission_forms import ClosingReason, plain_reason_field
 from app.forms import Form, options
 from app.services.triage import SOURCE_LABELS, STATUS_LABELS, TAGS_LIMIT
 
@@ -31,7 +33,7 @@ def back_to(value: str | None) -> str:
     return url_for("admin.inbox")
 
 
-class BulkForm(Form):
+class BulkForm(ClosingReason, Form):
     """The bulk bar: each part is optional, and the ones chosen are made to every ticked item."""
 
     # The command checks the choice (and says "Choose a status"), so an unknown one is shown like its other refusals.
@@ -40,8 +42,9 @@ class BulkForm(Form):
         choices=options([("", _l("No change")), *STATUS_LABELS.items()]),
         validate_choice=False,
     )
+    plain_reason = plain_reason_field()
     reason = StringField(
-        _l("Reason (needed to close)"),
+        _l("Your own words"),
         default="",
         validators=[Length(max=REASON_LONGEST, message=_l("Shorten the reason to 2,000 characters or fewer"))],
     )
@@ -52,7 +55,10 @@ class BulkForm(Form):
         validators=[Length(max=TAGS_LIMIT, message=_l("Shorten the tags to 300 characters or fewer"))],
     )
     back = HiddenField()
-    field_order = ("csrf_token", "status", "reason", "assignee", "tags")
+    field_order = ("csrf_token", "status", "plain_reason", "reason", "assignee", "tags")
+
+    def validate_reason(self, field: Field) -> None:
+        self.check_own_words()
 
 
 class SaveViewForm(Form):

@@ -134,12 +134,15 @@ def inbox_bulk() -> ResponseReturnValue:
                 acting(),
                 routings,
                 status=form.status.data or "",
-                reason=form.reason.data or "",
+                reason=form.reason_given,
                 assignee=form.assignee.data or "",
                 tags=form.tags.data or "",
             )
         except inbox_commands.BulkRefused as refusal:
-            form[refusal.field].errors = [str(refusal)]
+            if refusal.field == "reason":
+                form.reason_refused(refusal)
+            else:
+                form[refusal.field].errors = [str(refusal)]
         else:
             flash(ngettext("%(num)d item changed.", "%(num)d items changed.", count))
             return redirect(back, 303)

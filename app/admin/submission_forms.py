@@ -21,7 +21,7 @@ from app.engage.share_forms import body_field, neighbourhood_field, normalised, 
 from app.forms import Form, clean_text, options
 from app.models import Lcp
 from app.numbers import database_id
-from app.services import directory
+from app.services import closing, directory
 from app.services.people import normalise_email, topics_by_slug
 from app.services.sharing import BODY_LIMIT, ContactInput, ShareInput
 from app.services.triage import STATUS_LABELS
@@ -49,6 +49,45 @@ THEN_CHOICES = options(
 )
 
 
+# The plain reasons as staff choose them, in English (what is stored), then "Write my own reason".
+PLAIN_REASON_CHOICES = options(
+    [*((reason.key, reason.english) for reason in closing.REASONS), (closing.OWN, _l("Write my own reason"))]
+)
+REASON_NEEDED = _l("Enter why the item is being closed: choose a reason the person reads, or write your own")
+
+
+def plain_reason_field() -> SelectField:
+    return SelectField(
+        _l("Reason the person reads"), choices=PLAIN_REASON_CHOICES, default=closing.OWN, validate_choice=True
+    )
+
+
+class ClosingReason:
+    """A form with a closing reason: a plain one chosen (`plain_reason`, which the person reads in their language) or
+    the staff's own words (`reason`, used only with "Write my own reason")."""
+
+    plain_reason: SelectField
+    reason: StringField
+
+    @property
+    def reason_given(self) -> str:
+        """The reason for the command: the chosen plain sentence (English, as stored), else the words typed."""
+        return closing.sentence(self.plain_reason.data) or (self.reason.data or "").strip()
+
+    def check_own_words(self) -> None:
+        """Words typed beside a chosen plain reason would be lost: refused, so the person says which they meant."""
+        if self.plain_reason.data != closing.OWN and (self.reason.data or "").strip():
+            raise ValidationError(_l("Choose “Write my own reason” to use your own words, or empty this box"))
+
+    def reason_refused(self, refusal: Exception) -> None:
+        """Show the command's refusal of a closing: with no reason, beside the choice, saying to choose or write one;
+        otherwise beside the words."""
+        if self.reason_given:
+            self.reason.errors = [*self.reason.errors, str(refusal)]
+        else:
+            self.plain_reason.errors = [*self.plain_reason.errors, str(REASON_NEEDED)]
+
+
 class Versioned:
     """A form drawn from one version of a routing (`Routing.version`), which it sends back."""
 
@@ -60,18 +99,19 @@ class Versioned:
         return database_id(self.version.data or "")
 
 
-class ItemStatusForm(Versioned, Form):
+class ItemStatusForm(ClosingReason, Versioned, Form):
     class Meta:
         csrf = False
 
-    field_order = ("status", "reason")
+    field_order = ("status", "plain_reason", "reason")
     status = SelectField(
         _l("Status"),
         choices=options(STATUS_LABELS.items()),
         validate_choice=True,
     )
+    plain_reason = plain_reason_field()
     reason = StringField(
-        _l("Reason (needed to close)"),
+        _l("Your own words"),
         validators=[
             Length(max=REASON_LIMIT, message=_l("Shorten the reason to %(limit)s characters or fewer", limit="1,000"))
         ],
@@ -80,6 +120,7 @@ class ItemStatusForm(Versioned, Form):
 
     def validate_reason(self, field: Field) -> None:
         clean_text(field)
+        self.check_own_words()
 
 
 class ItemAssignForm(Versioned, Form):
@@ -127,11 +168,11 @@ class NoteForm(Form):
         clean_text(field)
 
 
-class RespondForm(Versioned, Form):
+class RespondForm(ClosingReason, Versioned, Form):
     class Meta:
         csrf = False
 
-    field_order = ("you_said", "we_did", "quote_words", "then", "reason")
+    field_order = ("you_said", "we_did", "quote_words", "then", "plain_reason", "reason")
     you_said = TextAreaField(
         _l("You said"),
         validators=[
@@ -148,8 +189,9 @@ class RespondForm(Versioned, Form):
     )
     quote_words = BooleanField(_l("Show their own words with the reply (they agreed to this)"))
     then = RadioField(_l("Then set the status to"), choices=THEN_CHOICES, validators=[Optional()])
+    plain_reason = plain_reason_field()
     reason = StringField(
-        _l("Reason for closing"),
+        _l("Your own words"),
         validators=[
             Length(max=REASON_LIMIT, message=_l("Shorten the reason to %(limit)s characters or fewer", limit="1,000"))
         ],
@@ -164,6 +206,7 @@ class RespondForm(Versioned, Form):
 
     def validate_reason(self, field: Field) -> None:
         clean_text(field)
+        self.check_own_words()
 
     @property
     def then_status(self) -> str | None:

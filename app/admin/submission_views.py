@@ -45,6 +45,7 @@ from app.forms import keeps_input, options, valid_submission
 from app.models import ReplyTemplate, Routing, StaffUser, Submission
 from app.numbers import database_id
 from app.services import casework, item_page, quoting, reply_templates, retention, safety, sharing, similar, triage
+from app.services import closing as closing_reasons
 from app.services.sharing import TooManyFromAddress
 
 
@@ -119,7 +120,12 @@ def _work_forms(routing: Routing, forms: dict[str, Any], people: list[StaffUser]
     status = forms.get(f"status-{routing.id}") or ItemStatusForm(
         prefix=_prefix(routing, "status"),
         formdata=None,
-        data={"status": routing.status, "reason": routing.status_reason, "version": str(routing.version)},
+        data={
+            "status": routing.status,
+            "plain_reason": closing_reasons.key_of(routing.status_reason),
+            "reason": "" if closing_reasons.is_plain(routing.status_reason) else routing.status_reason,
+            "version": str(routing.version),
+        },
     )
     assign = forms.get(f"assign-{routing.id}") or ItemAssignForm(
         prefix=_prefix(routing, "assign"),
@@ -210,6 +216,7 @@ def _page(
             labels=_labels(),
             status_wording=sharing.status_wording,
             status_label=item_page.status_label,
+            is_plain_reason=closing_reasons.is_plain,
             status_labels={value: str(label) for value, label in item_page.STATUS_LABELS.items()},
             history=item_page.history(submission, user),
             similar=similar.for_submission(submission, user),
@@ -278,13 +285,15 @@ def item_status(routing_id: int) -> ResponseReturnValue:
     if form.validate():
         try:
             changed = casework_commands.change_status(
-                acting(), routing, form.status.data or "", form.reason.data or "", expected_version=form.drawn_from
+                acting(), routing, form.status.data or "", form.reason_given, expected_version=form.drawn_from
             )
         except casework_commands.ChangedMeanwhile as conflict:
             return _again(routing, {f"status-{routing.id}": form}, conflict)
         except CommandRefused as refusal:
-            field = form.reason if form.status.data == "closed" else form.status
-            field.errors = [*field.errors, str(refusal)]
+            if form.status.data == "closed":
+                form.reason_refused(refusal)
+            else:
+                form.status.errors = [*form.status.errors, str(refusal)]
         else:
             label = item_page.status_label(routing.status)
             if changed:
@@ -374,7 +383,7 @@ def routing_respond(routing_id: int) -> ResponseReturnValue:
                 form.we_did.data or "",
                 bool(form.quote_words.data) and routing.submission.may_publish_words,
                 then_status=form.then_status,
-                reason=form.reason.data or "",
+                reason=form.reason_given,
                 expected_version=form.drawn_from,
             )
         except casework_commands.ChangedMeanwhile as conflict:
@@ -385,8 +394,10 @@ def routing_respond(routing_id: int) -> ResponseReturnValue:
                 _("Prepare their words for quoting before a reply quotes them: other people’s details removed"),
             ]
         except CommandRefused as refusal:
-            field = form.reason if form.then_status == "closed" else form.you_said
-            field.errors = [*field.errors, str(refusal)]
+            if form.then_status == "closed":
+                form.reason_refused(refusal)
+            else:
+                form.you_said.errors = [*form.you_said.errors, str(refusal)]
         else:
             flash(
                 _(

@@ -137,8 +137,10 @@ def test_a_worker_ticks_two_new_items_and_changes_them_from_the_bulk_bar(
     assert status_of(app, first) == ("received", "")
     assert_accessible(page)
     summary.get_by_role("link").click()
-    expect(page.get_by_label("Reason (needed to close)")).to_be_focused()
+    expect(page.get_by_label("Reason the person reads")).to_be_focused()
 
+    page.keyboard.press("Tab")
+    expect(page.get_by_label("Your own words")).to_be_focused()
     page.keyboard.type("Answered by the bus company")
     page.get_by_role("button", name="Change 2 selected items").click()
     expect(page.locator(".nhsuk-notification-banner")).to_contain_text("2 items changed.")

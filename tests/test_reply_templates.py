@@ -9,7 +9,7 @@ import json
 
 import pytest
 from flask import Flask
-from sqlalchemy import select
+from sqlalchemy import func, select
 
 from app.commands import Actor, CommandRefused, Forbidden, NotFound, replies
 from app.extensions import db
@@ -27,11 +27,27 @@ def staff(user) -> Actor:
     return Actor.staff(db.session.get(StaffUser, user.id), "192.0.2.9")
 
 
+# The last audit record before the running test: a template's id can be one an earlier test's deleted template had
+# (SQLite reuses the highest id once its row is gone), and that template's records stay in the log.
+_before: dict[str, int] = {"audit": 0}
+
+
+@pytest.fixture(autouse=True)
+def audit_log_so_far(app: Flask) -> None:
+    with app.app_context():
+        _before["audit"] = db.session.scalar(select(func.max(AuditEvent.id))) or 0
+
+
 def audits(action: str, template_id: int) -> list[AuditEvent]:
+    """The records of this test about the template."""
     return list(
         db.session.scalars(
             select(AuditEvent)
-            .where(AuditEvent.action == action, AuditEvent.object_id == str(template_id))
+            .where(
+                AuditEvent.action == action,
+                AuditEvent.object_id == str(template_id),
+                AuditEvent.id > _before["audit"],
+            )
             .order_by(AuditEvent.id)
         )
     )

@@ -25,7 +25,7 @@ from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm.attributes import set_committed_value
 
 from app.clock import utcnow
-from app.commands import Actor, CommandRefused, Forbidden, require_edit, require_edit_any
+from app.commands import Actor, CommandRefused, Forbidden, require_edit, require_edit_any, submission_lcps
 from app.extensions import db
 from app.models import (
     Lcp,
@@ -47,10 +47,6 @@ def _refused(refusal: triage.Refused) -> CommandRefused:
     """A rule the service refused: nothing of the change stays, and the sentence says why."""
     db.session.rollback()
     return CommandRefused(str(refusal))
-
-
-def _submission_lcps(submission: Submission) -> list[int]:
-    return [routing.lcp_id for routing in submission.routings]
 
 
 def _staff_only(actor: Actor) -> StaffUser:
@@ -268,7 +264,7 @@ def add_note(actor: Actor, routing: Routing, body: str) -> RoutingNote:
 def view_contact(actor: Actor, submission: Submission) -> SubmissionContact | None:
     """The person's contact details, for someone who may change the submission's work: every look is in the audit
     log. None, recording nothing, when it was sent anonymously."""
-    require_edit_any(actor, _submission_lcps(submission))
+    require_edit_any(actor, submission_lcps(submission))
     contact = submission.contact
     if contact is None:
         return None
@@ -309,9 +305,9 @@ class Duplicate:
 def mark_duplicate(actor: Actor, submission: Submission, code: str) -> Duplicate:
     """Say a submission is the same as the one with receipt code `code` (one the actor can see), and close its
     routings in the actor's partnerships with the reason the person reads; its people are told if they asked."""
-    require_edit_any(actor, _submission_lcps(submission))
+    require_edit_any(actor, submission_lcps(submission))
     original = sharing.find_by_code(code)
-    if original is None or not actor.sees_any(_submission_lcps(original)):
+    if original is None or not actor.sees_any(submission_lcps(original)):
         raise UnknownCode()
     if original.id == submission.id:
         raise SameSubmission()
@@ -374,7 +370,7 @@ def route(actor: Actor, submission: Submission, lcp: Lcp) -> Routed:
     The new routing starts as received and the person can see where it went; the routings already there keep
     their own status. A staff member must be able to change the submission's work in one of their partnerships.
     """
-    require_edit_any(actor, _submission_lcps(submission))
+    require_edit_any(actor, submission_lcps(submission))
     existing = next((routing for routing in submission.routings if routing.lcp_id == lcp.id), None)
     if existing is not None:
         return Routed(existing, already=True)

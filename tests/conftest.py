@@ -289,6 +289,28 @@ STAFF_PASSWORD = "correct horse battery staple"
 
 
 @pytest.fixture
+def make_lcp(app: Flask):
+    """Makes a partnership of the test's own (rolled back with it), with its first-response target in working days;
+    returns it, detached."""
+    from uuid import uuid4
+
+    from app.models import Lcp
+
+    def make(target: int = 10) -> Lcp:
+        slug = f"test-{uuid4().hex[:8]}"
+        with app.app_context():
+            row = Lcp(slug=slug, name=f"Own Test {slug[-8:]} LCP", short_name=f"Test {slug[-8:]}")
+            row.response_target_days = target
+            db.session.add(row)
+            db.session.commit()
+            db.session.refresh(row)
+            db.session.expunge(row)
+        return row
+
+    return make
+
+
+@pytest.fixture
 def make_staff(app: Flask):
     """Makes a staff account (enrolled in TOTP unless told otherwise) with a unique address; returns it."""
     from itertools import count

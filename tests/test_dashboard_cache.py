@@ -22,16 +22,9 @@ from tests.conftest import Page, statements
 
 
 @pytest.fixture
-def lcp(app: Flask) -> Lcp:
+def lcp(make_lcp) -> Lcp:
     """A partnership of this test's own (rolled back with the test)."""
-    slug = f"cache-{uuid4().hex[:8]}"
-    with app.app_context():
-        row = Lcp(slug=slug, name=f"Cache Test {slug[-8:]} LCP", short_name=f"Cache {slug[-8:]}")
-        db.session.add(row)
-        db.session.commit()
-        db.session.refresh(row)
-        db.session.expunge(row)
-    return row
+    return make_lcp()
 
 
 @pytest.fixture

@@ -27,24 +27,6 @@ from tests.conftest import Page, statements
 
 
 @pytest.fixture
-def make_lcp(app: Flask) -> Callable[..., Lcp]:
-    """A partnership of the test's own (rolled back with it)."""
-
-    def make(target: int = 10) -> Lcp:
-        slug = f"inbox-{uuid4().hex[:8]}"
-        with app.app_context():
-            row = Lcp(slug=slug, name=f"Inbox Test {slug[-8:]} LCP", short_name=f"Test {slug[-8:]}")
-            row.response_target_days = target
-            db.session.add(row)
-            db.session.commit()
-            db.session.refresh(row)
-            db.session.expunge(row)
-        return row
-
-    return make
-
-
-@pytest.fixture
 def add(app: Flask) -> Callable[..., int]:
     """An item in a partnership, written directly (quicker than sharing it), as it stands after some casework."""
 

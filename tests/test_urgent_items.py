@@ -28,23 +28,6 @@ from tests.conftest import Page
 
 
 @pytest.fixture
-def make_lcp(app: Flask) -> Callable[[], Lcp]:
-    """A partnership of the test's own (rolled back with it)."""
-
-    def make() -> Lcp:
-        slug = f"urgent-{uuid4().hex[:8]}"
-        with app.app_context():
-            row = Lcp(slug=slug, name=f"Urgent Test {slug[-8:]} LCP", short_name=f"Urgent {slug[-8:]}")
-            db.session.add(row)
-            db.session.commit()
-            db.session.refresh(row)
-            db.session.expunge(row)
-        return row
-
-    return make
-
-
-@pytest.fixture
 def add(app: Flask) -> Callable[..., int]:
     """An item in a partnership, written directly; `marked` (hours ago) makes it urgent as the words list does.
     Returns the submission's id."""

@@ -1,3 +1,4 @@
+# ruff: noqa: F811
 """Safe to speak in Chromium: on the smallest phone, in English and Urdu, a person types words that suggest someone is
 in danger and a phone number, leaves the box with Tab, and the urgent-help panel appears above Send and a note under
 the box, without a reload; the panel's numbers are reached by keyboard; sending leads to a receipt that gives the
@@ -25,6 +26,7 @@ from app.services.sharing import ContactInput, ShareInput
 from tests.browser.checks import axe_violations, describe, sideways_problems
 from tests.browser.conftest import _guarded_page
 from tests.browser.pages import FollowUpPage, SentPage, SharePage, tab_to
+from tests.browser.test_layout import shared_codes  # noqa: F401 - a fixture, used by name
 from tests.browser.test_share import CODE, FOCUS_STYLES, FOCUS_YELLOW
 
 pytestmark = pytest.mark.browser
@@ -53,7 +55,9 @@ def expect_visible_focus(target: Locator) -> None:
 
 
 @pytest.mark.parametrize("code", ["en_GB", "ur"])
-def test_urgent_words_show_where_help_is_above_send_and_on_the_receipt(narrow_page: Page, say_in, code) -> None:
+def test_urgent_words_show_where_help_is_above_send_and_on_the_receipt(
+    narrow_page: Page, say_in, shared_codes: list[str], code
+) -> None:
     page, say = narrow_page, say_in(code)
     page.goto(f"/share?lang={code}")
     share = SharePage(page, say=say)
@@ -90,6 +94,7 @@ def test_urgent_words_show_where_help_is_above_send_and_on_the_receipt(narrow_pa
     share.send_button.click()
     sent = SentPage(page, say=say)
     expect(sent.code).to_have_text(CODE)
+    shared_codes.append(sent.code.inner_text().strip())  # removed afterwards: no other test meets this urgent item
     receipt_panel = page.locator("#urgent-help")
     expect(receipt_panel).to_be_visible()
     expect(receipt_panel.locator('a[href^="tel:"]')).to_have_count(6)

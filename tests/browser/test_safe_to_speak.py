@@ -8,13 +8,14 @@ citywide admin by the same check, once.
 from __future__ import annotations
 
 import re
+from collections.abc import Iterator
 from datetime import timedelta
 from uuid import uuid4
 
 import pytest
 from flask import Flask
 from playwright.sync_api import Page, expect
-from sqlalchemy import select
+from sqlalchemy import delete, select
 
 from app.clock import utcnow
 from app.commands import Actor
@@ -41,6 +42,17 @@ WORDS = {
 }
 
 
+@pytest.fixture
+def made(app: Flask) -> Iterator[list[int]]:
+    """The submissions a test made, removed afterwards (browser tests commit for real), so no other test finds
+    urgent items it did not make."""
+    ids: list[int] = []
+    yield ids
+    with app.app_context():
+        db.session.execute(delete(Submission).where(Submission.id.in_(ids)))
+        db.session.commit()
+
+
 def _submission_with(app: Flask, marker: str) -> Submission:
     with app.app_context():
         found = db.session.scalar(select(Submission).where(Submission.body.contains(marker)))
@@ -51,7 +63,7 @@ def _submission_with(app: Flask, marker: str) -> Submission:
 
 @pytest.mark.parametrize("code", ["en_GB", "ur"])
 def test_an_urgent_message_reaches_the_safeguarding_contact_and_the_top_of_the_urgent_view(
-    page: Page, app: Flask, make_staff, mailbox: Mailbox, smtp, say_in, code: str
+    page: Page, app: Flask, make_staff, mailbox: Mailbox, smtp, say_in, made: list[int], code: str
 ) -> None:
     contact = make_staff("staff", ("armley",), name="Sasha Safeguarding")
     admin = make_staff("admin", (), name="Ari Admin")
@@ -83,6 +95,7 @@ def test_an_urgent_message_reaches_the_safeguarding_contact_and_the_top_of_the_u
     expect(SentPage(page, say=say).code).to_be_visible()
     expect(page.locator("#urgent-help")).to_be_visible()
     submission = _submission_with(app, marker)
+    made.append(submission.id)
     assert submission.urgent_at is not None and submission.urgent_word_list
 
     # The safeguarding contact's email, over SMTP: the item and its link, never the words.
@@ -119,6 +132,7 @@ def test_an_urgent_message_reaches_the_safeguarding_contact_and_the_top_of_the_u
     with app.test_request_context():
         data = ShareInput(body=f"{WORDS[code]} ({marker}-unopened)", lcps=lcps_by_slug(["armley"]))
         unopened = sharing_commands.share(Actor.resident(), data).submission.id
+        made.append(unopened)
         deliver_due(WORKER, smtp)
     mailbox.clear()
     with app.app_context():

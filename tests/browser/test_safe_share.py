@@ -103,7 +103,7 @@ def test_urgent_words_show_where_help_is_above_send_and_on_the_receipt(
     expect_fits_and_accessible(page, f"the receipt of an urgent item ({code})")
 
 
-def test_a_person_takes_back_their_agreement_to_be_quoted(page: Page, app: Flask) -> None:
+def test_a_person_takes_back_their_agreement_to_be_quoted(page: Page, app: Flask, shared_codes: list[str]) -> None:
     with app.test_request_context():
         data = ShareInput(
             body=f"The clinic's ramp is broken ({uuid4().hex[:8]}).",
@@ -113,6 +113,7 @@ def test_a_person_takes_back_their_agreement_to_be_quoted(page: Page, app: Flask
         )
         submission = sharing_commands.share(Actor.resident(), data).submission
         manage = urlsplit(sharing.contact_links(submission)["manage"]).path
+        shared_codes.append(submission.receipt_code)
 
     page.goto(manage)
     follow_up = FollowUpPage(page)

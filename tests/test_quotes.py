@@ -160,10 +160,12 @@ def test_a_worker_previews_then_saves_the_words_with_a_phone_number_and_a_name_r
         assert [(event.body, event.actor, event.staff_id, event.public) for event in events] == [
             (f"a phone number ({PHONE}), {NAME}", "staff", worker.user.id, False)
         ]
+        # The newest: an earlier submission with the same id (SQLite reuses a deleted row's id) may have its own.
         record = db.session.scalar(
-            select(AuditEvent).where(
-                AuditEvent.action == "submission.quote-prepared", AuditEvent.object_id == str(submission_id)
-            )
+            select(AuditEvent)
+            .where(AuditEvent.action == "submission.quote-prepared", AuditEvent.object_id == str(submission_id))
+            .order_by(AuditEvent.id.desc())
+            .limit(1)
         )
         assert record is not None and record.actor_id == worker.user.id
         assert NAME not in record.after and PHONE not in record.after

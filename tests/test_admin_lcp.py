@@ -311,8 +311,8 @@ def test_linking_a_practice_gives_the_finder_its_lcp_and_unlinking_takes_it_away
         assert practice.lcp_linked_at is not None and practice.lcp_linked_by_id == staff.user.id
         event = last_audit("practice.link")
         assert event.lcp_id == practice.lcp_id
-        assert json.loads(event.before) == {"lcp": None, "source": ""}
-        assert json.loads(event.after) == {"lcp": SLUG, "source": "The LCP's practice list, 2026"}
+        assert json.loads(event.before) == {"lcp": None, "source": "", "confirmed_by": ""}
+        assert json.loads(event.after) == {"lcp": SLUG, "source": "The LCP's practice list, 2026", "confirmed_by": "staff"}
     name = "Bramley Village Health & Wellbeing Centre"
     with app.test_request_context():
         assert find(name).practice.lcp.slug == SLUG

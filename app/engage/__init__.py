@@ -8,4 +8,4 @@ from flask import Blueprint
 
 engage = Blueprint("engage", __name__)
 
-from app.engage import match, share, views  # noqa: E402, F401
+from app.engage import match, share, suggest, views  # noqa: E402, F401

@@ -11,6 +11,8 @@ from app.models.lcps import (
     Place,
     PostcodeDistrict,
     PostcodeSector,
+    PracticeImport,
+    PracticeSuggestion,
     Priority,
 )
 from app.models.maturity import MaturityAssessment, MaturityElement, MaturityLevel, MaturityRating
@@ -73,6 +75,8 @@ __all__ = [
     "Place",
     "PostcodeDistrict",
     "PostcodeSector",
+    "PracticeImport",
+    "PracticeSuggestion",
     "Priority",
     "PublishedResponse",
     "RecoveryCode",

@@ -9,6 +9,7 @@ from markupsafe import Markup
 from sqlalchemy import ForeignKey, String, Text, UniqueConstraint
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
+from app.clock import utcnow
 from app.extensions import Model
 from app.models.topics import Topic, topic_link_table
 
@@ -134,8 +135,14 @@ class GpPractice(Model):
     # Set when staff link or unlink the practice; `flask seed` never changes its LCP after that.
     lcp_linked_at: Mapped[datetime | None]
     lcp_linked_by_id: Mapped[int | None] = mapped_column(ForeignKey("staff_user.id", ondelete="SET NULL"))
+    # How the link to `lcp` was confirmed (CONFIRMED_BY): "published" (the partnership's own published list, from
+    # the reference data), "programme" (the programme's list, loaded by an upload: `lcp_import`) or "staff"
+    # (linked by hand); "" while there is no link.
+    lcp_confirmed_by: Mapped[str] = mapped_column(String(20), default="", server_default="")
+    lcp_import_id: Mapped[int | None] = mapped_column(ForeignKey("practice_import.id", ondelete="SET NULL"))
 
     lcp: Mapped[Lcp | None] = relationship(back_populates="gp_practices")
+    lcp_import: Mapped[PracticeImport | None] = relationship()
 
     @property
     def alias_list(self) -> list[str]:
@@ -150,6 +157,59 @@ class GpPractice(Model):
 
     def __repr__(self) -> str:
         return f"<GpPractice {self.ods_code} {self.name}>"
+
+
+CONFIRMED_BY = ("published", "programme", "staff")
+
+
+class PracticeImport(Model):
+    """One upload of the programme's list of practices and their partnerships, applied as one change.
+
+    `changes` holds, as JSON, every practice the upload changed with its link before and after (partnership id,
+    source, note, how confirmed, import, when and by whom linked), so undoing puts back exactly what was there,
+    practice by practice, unless a practice has been changed again since (then undo leaves it and says so).
+    """
+
+    __tablename__ = "practice_import"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    filename: Mapped[str] = mapped_column(String(200), default="")
+    # The date the programme agreed the list, from the file or the form; None when neither says.
+    agreed_on: Mapped[date | None]
+    made_at: Mapped[datetime] = mapped_column(default=utcnow)
+    made_by_id: Mapped[int | None] = mapped_column(ForeignKey("staff_user.id", ondelete="SET NULL"))
+    # Who applied it as the audit log names them ("someone@leeds.gov.uk" or "cli:name").
+    made_by_label: Mapped[str] = mapped_column(String(254), default="")
+    row_count: Mapped[int] = mapped_column(default=0)
+    changes: Mapped[str] = mapped_column(Text, default="[]")
+    undone_at: Mapped[datetime | None]
+    undone_by_label: Mapped[str] = mapped_column(String(254), default="")
+
+
+SUGGESTION_STATES = ("new", "accepted", "rejected")
+
+
+class PracticeSuggestion(Model):
+    """A resident's word on which partnership their practice belongs to: a suggestion for a citywide admin to
+    accept (which links the practice, confirmed by staff) or reject, never shown to anyone as a fact. No contact
+    details are asked for or kept."""
+
+    __tablename__ = "practice_suggestion"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    practice_id: Mapped[int] = mapped_column(ForeignKey("gp_practice.id", ondelete="CASCADE"), index=True)
+    # What the person typed, as typed, and the partnership it names when the site could tell.
+    text: Mapped[str] = mapped_column(String(200))
+    lcp_id: Mapped[int | None] = mapped_column(ForeignKey("lcp.id", ondelete="SET NULL"))
+    language: Mapped[str] = mapped_column(String(10), default="en_GB")
+    created_at: Mapped[datetime] = mapped_column(default=utcnow)
+    # SUGGESTION_STATES.
+    status: Mapped[str] = mapped_column(String(10), default="new", server_default="new", index=True)
+    decided_at: Mapped[datetime | None]
+    decided_by_id: Mapped[int | None] = mapped_column(ForeignKey("staff_user.id", ondelete="SET NULL"))
+
+    practice: Mapped[GpPractice] = relationship()
+    lcp: Mapped[Lcp | None] = relationship()
 
 
 class PostcodeDistrict(Model):

@@ -12,7 +12,7 @@ import secrets
 from datetime import datetime
 from typing import TYPE_CHECKING
 
-from sqlalchemy import ForeignKey, String, Text, UniqueConstraint
+from sqlalchemy import ForeignKey, String, Text, UniqueConstraint, false
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from app.clock import utcnow
@@ -30,6 +30,8 @@ ORGANISATION_TYPES = ("community-group", "charity", "faith-group", "housing", "s
 REACHES = ("citywide", "local")
 INTERESTS = ("news", "invitations", "volunteer", "contact")
 FREQUENCIES = ("weekly", "monthly", "none")
+# Where a followed topic's meetings and updates come from: the partnerships the person follows, or all of Leeds.
+TOPIC_SCOPES = ("followed", "leeds")
 
 
 def new_link_key() -> str:
@@ -58,6 +60,10 @@ class Follower(Model):
     # Space-separated values from INTERESTS.
     interests: Mapped[str] = mapped_column(String(200), default="")
     frequency: Mapped[str] = mapped_column(String(10), default="weekly")
+    # TOPIC_SCOPES: a followed topic brings news from the partnerships followed (the default) or from all of Leeds.
+    topic_scope: Mapped[str] = mapped_column(String(10), default="followed", server_default="followed")
+    # The private calendar leaves out meetings the public cannot attend unless the person asks for them.
+    calendar_partners_only: Mapped[bool] = mapped_column(default=False, server_default=false())
     language: Mapped[str] = mapped_column(String(10), default="en_GB")
     link_key: Mapped[str] = mapped_column(String(40), default=new_link_key)
     created_at: Mapped[datetime] = mapped_column(default=utcnow)

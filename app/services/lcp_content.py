@@ -246,18 +246,24 @@ def unconfirmed_practices() -> list[GpPractice]:
 
 def link_state(practice: GpPractice) -> dict[str, Any]:
     """Which LCP a practice is linked to and on whose word, for the audit log."""
-    return {"lcp": practice.lcp.slug if practice.lcp else None, "source": practice.lcp_source}
+    return {
+        "lcp": practice.lcp.slug if practice.lcp else None,
+        "source": practice.lcp_source,
+        "confirmed_by": practice.lcp_confirmed_by,
+    }
 
 
 def link_practice(lcp: Lcp, practice: GpPractice, source: str, note: str, user: StaffUser | None) -> None:
     """Ties a practice to this LCP (the command decides whether it may move from another)."""
     practice.lcp, practice.lcp_source, practice.lcp_note = lcp, source.strip(), note.strip()
+    practice.lcp_confirmed_by, practice.lcp_import_id = "staff", None
     stamp(practice, user)
 
 
 def unlink_practice(practice: GpPractice, user: StaffUser | None) -> None:
     """Leaves the practice with no confirmed LCP; the stamp keeps `flask seed` from linking it again."""
     practice.lcp, practice.lcp_source, practice.lcp_note = None, "", ""
+    practice.lcp_confirmed_by, practice.lcp_import_id = "", None
     stamp(practice, user)
 
 

@@ -212,6 +212,7 @@ class Seeder:
                     "is_open": row["status"] == "open",
                     "closed_on": date.fromisoformat(row["closed_on"]) if row["closed_on"] else None,
                     "lcp_id": lcp_ids.get(link["lcp"]) if link else None,
+                    "lcp_confirmed_by": "published" if link and link["lcp"] in lcp_ids else "",
                     "aliases": "\n".join(dict.fromkeys(alias for alias in aliases if alias != name)),
                 },
                 ods_code=row["ods_code"],
@@ -219,7 +220,11 @@ class Seeder:
         for extra in curated["extra_practices"]:
             self.get_or_add(
                 GpPractice,
-                {"lcp_id": lcp_ids.get(extra["lcp"]), "aliases": "\n".join(extra["aliases"])},
+                {
+                    "lcp_id": lcp_ids.get(extra["lcp"]),
+                    "lcp_confirmed_by": "published" if extra["lcp"] in lcp_ids else "",
+                    "aliases": "\n".join(extra["aliases"]),
+                },
                 name=extra["name"],
                 ods_code=None,
             )

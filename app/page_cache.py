@@ -59,6 +59,7 @@ PRIVATE_TABLES = frozenset(
         "follower",
         "follower_lcp",
         "outbox_message",
+        "practice_suggestion",
         "recovery_code",
         "routing",
         "routing_note",

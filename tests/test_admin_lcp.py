@@ -312,7 +312,11 @@ def test_linking_a_practice_gives_the_finder_its_lcp_and_unlinking_takes_it_away
         event = last_audit("practice.link")
         assert event.lcp_id == practice.lcp_id
         assert json.loads(event.before) == {"lcp": None, "source": "", "confirmed_by": ""}
-        assert json.loads(event.after) == {"lcp": SLUG, "source": "The LCP's practice list, 2026", "confirmed_by": "staff"}
+        assert json.loads(event.after) == {
+            "lcp": SLUG,
+            "source": "The LCP's practice list, 2026",
+            "confirmed_by": "staff",
+        }
     name = "Bramley Village Health & Wellbeing Centre"
     with app.test_request_context():
         assert find(name).practice.lcp.slug == SLUG
@@ -326,7 +330,11 @@ def test_linking_a_practice_gives_the_finder_its_lcp_and_unlinking_takes_it_away
         practice = practice_row(FREE_PRACTICE)
         assert practice.lcp_id is None and practice.lcp_linked_at is not None
         assert json.loads(last_audit("practice.unlink").before)["lcp"] == SLUG
-    assert "Bramley, Wortley & Middleton" not in Page(client.get("/find", query_string={"q": name})).text("main")
+    # The practice is not confirmed again: the partnership is offered only as a guide from its place.
+    answer = Page(client.get("/find", query_string={"q": name})).text("main")
+    assert f"Your GP practice, {name}, is in" not in answer
+    assert f"We have not confirmed the partnership for {name} yet" in answer
+    assert "As a guide only, not confirmed" in answer
 
 
 def test_an_unknown_ods_code_is_named(staff_client, staff_post) -> None:

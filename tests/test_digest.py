@@ -48,12 +48,18 @@ class World:
     updates: list[int] = field(default_factory=list)
 
     def follower(
-        self, lcps: tuple[str, ...] = (), topics: tuple[str, ...] = (), frequency: str = "weekly", confirmed=True
+        self,
+        lcps: tuple[str, ...] = (),
+        topics: tuple[str, ...] = (),
+        frequency: str = "weekly",
+        confirmed=True,
+        topic_scope: str = "followed",
     ) -> Follower:
         follower = Follower(
             email=f"digest-{uuid.uuid4().hex[:12]}@example.org",
             frequency=frequency,
             confirmed_at=utcnow() if confirmed else None,
+            topic_scope=topic_scope,
         )
         follower.lcps = [lcp(slug) for slug in lcps]
         follower.topics = [topic(slug) for slug in topics]
@@ -181,7 +187,8 @@ def one_email(mailbox, smtp, follower: Follower):
 
 
 def test_one_email_across_every_follow_says_why_newest_first_and_nothing_twice(world, mailbox, smtp) -> None:
-    person = world.follower(lcps=("seacroft", "armley"), topics=("mental-health",))
+    # Topics across Leeds: a followed topic brings items from partnerships not followed too.
+    person = world.follower(lcps=("seacroft", "armley"), topics=("mental-health",), topic_scope="leeds")
     soon = world.meeting("hatch", "Soon meeting on minds", NOW + 3 * DAY, topics=("mental-health",))
     later = world.meeting("seacroft", "Later Seacroft meeting", NOW + 20 * DAY, topics=("housing",))
     newest = world.update("armley", "Armley news", NOW - DAY)
@@ -218,12 +225,12 @@ def test_one_email_across_every_follow_says_why_newest_first_and_nothing_twice(w
     ]
     reasons = {item.title: item.reasons for item in seen}
     assert reasons == {
-        "Soon meeting on minds": ["You follow the topic Mental health and wellbeing"],
+        "Soon meeting on minds": ["You follow the topic Mental health and wellbeing (across Leeds)"],
         "Later Seacroft meeting": ["You follow Seacroft"],
         "Armley news": ["You follow Armley"],
         "Seacroft news on minds": ["You follow Seacroft", "You follow the topic Mental health and wellbeing"],
         "Seacroft meeting that decided": ["You follow Seacroft"],
-        "Wetherby news on minds": ["You follow the topic Mental health and wellbeing"],
+        "Wetherby news on minds": ["You follow the topic Mental health and wellbeing (across Leeds)"],
     }
     links = {item.title: item.href for item in seen}
     assert links["Armley news"] == f"http://localhost/lcps/armley#update-{newest.id}"
@@ -334,7 +341,7 @@ def test_nothing_new_sends_nothing_and_records_no_run(world, mailbox, smtp) -> N
 
 def test_the_limit_says_how_many_more_and_the_rest_come_next_period(app: Flask, world, mailbox, smtp, monkeypatch):
     monkeypatch.setitem(app.config, "DIGEST_LIMIT", 2)
-    person = world.follower(lcps=("seacroft",), topics=("transport",))
+    person = world.follower(lcps=("seacroft",), topics=("transport",), topic_scope="leeds")
     first_news = world.update("seacroft", "News one", NOW - DAY)
     second_news = world.update("seacroft", "News two", NOW - 2 * DAY)
     world.update("wetherby", "News three, on transport", NOW - 3 * DAY, topics=("transport",))

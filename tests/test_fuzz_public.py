@@ -258,11 +258,17 @@ def test_the_feeds_and_subscribe_page(app, path, lcps, fields) -> None:
     lcps=several(LCPS),
     topics=several(TOPICS),
     fields=st.fixed_dictionaries(
-        {"kind": answer(("resident", "organisation")), "item": answer(("1", "2", "3"), NUMBER)}
+        {
+            "kind": answer(("resident", "organisation")),
+            "item": answer(("1", "2", "3"), NUMBER),
+            "areas": answer(("LS14, LS15, LS9",)),
+            "unsure": answer(("1",)),
+        }
     ),
 )
 def test_links_that_fill_a_form_in(app, path, lcps, topics, fields) -> None:
-    """`?lcp=…&topic=…` from follow links and /match, `kind` on /register, `item` (an agenda item) on /share."""
+    """`?lcp=…&topic=…` from follow links and /match, `kind` and `areas` on /register, `item` (an agenda item) and
+    `unsure` on /share."""
     pairs = [("lcp", lcp) for lcp in lcps] + [("topic", topic) for topic in topics] + given_pairs(fields)
     check(app.test_client().get(url(path, pairs)), [value for _name, value in pairs])
 
@@ -483,6 +489,7 @@ LINKS = (
     ("POST", "/confirm/{}"),
     ("GET", "/preferences/{}"),
     ("POST", "/preferences/{}"),
+    ("POST", "/preferences/{}/calendar"),
     ("GET", "/preferences/{}/my-data.json"),
     ("GET", "/preferences/{}/my-data.csv"),
     ("GET", "/preferences/{}/delete"),

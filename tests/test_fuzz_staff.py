@@ -210,6 +210,10 @@ def arguments(known: Known) -> dict[str, list[tuple[Answers, tuple[str, ...] | N
         "admin.figures_csv": [({"days": "365"}, None)],
         "admin.audit": [({"q": "routing", "action": "routing", "before": "1000"}, None)],
         "admin.lcp_practices": [({"ods": "B86003"}, None)],
+        # Coverage: its filters; the uploads page's "done" banner and the undo step's import, by number.
+        "admin.coverage": [({"lcp": LCP, "unconfirmed": "1", "how": "programme"}, None)],
+        "admin.practice_imports": [({"done": "1"}, None)],
+        "admin.practice_import_undo": [({"import": "1"}, None)],
         "admin.login": [({"next": "/admin/inbox?status=received"}, None)],
         # The item page: the inbox view it was opened from (previous and next), and a reply template asked for.
         "admin.submission": [
@@ -238,6 +242,9 @@ LISTED = {
     "admin.figures_csv": {"days"},
     "admin.audit": {"q", "action", "before"},
     "admin.lcp_practices": {"ods"},
+    "admin.coverage": {"lcp", "unconfirmed", "how"},
+    "admin.practice_imports": {"done"},
+    "admin.practice_import_undo": {"import"},
     "admin.login": {"next"},
     "admin.submission": {
         *("status", "lcp", "topic", "assignee", "source", "from", "to", "q", "sort", "view"),

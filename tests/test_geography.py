@@ -43,13 +43,21 @@ def slugs(links) -> list[str]:
 def test_a_place_leads_to_the_partnership_of_its_postcode_district_as_an_estimate(app_context: None) -> None:
     links = place_links(place("Killingbeck"))
     assert slugs(links) == ["seacroft"]
-    assert links[0].reason == "Killingbeck is in LS14, which Seacroft names as its area."
+    assert links[0].reason == "Killingbeck is in LS14, which Seacroft lists as part of its area."
     assert links[0].estimate
 
 
 def test_an_area_or_a_name_a_partnership_gives_is_worded_as_its_reason(app_context: None) -> None:
-    assert area_reason(lcp("hatch"), "Harehills") == "Harehills is one of the areas HATCH names."
-    assert name_reason("seacroft") == "The partnership’s name matches “seacroft”."
+    assert area_reason(lcp("hatch"), "Harehills") == "Harehills is one of the areas HATCH covers."
+    assert name_reason("seacroft") == "The partnership’s name includes “seacroft”."
+    # A partnership named after the area says so as a person would, not "Cross Gates is one of the areas Cross Gates
+    # names".
+    assert area_reason(lcp("cross-gates"), "Cross Gates") == (
+        "The Cross Gates partnership is named after Cross Gates, which it covers."
+    )
+    assert (
+        area_reason(lcp("seacroft"), "Seacroft") == "The Seacroft partnership is named after Seacroft, which it covers."
+    )
     # What was typed is escaped, never trusted as HTML.
     assert "<b>" not in name_reason("<b>seacroft</b>")
 
@@ -62,7 +70,7 @@ def test_a_district_named_by_one_partnership_is_a_firm_link(app_context: None) -
     answer = read_district("LS14", "LS14 2")
     assert not answer.outside_leeds
     assert slugs(answer.links) == ["seacroft"]
-    assert answer.links[0].reason == "Seacroft names LS14 as its area."
+    assert answer.links[0].reason == "Seacroft lists LS14 as part of its area."
     assert not answer.links[0].estimate
     assert answer.gaps == []
     assert not answer.boundary_note and not answer.sector_boundary_note
@@ -71,14 +79,16 @@ def test_a_district_named_by_one_partnership_is_a_firm_link(app_context: None) -
 def test_a_district_split_between_partnerships_lists_each_with_why(app_context: None) -> None:
     answer = read_district("LS12")
     assert slugs(answer.links) == ["armley", "bramley-wortley-middleton"]
-    assert all(link.estimate and "our estimate from the places it names" in link.reason for link in answer.links)
-    assert answer.links[0].reason.startswith("Armley covers places in LS12")
+    assert all(link.estimate and link.reason.endswith("(our estimate).") for link in answer.links)
+    assert answer.links[0].reason == (
+        "Some of the places Armley covers are in LS12, so it may cover part of LS12 (our estimate)."
+    )
 
 
 def test_the_reasons_are_in_the_readers_language_with_names_marked_as_english(app_context: None) -> None:
     with force_locale("pl"):
         reason = read_district("LS14").links[0].reason
-    assert reason != "Seacroft names LS14 as its area."
+    assert reason != "Seacroft lists LS14 as part of its area."
     assert '<bdi lang="en-GB" dir="ltr">Seacroft</bdi>' in reason
     assert "LS14" in reason
 

@@ -154,7 +154,7 @@ def test_the_page_says_the_same_whether_or_not_an_address_is_registered(client, 
     after = follower("known@example.org")
     assert ({lcp.slug for lcp in after.lcps}, after.frequency) == choices, "nothing changes for a known address"
     kinds = [message.kind for message in mail_to("known@example.org")]
-    assert kinds == ["confirm", "already-registered"]
+    assert kinds == ["confirm", "preferences-link", "already-registered"]
     assert "/preferences/" in mail_to("known@example.org")[-1].text_body
 
 
@@ -301,7 +301,9 @@ def test_a_lost_link_is_sent_again_only_to_a_confirmed_address(client, post_form
     for address in ("lost@example.org", "stranger@example.org"):
         response = post_form("/preferences", {"email": address})
         assert response.status_code == 302 and response.location.endswith("check-your-email?sent=preferences")
-    assert [m.kind for m in mail_to("lost@example.org")] == ["confirm", "preferences-link"]
+    # The first link came on confirming; the second is the one asked for.
+    assert [m.kind for m in mail_to("lost@example.org")] == ["confirm", "preferences-link", "preferences-link"]
+    assert "You asked for a link" in mail_to("lost@example.org")[-1].text_body
     assert mail_to("stranger@example.org") == []
     assert "List-Unsubscribe-Post" in mail_to("lost@example.org")[-1].headers
 
@@ -351,8 +353,8 @@ def test_one_click_unsubscribe_works_from_a_mail_client_with_no_page_visit(
     app, client, post_form, fresh, mailbox, smtp
 ) -> None:
     person = confirmed(post_form, client, "oneclick@example.org")
-    people_commands.send_preferences_link(Actor.resident(), "oneclick@example.org")
     deliver_due(WORKER, smtp)
+    # The email sent on confirming, with the preferences link, is the first to carry the unsubscribe headers.
     [received] = [m for m in mailbox.to("oneclick@example.org") if "List-Unsubscribe" in m]
     assert received["List-Unsubscribe-Post"] == "List-Unsubscribe=One-Click"
     url = received["List-Unsubscribe"].strip("<>")
@@ -389,18 +391,30 @@ def test_the_private_calendar_carries_the_followed_partnerships_and_topics_meeti
     assert "private" in response.headers["Cache-Control"] and "public" not in response.headers["Cache-Control"]
     followed = {lcp.id for lcp in person.lcps}
     window = utcnow() - CALENDAR_HISTORY
+    # Meetings the public cannot attend are left out unless the person asks for them (tests/test_following.py).
+    open_to_all = Meeting.public_may_attend.is_not(False)
     expected = set(
-        db.session.scalars(select(Meeting.id).where(Meeting.lcp_id.in_(followed), Meeting.ends_at >= window))
+        db.session.scalars(
+            select(Meeting.id).where(Meeting.lcp_id.in_(followed), Meeting.ends_at >= window, open_to_all)
+        )
     )
     assert expected, "the demo content gives the followed partnerships meetings"
     assert _meeting_ids(response.get_data()) == expected
 
+    # A topic keeps to the partnerships followed, unless the person chooses topics across Leeds.
     topic = db.session.scalar(select(Topic).where(Topic.slug == "mental-health"))
     person = follower("cal@example.org")
     people_commands.follow(Actor.follower(person.id), person, topic, True)
+    assert _meeting_ids(client.get(path).get_data()) == expected
+    people_commands.update_preferences(
+        Actor.follower(person.id),
+        person,
+        people.Choices(lcps=list(person.lcps), topics=[topic], interests=person.interest_list),
+        "leeds",
+    )
     about_topic = {
         meeting.id
-        for meeting in db.session.scalars(select(Meeting).where(Meeting.ends_at >= window))
+        for meeting in db.session.scalars(select(Meeting).where(Meeting.ends_at >= window, open_to_all))
         if any(topic in item.topics for item in meeting.agenda_items)
     }
     assert about_topic - expected, "the demo content has meetings on the topic elsewhere"

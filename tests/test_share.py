@@ -450,11 +450,11 @@ LONG = ("The bus that stopped outside the surgery no longer runs after six. " * 
                 "body": "{tag}",
                 "speaks_for": "organisation",
                 "organisation_name": "Seacroft Friends",
-                "people_count": "about forty",
+                "people_count": "lots of families",
             },
             ["Enter the number of people as a whole number, like 40"],
-            {"body": "{tag}", "organisation_name": "Seacroft Friends", "people_count": "about forty"},
-            id="organisation-with-words-for-a-number",
+            {"body": "{tag}", "organisation_name": "Seacroft Friends", "people_count": "lots of families"},
+            id="organisation-with-no-number-at-all",
         ),
         pytest.param(
             {"body": "{tag}", "contact": "yes", "email": ""},
@@ -871,7 +871,12 @@ def test_the_receipt_goes_over_smtp_and_its_link_adds_stops_and_deletes(
     assert submission.contact.wants_updates is False
     assert "We will not email you about this any more." in Page(client.get(response.location)).text()
 
-    response = post_form(manage, {"action": "delete"})
+    # The first press only asks; "Yes" deletes.
+    asked = post_form(manage, {"action": "delete"})
+    assert asked.status_code == 200 and Page(asked).h1 == "Are you sure you want to delete your contact details?"
+    db.session.expire_all()
+    assert submission.contact is not None
+    response = post_form(manage, {"action": "delete-confirmed"})
     assert response.status_code == 303
     assert urlsplit(response.location).path == f"/track/{code}/contact-deleted"
     [submission] = stored(body)
@@ -899,7 +904,8 @@ def test_a_tampered_link_or_one_used_with_another_code_does_not_work(client, apa
         assert response.status_code == 400, path
         assert Page(response).h1 == "This link does not work"
     refused = client.post(
-        f"/track/{other_code}/more/{token}", data={"action": "delete", "csrf_token": hidden(valid, "csrf_token")}
+        f"/track/{other_code}/more/{token}",
+        data={"action": "delete-confirmed", "csrf_token": hidden(valid, "csrf_token")},
     )
     assert refused.status_code == 400
     db.session.expire_all()

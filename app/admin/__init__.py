@@ -32,10 +32,12 @@ def staff_headers(response):
 from app.admin import (  # noqa: E402, F401
     activity_views,
     auth_views,
+    coverage_views,
     inbox_views,
     lcp_views,
     manage_views,
     people_views,
+    practice_import_views,
     quote_views,
     similar_views,
     staff_views,

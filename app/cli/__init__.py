@@ -15,10 +15,11 @@ from flask import Flask
 
 
 def register(app: Flask) -> None:
-    from app.cli import casework, people, retention, setup, staff
+    from app.cli import casework, people, practices, retention, setup, staff
 
     setup.register(app)
     people.register(app)
     casework.register(app)
     retention.register(app)  # after casework: it adds purge-contacts to the submissions group
     staff.register(app)
+    practices.register(app)

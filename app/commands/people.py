@@ -13,11 +13,15 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 from datetime import datetime
+from typing import Any, cast
 
-from app.clock import london_today
+from sqlalchemy import CursorResult, update
+
+from app.clock import london_today, utcnow
 from app.commands import Actor, Forbidden, require_edit, require_trusted
 from app.extensions import db
 from app.models import Follower, Lcp, Topic
+from app.models.people import TOPIC_SCOPES
 from app.services import audience, audit, mail, people
 from app.services.people import Choices
 
@@ -39,35 +43,74 @@ def _require_self(actor: Actor, follower: Follower) -> None:
 # Registering ------------------------------------------------------------------------------------------------------
 
 
-def register(actor: Actor, address: str, choices: Choices) -> None:
+def _topic_scope(value: str) -> str:
+    if value not in TOPIC_SCOPES:
+        raise ValueError(f"unknown topic scope {value!r}")
+    return value
+
+
+def register(actor: Actor, address: str, choices: Choices, topic_scope: str = "followed") -> None:
     """Register interest, or re-send the right email; the form shows the same page whatever happened here.
 
     A new (or not yet confirmed) address gets the confirmation link; an address already confirmed changes
     nothing and is told so; an address that had its share of registration emails this hour gets none. Also
-    deletes the registrations nobody confirmed in time, in the same transaction.
+    deletes the registrations nobody confirmed in time, in the same transaction. `topic_scope` (TOPIC_SCOPES) is
+    where the followed topics bring news from: the partnerships followed, or all of Leeds.
     """
     _require_public(actor)
+    topic_scope = _topic_scope(topic_scope)
     follower, email = people.register(address, choices)
     if follower is not None and email == "already-registered":
         mail.send_to_follower(follower, email)
     elif follower is not None and email == "confirm":
+        follower.topic_scope = topic_scope
         mail.send_confirmation(follower)
     db.session.commit()
 
 
 def confirm(actor: Actor, follower: Follower) -> bool:
-    """Confirm a registration (the link in the confirmation email); False if it was confirmed already."""
+    """Confirm a registration (the link in the confirmation email); False if it was confirmed already.
+
+    Confirming emails the person a link to their preferences, in the same transaction, so they can change or
+    leave later without the page open. The confirmation is claimed with one conditional update, so two presses
+    at once (a double click) confirm once and send that email once.
+    """
     _require_self(actor, follower)
-    confirmed = people.confirm(follower)
+    if follower.confirmed:
+        return False
+    claimed = db.session.execute(
+        update(Follower)
+        .where(Follower.id == follower.id, Follower.confirmed_at.is_(None))
+        .values(confirmed_at=utcnow())
+        .execution_options(synchronize_session="fetch")
+    )
+    if cast("CursorResult[Any]", claimed).rowcount != 1:
+        # Another press confirmed them first, and sent the email.
+        db.session.rollback()
+        return False
+    mail.send_to_follower(follower, "preferences-link", welcome=True)
     db.session.commit()
-    return confirmed
+    return True
 
 
-def update_preferences(actor: Actor, follower: Follower, choices: Choices) -> None:
-    """Change what the person follows and how they hear about it."""
+def update_preferences(actor: Actor, follower: Follower, choices: Choices, topic_scope: str | None = None) -> None:
+    """Change what the person follows and how they hear about it (and, when given, where topics bring news from)."""
     _require_self(actor, follower)
     people.update_preferences(follower, choices)
+    if topic_scope is not None:
+        follower.topic_scope = _topic_scope(topic_scope)
     db.session.commit()
+
+
+def update_calendar(actor: Actor, follower: Follower, partners_only: bool) -> bool:
+    """Whether the private calendar also carries meetings the public cannot attend; False if nothing changed."""
+    _require_self(actor, follower)
+    if follower.calendar_partners_only == partners_only:
+        return False
+    follower.calendar_partners_only = partners_only
+    follower.updated_at = utcnow()
+    db.session.commit()
+    return True
 
 
 def send_preferences_link(actor: Actor, address: str) -> None:

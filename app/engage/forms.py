@@ -52,7 +52,13 @@ REACH_CHOICES = options(
         ("citywide", _l("The whole city")),
     ]
 )
-# Names of the languages emails can be written in, in their own language.
+# Where followed topics bring meetings and updates from; the legend reads "Topics: news from…".
+TOPIC_SCOPE_CHOICES = options(
+    [
+        ("followed", _l("the partnerships you follow")),
+        ("leeds", _l("across Leeds")),
+    ]
+)
 
 
 class FollowChoicesForm(Form):
@@ -64,6 +70,9 @@ class FollowChoicesForm(Form):
     )
     topics = CheckboxesField(
         _l("Topics"), unknown_message=_l("We do not know a topic called “{values}”. Choose from the list.")
+    )
+    topic_scope = RadioField(
+        _l("Topics: news from…"), choices=TOPIC_SCOPE_CHOICES, default="followed", validate_choice=False
     )
     interests = CheckboxesField(_l("What would you like?"), choices=INTEREST_CHOICES)
     frequency = RadioField(
@@ -84,6 +93,12 @@ class FollowChoicesForm(Form):
         # Shown on the partnerships, the first of the two lists.
         if not field.data and not field.errors and not self.topics.data:
             raise ValidationError(_l("Choose at least one partnership or topic to follow"))
+
+    def validate_topic_scope(self, field: Field) -> None:
+        if field.data not in {choice.value for choice in TOPIC_SCOPE_CHOICES}:
+            raise ValidationError(
+                _l("Choose whether your topics bring news from the partnerships you follow or from across Leeds")
+            )
 
     def choices(self) -> Choices:
         return Choices(
@@ -107,6 +122,7 @@ class RegisterForm(FollowChoicesForm):
         "organisation_areas",
         "lcps",
         "topics",
+        "topic_scope",
         "interests",
         "frequency",
         "language",
@@ -176,6 +192,12 @@ class RegisterForm(FollowChoicesForm):
 
 class PreferencesForm(FollowChoicesForm):
     pass
+
+
+class CalendarForm(Form):
+    """The private calendar's one choice, beside its link on the preferences page."""
+
+    partners_only = BooleanField(_l("Include meetings the public cannot attend"))
 
 
 class EmailOnlyForm(Form):

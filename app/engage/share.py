@@ -40,7 +40,7 @@ from app.engage.views import personal
 from app.extensions import db, limiter
 from app.forms import csrf_failed, csrf_message, keeps_input, valid_submission
 from app.htmx import wants_fragment
-from app.models import AgendaItem, GpPractice, SubmissionContact
+from app.models import AgendaItem, GpPractice, Submission, SubmissionContact
 from app.numbers import database_id
 from app.services import finder, safety, sharing
 from app.services.tokens import LinkProblem, read_contact_token
@@ -151,7 +151,8 @@ def _item_from(value: str | None) -> AgendaItem | None:
 
 
 def _prefill(form: ShareForm) -> tuple[AgendaItem | None, bool]:
-    """Choices from the address: `?lcp=`, `?topic=` (from LCP and topic pages) or `?item=` (an agenda item)."""
+    """Choices from the address: `?lcp=`, `?topic=` (from LCP and topic pages), `?item=` (an agenda item) or
+    `?unsure=1` (ticks "I am not sure")."""
     lcp_slugs, topic_slugs = request.args.getlist("lcp"), request.args.getlist("topic")
     asked_for_item = request.args.get("item")
     item = _item_from(asked_for_item)
@@ -161,6 +162,9 @@ def _prefill(form: ShareForm) -> tuple[AgendaItem | None, bool]:
         topic_slugs = [topic.slug for topic in item.topics]
     form.lcps.preselect(lcp_slugs)
     form.topics.preselect(topic_slugs)
+    # `?unsure=1`: from a practice whose partnership is not confirmed yet ("Share anyway" in the finder).
+    if request.args.get("unsure") == "1" and item is None:
+        form.lcp_unsure.data = True
     return item, bool(asked_for_item) and item is None
 
 
@@ -211,6 +215,9 @@ def share():
         ]
         return _page(form, item, 429)
     session[RECEIPT] = {
+        # Only this browser session can read its words again (share_words); the cookie is signed, so it cannot be
+        # changed to name another submission.
+        "id": shared.submission.id,
         "code": shared.submission.receipt_code,
         "emailed": shared.submission.contact is not None,
         "repeated": shared.repeated,
@@ -249,6 +256,40 @@ def share_sent():
         return redirect(url_for("engage.track_lookup"))
     code = sharing.format_code(receipt["code"])
     return render_template("engage/share_sent.html", code=code, receipt=receipt)
+
+
+def _sent_in_this_session() -> Submission | None:
+    """The submission this browser session sent last, as its receipt names it: None for any other browser, a later
+    session (the cookie goes when the browser closes), or a submission since deleted."""
+    receipt = session.get(RECEIPT)
+    if not isinstance(receipt, dict) or not isinstance(receipt.get("id"), int):
+        return None
+    submission = db.session.get(Submission, receipt["id"])
+    if submission is None or submission.receipt_code != receipt.get("code"):
+        return None
+    return submission
+
+
+@engage.get("/share/sent/what-you-sent")
+@personal
+def share_words() -> ResponseReturnValue:
+    """What the person sent, as stored: their words, topics and partnerships. Only in the browser session that sent
+    it, from the signed session cookie; never from anything in the address, so a code or link seen by someone else
+    never shows the words. Personal, so never kept by the page cache or a browser's cache."""
+    submission = _sent_in_this_session()
+    if submission is None:
+        response = make_response(render_template("engage/share_words.html", submission=None), 404)
+    else:
+        response = make_response(
+            render_template(
+                "engage/share_words.html",
+                submission=submission,
+                code=sharing.format_code(submission.receipt_code),
+                paragraphs=[line.strip() for line in submission.body.splitlines() if line.strip()],
+            )
+        )
+    response.headers["X-Robots-Tag"] = "noindex"
+    return response
 
 
 # Tracking --------------------------------------------------------------------------------------------------------
@@ -327,7 +368,7 @@ def follow_up(code: str, token: str) -> ResponseReturnValue:
     form = FollowUpForm()
     code = sharing.format_code(contact.submission.receipt_code)
     action = request.form.get("action", "add")
-    if request.method == "POST" and action in {"stop", "delete", "withdraw-quote"}:
+    if request.method == "POST" and action in {"stop", "delete", "delete-confirmed", "withdraw-quote"}:
         if ConfirmForm().validate_on_submit():
             if action == "stop":
                 sharing_commands.stop_updates(_resident(), contact)
@@ -335,6 +376,9 @@ def follow_up(code: str, token: str) -> ResponseReturnValue:
             if action == "withdraw-quote":
                 sharing_commands.withdraw_quote(_resident(), contact)
                 return redirect(url_for("engage.follow_up", code=code, token=token, done="quote-withdrawn"), 303)
+            if action == "delete":
+                # The first press only asks: nothing is deleted until the person confirms.
+                return _follow_up_page(form, contact, code, token, confirm_delete=True)
             sharing_commands.delete_contact(_resident(), contact)
             return redirect(url_for("engage.contact_deleted", code=code), 303)
         form.csrf_token.errors = [csrf_message()]
@@ -344,7 +388,20 @@ def follow_up(code: str, token: str) -> ResponseReturnValue:
         # What they added suggests someone may be in danger: the page says where help is, at the top.
         done = "added-urgent" if safety.urgent_phrases(added) else "added"
         return redirect(url_for("engage.follow_up", code=code, token=token, done=done), 303)
-    status = 400 if csrf_failed(form) else 200
+    return _follow_up_page(form, contact, code, token, status=400 if csrf_failed(form) else 200)
+
+
+def _follow_up_page(
+    form: FollowUpForm,
+    contact: SubmissionContact,
+    code: str,
+    token: str,
+    *,
+    confirm_delete: bool = False,
+    status: int = 200,
+) -> ResponseReturnValue:
+    """The page behind the receipt link; with `confirm_delete`, only the question whether to delete the person's
+    contact details, asked before anything is deleted."""
     submission = contact.submission
     return render_template(
         "engage/follow_up.html",
@@ -352,7 +409,8 @@ def follow_up(code: str, token: str) -> ResponseReturnValue:
         contact=contact,
         code=code,
         token=token,
-        done=request.args.get("done"),
+        done=None if confirm_delete else request.args.get("done"),
+        confirm_delete=confirm_delete,
         quote_withdrawn=any(event.kind == "quote-withdrawn" for event in submission.events),
     ), status
 

@@ -55,6 +55,112 @@ CONTACT_CHOICES = options(
 )
 
 
+# How many people an organisation can say it speaks for, at most.
+MOST_PEOPLE = 1_000_000
+
+# A whole number in any script's decimal digits (Python's \d: 40, ٤٠, ۴۰, never a superscript such as "²"), its
+# thousands grouped by a comma, a point, a space or the Arabic thousands separator: "1,200", "1 200", "١٬٢٠٠".
+_DIGITS = re.compile(r"\d+(?:[,.'\u00a0\u202f\u066c ]\d{3}(?!\d))*")
+# Straight after a number, a fraction ("40.5", "٤٠٫٥"): not a whole number of people.
+_FRACTION = re.compile(r"[.,\u066b]\d")
+# Between two numbers, what makes them a range: "40-50", "40 – 50", "40 to 50", "40 or 50".
+_RANGE = re.compile(r"\s*(?:-|\u2010|\u2011|\u2012|\u2013|\u2014|\u2212|to|or)\s*", re.IGNORECASE)
+
+# Numbers in English words, the language of the form's own example ("about forty", "two hundred and fifty").
+_WORD_UNITS = {
+    word: number
+    for number, word in enumerate(
+        [
+            "zero", "one", "two", "three", "four", "five", "six", "seven", "eight", "nine", "ten",
+            "eleven", "twelve", "thirteen", "fourteen", "fifteen", "sixteen", "seventeen", "eighteen", "nineteen",
+        ]
+    )
+}  # fmt: skip
+_WORD_TENS = {
+    word: 10 * number
+    for number, word in enumerate(
+        ["twenty", "thirty", "forty", "fifty", "sixty", "seventy", "eighty", "ninety"], start=2
+    )
+}
+_WORD_SCALES = {"hundred": 100, "thousand": 1_000, "million": 1_000_000}
+_WORD = re.compile(r"[^\W\d_]+")
+
+
+def _digit_numbers(text: str) -> list[tuple[int, int, int | None]]:
+    """(start, end, value) of each number written in digits; the value is None for a fraction, and more than
+    MOST_PEOPLE for a number with more digits than that holds."""
+    found: list[tuple[int, int, int | None]] = []
+    for match in _DIGITS.finditer(text):
+        digits = re.sub(r"\D", "", match.group())
+        value: int | None = whole_number(digits, 7) if len(digits) <= 7 else MOST_PEOPLE + 1
+        if _FRACTION.match(text, match.end()):
+            value = None
+        found.append((match.start(), match.end(), value))
+    return found
+
+
+def _word_numbers(text: str) -> list[tuple[int, int, int | None]]:
+    """(start, end, value) of each run of English number words: "forty", "forty-five", "a hundred", "two hundred and
+    fifty", "a dozen"."""
+    found: list[tuple[int, int, int | None]] = []
+    words = list(_WORD.finditer(text))
+    index = 0
+    while index < len(words):
+        total = current = 0
+        start = end = -1
+        position = index
+        while position < len(words):
+            word = words[position].group().casefold()
+            following = words[position + 1].group().casefold() if position + 1 < len(words) else ""
+            if word in _WORD_UNITS:
+                current += _WORD_UNITS[word]
+            elif word in _WORD_TENS:
+                current += _WORD_TENS[word]
+            elif word == "dozen":
+                current = (current or 1) * 12
+            elif word == "hundred":
+                current = (current or 1) * 100
+            elif word in _WORD_SCALES:
+                total += (current or 1) * _WORD_SCALES[word]
+                current = 0
+            elif word in {"a", "an"} and start == -1 and (following in _WORD_SCALES or following == "dozen"):
+                pass  # "a hundred" is one hundred
+            elif word == "and" and start != -1 and following in {*_WORD_UNITS, *_WORD_TENS}:
+                pass  # "two hundred and fifty"
+            else:
+                break
+            if start == -1:
+                start = words[position].start()
+            end = words[position].end()
+            position += 1
+        if start != -1:
+            found.append((start, end, total + current))
+            index = position
+        else:
+            index += 1
+    return found
+
+
+def rough_number(text: str) -> int | None:
+    """How many people a rough answer says, or None when it holds no whole number.
+
+    The first number in what was typed, around any words: "about 40", "40+", "around 40", "approx. 40", "~40",
+    "40 or so", "1,200", "٤٠" and "۴۰" (any script's digits). Digits come first: only without any are English
+    number words read ("about forty"), so "one group of 40" is 40. A range reads as its lower end ("40-50",
+    "40 to 50" and "50-40" are all 40): the least the organisation says it speaks for. A fraction ("40.5") is not a
+    whole number of people, so it reads as None, as does text with no number at all.
+    """
+    numbers = _digit_numbers(text) or _word_numbers(text)
+    if not numbers:
+        return None
+    _start, end, value = numbers[0]
+    if value is not None and len(numbers) > 1:
+        next_start, _next_end, next_value = numbers[1]
+        if next_value is not None and _RANGE.fullmatch(text, end, next_start):
+            value = min(value, next_value)
+    return value
+
+
 def normalised(value: str | None) -> str:
     return unicodedata.normalize("NFC", (value or "").strip())
 
@@ -180,14 +286,14 @@ class ShareForm(Form):
             raise ValidationError(_l("Enter the name of the organisation or group"))
 
     def validate_people_count(self, field: Field) -> None:
-        value = (field.data or "").strip().replace(",", "")
         if self.speaks_for.data != "organisation":
             return
-        if not value:
+        if not (field.data or "").strip():
             raise ValidationError(_l("Enter about how many people you are speaking for, like 40"))
-        if not value.isdecimal():
+        number = rough_number(field.data or "")
+        if number is None:
             raise ValidationError(_l("Enter the number of people as a whole number, like 40"))
-        if not 1 <= (whole_number(value, 7) or 0) <= 1_000_000:
+        if not 1 <= number <= MOST_PEOPLE:
             raise ValidationError(_l("Enter a number of people between 1 and 1,000,000"))
 
     def validate_name(self, field: Field) -> None:
@@ -206,8 +312,8 @@ class ShareForm(Form):
 
     @property
     def people_number(self) -> int | None:
-        value = (self.people_count.data or "").strip().replace(",", "")
-        return whole_number(value, 7)
+        number = rough_number(self.people_count.data or "")
+        return number if number is not None and 1 <= number <= MOST_PEOPLE else None
 
     def share_input(self, item: AgendaItem | None = None) -> ShareInput:
         contact = None

@@ -13,7 +13,7 @@ from typing import Any
 
 from flask import Response, abort, current_app, flash, make_response, redirect, render_template, request, url_for
 from flask.typing import ResponseReturnValue
-from flask_babel import get_locale
+from flask_babel import force_locale, get_locale
 from flask_babel import gettext as _
 from werkzeug.wrappers import Response as BaseResponse
 
@@ -21,15 +21,15 @@ from app import languages
 from app.commands import Actor
 from app.commands import people as people_commands
 from app.engage import engage
-from app.engage.forms import ConfirmForm, EmailOnlyForm, PreferencesForm, RegisterForm
+from app.engage.forms import CalendarForm, ConfirmForm, EmailOnlyForm, PreferencesForm, RegisterForm
 from app.extensions import csrf, limiter
-from app.forms import csrf_failed, keeps_input, valid_submission
+from app.forms import CONTROL, csrf_failed, keeps_input, text_limit, valid_submission
 from app.htmx import wants_fragment
 from app.links import absolute_url_for
 from app.models import Follower, Lcp, Topic
 from app.public.feeds import calendar_response
 from app.services import directory, people
-from app.services.feeds import calendar_meetings_followed
+from app.services.feeds import calendar_meetings_followed, topics_across_leeds
 from app.services.tokens import LinkProblem, Purpose, make_token, read_token
 
 COOKIE = "lcp_follower"
@@ -91,11 +91,16 @@ def _as(follower: Follower) -> Actor:
 
 
 def _prefill(form: RegisterForm) -> None:
-    """Choices arriving in the query string (`?lcp=…&topic=…&kind=organisation`), from follow links and /match."""
+    """Choices arriving in the query string (`?lcp=…&topic=…&kind=organisation&areas=…`), from follow links and
+    /match. The areas an organisation typed on /match fill its areas box, cut to the box's limit and without
+    hidden control characters."""
     form.lcps.preselect(request.args.getlist("lcp"))
     form.topics.preselect(request.args.getlist("topic"))
     if request.args.get("kind") in {"resident", "organisation"}:
         form.kind.data = request.args["kind"]
+    areas = CONTROL.sub("", request.args.get("areas", "")).strip()
+    if areas:
+        form.organisation_areas.data = areas[: text_limit(form.organisation_areas)]
 
 
 @engage.route("/register", methods=["GET", "POST"])
@@ -111,7 +116,7 @@ def register():
         languages = current_app.config["LANGUAGES"]
         form.language.data = reading if reading in languages else current_app.config["BABEL_DEFAULT_LOCALE"]
     elif valid_submission(form):
-        people_commands.register(Actor.resident(), form.email.data or "", form.choices())
+        people_commands.register(Actor.resident(), form.email.data or "", form.choices(), form.topic_scope.data)
         return redirect(url_for("engage.check_email"))
     status = 400 if csrf_failed(form) else 200
     return render_template("engage/register.html", form=form, follower=recognised_follower()), status
@@ -162,30 +167,64 @@ def preferences(token: str) -> ResponseReturnValue:
     form = PreferencesForm() if request.method == "POST" else PreferencesForm(formdata=None)
     form.fill_choices()
     if request.method == "GET":
-        form.lcps.data = [lcp.slug for lcp in follower.lcps]
-        form.topics.data = [topic.slug for topic in follower.topics]
-        form.interests.data = follower.interest_list
-        form.frequency.data = follower.frequency
-        form.language.data = follower.language
+        _show_choices(form, follower)
     elif valid_submission(form):
-        people_commands.update_preferences(_as(follower), follower, form.choices())
+        people_commands.update_preferences(_as(follower), follower, form.choices(), form.topic_scope.data)
         # A new language for emails is this page's language too, from the message that says it is saved.
         languages.prefer(follower.language)
         flash(_("Your choices are saved."), "success")
         return redirect(url_for("engage.preferences", token=token))
+    calendar_form = CalendarForm(formdata=None, partners_only=follower.calendar_partners_only)
+    return _preferences_page(follower, token, form, calendar_form, 400 if csrf_failed(form) else 200)
+
+
+def _show_choices(form: PreferencesForm, follower: Follower) -> None:
+    """The form as the person's saved choices fill it."""
+    form.lcps.data = [lcp.slug for lcp in follower.lcps]
+    form.topics.data = [topic.slug for topic in follower.topics]
+    form.interests.data = follower.interest_list
+    form.frequency.data = follower.frequency
+    form.language.data = follower.language
+    form.topic_scope.data = follower.topic_scope
+
+
+def _preferences_page(
+    follower: Follower, token: str, form: PreferencesForm, calendar_form: CalendarForm, status: int
+) -> BaseResponse:
     calendar_url = absolute_url_for("engage.private_calendar", token=make_token(follower, Purpose.CALENDAR))
     response = make_response(
         render_template(
             "engage/preferences.html",
             form=form,
+            calendar_form=calendar_form,
             follower=follower,
             token=token,
             calendar_url=calendar_url,
             webcal_url="webcal:" + calendar_url.partition(":")[2],
+            topics_across_leeds=topics_across_leeds(follower),
         ),
-        400 if csrf_failed(form) else 200,
+        status,
     )
     return remember(response, follower)
+
+
+@engage.post("/preferences/<string:token>/calendar")
+@personal
+@keeps_input
+def calendar_choice(token: str) -> ResponseReturnValue:
+    """The private calendar's choice, saved on its own, so the rest of the page's choices stay as they are."""
+    follower = follower_from(token, Purpose.PREFERENCES)
+    if isinstance(follower, Response):
+        return follower
+    calendar_form = CalendarForm()
+    if valid_submission(calendar_form):
+        people_commands.update_calendar(_as(follower), follower, bool(calendar_form.partners_only.data))
+        flash(_("Your calendar choice is saved."), "success")
+        return redirect(url_for("engage.preferences", token=token, _anchor="calendar"))
+    form = PreferencesForm(formdata=None)
+    form.fill_choices()
+    _show_choices(form, follower)
+    return _preferences_page(follower, token, form, calendar_form, 400)
 
 
 def _as_json(follower: Follower) -> str:
@@ -263,14 +302,18 @@ def private_calendar(token: str) -> Response:
         follower = read_token(token, Purpose.CALENDAR)
     except LinkProblem:
         abort(404)
-    response = calendar_response(
-        _("Meetings you follow"),
-        _(
-            "The meetings of the Local Care Partnerships and topics you follow, from the Leeds Local Care "
-            "Partnerships website. It changes when you change what you follow."
-        ),
-        calendar_meetings_followed(follower.lcps, follower.topics),
-    )
+    # The calendar is the person's own: in the language they chose for emails, each meeting saying why it is there.
+    with force_locale(follower.language):
+        followed = calendar_meetings_followed(follower)
+        response = calendar_response(
+            _("Meetings you follow"),
+            _(
+                "The meetings of the Local Care Partnerships and topics you follow, from the Leeds Local Care "
+                "Partnerships website. It changes when you change what you follow."
+            ),
+            [entry.meeting for entry in followed],
+            reasons={entry.meeting.id: entry.why.sentences() for entry in followed},
+        )
     response.cache_control.public = False
     response.cache_control.private = True
     response.headers["Referrer-Policy"] = "no-referrer"

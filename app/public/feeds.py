@@ -9,6 +9,7 @@ on the LCP's page; the city-wide feeds carry updates only.
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from datetime import UTC
 
 from feedgen.feed import FeedGenerator
@@ -26,7 +27,7 @@ from app.models import Lcp, Meeting, PublishedResponse, Update
 from app.public import public
 from app.public.subscribe import Subscription, feed_subscription
 from app.services.directory import get_lcp_or_404, get_meeting_or_404
-from app.services.feeds import FEED_LIMIT, FeedFilter, calendar_meetings, feed_updates
+from app.services.feeds import FEED_LIMIT, FeedFilter, calendar_meetings, feed_updates, partners_only
 from app.services.sharing import responses_for
 
 # How many words of "you said" name a reply in a feed reader's list.
@@ -158,7 +159,14 @@ def meeting_text(meeting: Meeting) -> list[str]:
     return [meeting.summary, joining, "\n".join(agenda), outcome]
 
 
-def calendar_response(name: str, description: str, meetings: list[Meeting]) -> Response:
+def calendar_response(
+    name: str, description: str, meetings: list[Meeting], reasons: Mapping[int, list[str]] | None = None
+) -> Response:
+    """A calendar of meetings; `reasons` (by meeting id) are lines that say why a meeting is in a person's calendar.
+
+    A meeting the public cannot attend says so at the start of its summary and its description.
+    """
+    reasons = reasons or {}
     calendar = Calendar()
     calendar.add("prodid", "-//Leeds Local Care Partnerships//Meetings//EN")
     calendar.add("version", "2.0")
@@ -169,13 +177,15 @@ def calendar_response(name: str, description: str, meetings: list[Meeting]) -> R
     host = site_host()
     for meeting in meetings:
         page = absolute_url_for("public.lcp_page", slug=meeting.lcp.slug, _anchor=f"meeting-{meeting.id}")
-        description = "\n\n".join(part for part in (*meeting_text(meeting), page) if part)
+        label = _("Partners only: the public cannot attend") if partners_only(meeting) else ""
+        why = "\n".join(reasons.get(meeting.id, []))
+        description = "\n\n".join(part for part in (label, why, *meeting_text(meeting), page) if part)
         event = Event()
         event.add("uid", f"meeting-{meeting.id}@{host}")
         event.add("dtstamp", utcnow().replace(tzinfo=UTC))
         event.add("dtstart", as_utc(meeting.starts_at))
         event.add("dtend", as_utc(meeting.ends_at))
-        event.add("summary", meeting.title)
+        event.add("summary", _("Partners only: %(meeting)s", meeting=meeting.title) if label else meeting.title)
         event.add("location", _("Online") if meeting.online else meeting.location)
         event.add("description", description)
         event.add("url", page)

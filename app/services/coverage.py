@@ -190,20 +190,19 @@ def gap_note(gap: CoverageGap) -> Markup:
     facts = next((item for item in _curation()["coverage"]["gaps"] if item["name"] == gap.name), None) or {}
     why = facts.get("why")
     if why == "no_partnership":
-        return sentence(
-            _("None of the partnerships on this site covers this part of the city, so at least one is missing here.")
-        )
+        return sentence(_("None of the partnerships on this site covers these places; theirs is still to be added."))
     if why == "unconfirmed_locality":
         return sentence(
             _(
-                "A %(locality)s GP locality existed, but no partnership of that name has been confirmed.",
+                "There used to be a group of %(locality)s GP practices, but we have not found a partnership for "
+                "%(locality)s yet.",
                 locality=english(facts["locality"]),
             )
         )
     if why == "may_be_covered":
         return sentence(
             _(
-                "The %(partnership)s partnership may cover these places; this is not confirmed.",
+                "The %(partnership)s partnership may cover these places, but we have not confirmed it.",
                 partnership=english(facts["partnership"]),
             )
         )
@@ -220,6 +219,23 @@ def practice_note(practice: GpPractice) -> Markup:
             )
         )
     return _in_english(practice.lcp_note)
+
+
+def practice_district(practice: GpPractice) -> str:
+    """The postcode district a practice is in: its postcode's, or for a practice the NHS list lacks (so with no
+    postcode), the district our curation places it in ("The Light" on The Headrow is in LS1), else ""."""
+    if practice.district:
+        return practice.district
+    if practice.ods_code is not None:
+        return ""
+    extras = _curation()["gp_practices"]["extra_practices"]
+    return next((str(item.get("district", "")) for item in extras if item["name"] == practice.name), "")
+
+
+def extra_practice_names(districts: list[str]) -> list[str]:
+    """The practices the NHS list lacks that our curation places in one of these postcode districts."""
+    wanted = set(districts)
+    return [item["name"] for item in _curation()["gp_practices"]["extra_practices"] if item.get("district") in wanted]
 
 
 def practice_list_note(lcp: Lcp) -> Markup:

@@ -3,7 +3,7 @@
 For the LCPs a person follows (`follower.lcps`) and the topics they follow (`follower.topics`), a digest holds:
 
 - meetings coming up (kind "meeting"), with their agendas: meetings of a followed LCP, or with an agenda item
-  on a followed topic, that have not started yet;
+  on a followed topic, that have not started yet (a meeting the public cannot attend is labelled so);
 - what was decided (kind "outcome"): meetings chosen the same way whose `outcome` is written and which ended
   within the period;
 - updates (kind "update"): published within the period, and not later than now, by a followed LCP or tagged
@@ -12,11 +12,15 @@ For the LCPs a person follows (`follower.lcps`) and the topics they follow (`fol
 Published answers to residents ("you said, we did") are not in this codebase yet; they join the digest as a
 fourth kind when triage lands.
 
-Each item says why it is there (the followed LCP, the followed topics, or both) and appears once however many
-follows lead to it. Meetings coming up are the newest news and lead the email, soonest first; what was decided
-and updates follow, newest first (by the end of the meeting, by the publication). So when the limit holds
-items back, they are the oldest news and the meetings furthest away, which are still to come next time,
-never a meeting next week.
+A followed topic brings items from other partnerships only when the person chose "across Leeds"
+(`Follower.topic_scope`), or follows no partnership (`app.services.feeds.topics_across_leeds`); by default it
+keeps to the partnerships they follow, whose items all come anyway, so it only adds its reason to theirs.
+
+Each item says why it is there (the followed LCP, the followed topics, or both; a topic that brought it from a
+partnership not followed says "across Leeds") and appears once however many follows lead to it. Meetings
+coming up are the newest news and lead the email, soonest first; what was decided and updates follow, newest
+first (by the end of the meeting, by the publication). So when the limit holds items back, they are the oldest
+news and the meetings furthest away, which are still to come next time, never a meeting next week.
 
 The period is the last 7 days (weekly) or the last 31 days (monthly) before now, named by the ISO week
 ("2026-W48") or the month ("2026-11") of now in Leeds time. A person gets at most one digest a period
@@ -55,6 +59,7 @@ from app.extensions import db
 from app.formatting import render_markdown
 from app.links import absolute_url_for
 from app.models import AgendaItem, DigestItem, DigestRun, Follower, Lcp, Meeting, Topic, Update
+from app.services.feeds import Why, meeting_topics, topics_across_leeds
 
 # How far back each frequency looks: a week, and the longest calendar month.
 PERIOD_LENGTHS = {"weekly": timedelta(days=7), "monthly": timedelta(days=31)}
@@ -93,6 +98,20 @@ class Entry:
     @property
     def is_demo(self) -> bool:
         return self.item.is_demo
+
+    @property
+    def why(self) -> Why:
+        return Why(self.followed_lcp, self.followed_topics)
+
+    @property
+    def across_leeds(self) -> bool:
+        """It is here only through followed topics, from a partnership the person does not follow."""
+        return self.followed_lcp is None
+
+    @property
+    def partners_only(self) -> bool:
+        """A meeting the partnership said the public cannot attend (not one where it has not said)."""
+        return isinstance(self.item, Meeting) and self.item.public_may_attend is False
 
 
 @dataclass(frozen=True)
@@ -279,27 +298,24 @@ def _entry(
     )
 
 
-def _meeting_topics(meeting: Meeting) -> Iterable[Topic]:
-    return [topic for agenda_item in meeting.agenda_items for topic in agenda_item.topics]
-
-
 def collect(follower: Follower, frequency: str, now: datetime | None = None) -> DigestContent:
     """What is new for a person this period and not sent to them before, in digest order, split at the limit."""
     period = period_for(frequency, now or utcnow())
     content = DigestContent(follower=follower, period=period)
     lcp_ids = [lcp.id for lcp in follower.lcps]
-    topic_ids = [topic.id for topic in follower.topics]
+    # Topics narrow nothing away and, unless they reach across Leeds, add nothing to the followed partnerships.
+    topic_ids = [topic.id for topic in follower.topics] if topics_across_leeds(follower) else []
     if not lcp_ids and not topic_ids:
         return content
     since = looks_back_to(follower, period)
     entries: dict[tuple[str, int], Entry] = {}
     for meeting in meetings_coming_up(follower, lcp_ids, topic_ids, period.end):
         entries["meeting", meeting.id] = _entry(
-            "meeting", meeting, meeting.starts_at, f"meeting-{meeting.id}", follower, _meeting_topics(meeting)
+            "meeting", meeting, meeting.starts_at, f"meeting-{meeting.id}", follower, meeting_topics(meeting)
         )
     for meeting in meetings_decided(follower, lcp_ids, topic_ids, since, period.end):
         entries["outcome", meeting.id] = _entry(
-            "outcome", meeting, meeting.ends_at, f"meeting-{meeting.id}", follower, _meeting_topics(meeting)
+            "outcome", meeting, meeting.ends_at, f"meeting-{meeting.id}", follower, meeting_topics(meeting)
         )
     for update in updates_published(follower, lcp_ids, topic_ids, since, period.end):
         entries["update", update.id] = _entry(

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Iterable
 from dataclasses import dataclass
 from datetime import timedelta
 
@@ -14,7 +15,7 @@ from werkzeug.exceptions import NotFound
 
 from app.clock import utcnow
 from app.extensions import db
-from app.models import AgendaItem, Lcp, Meeting, Topic, Update
+from app.models import AgendaItem, Follower, Lcp, Meeting, Topic, Update
 from app.services.directory import get_topic_or_404
 
 FEED_LIMIT = 50
@@ -116,15 +117,77 @@ def calendar_meetings(lcps: list[Lcp], topic: Topic | None) -> list[Meeting]:
     return list(db.session.scalars(query))
 
 
-def calendar_meetings_followed(lcps: list[Lcp], topics: list[Topic]) -> list[Meeting]:
-    """A person's calendar: meetings of the partnerships they follow, and meetings about the topics they follow."""
-    if not lcps and not topics:
+def topics_across_leeds(follower: Follower) -> bool:
+    """Whether the topics a person follows bring meetings and updates from every partnership in Leeds.
+
+    They do when the person chose "across Leeds" (`topic_scope` "leeds"), and when they follow no partnership,
+    since then there are no partnerships for a topic to keep to. Otherwise ("followed", the default) a topic adds
+    nothing beyond the partnerships they follow, whose meetings and updates all come anyway.
+    """
+    return follower.topic_scope == "leeds" or not follower.lcps
+
+
+@dataclass(frozen=True)
+class Why:
+    """Why a meeting or an update reaches a person: the partnership they follow it belongs to (if they do), and the
+    followed topics it is on. With no followed partnership, the topics brought it from across Leeds."""
+
+    lcp: Lcp | None
+    topics: tuple[Topic, ...]
+
+    @property
+    def across_leeds(self) -> bool:
+        return self.lcp is None
+
+    def sentences(self) -> list[str]:
+        """The reasons as plain sentences, in the current language: "You follow HATCH"."""
+        lines = [_("You follow %(name)s", name=self.lcp.short_name)] if self.lcp else []
+        for topic in self.topics:
+            if self.lcp is None:
+                lines.append(_("You follow the topic %(topic)s (across Leeds)", topic=topic.shown_label))
+            else:
+                lines.append(_("You follow the topic %(topic)s", topic=topic.shown_label))
+        return lines
+
+
+def why(follower: Follower, lcp: Lcp, topics: Iterable[Topic]) -> Why:
+    """Why something of `lcp` on `topics` reaches this person."""
+    on_item = {topic.id for topic in topics}
+    return Why(
+        lcp=lcp if lcp in follower.lcps else None,
+        topics=tuple(topic for topic in follower.topics if topic.id in on_item),
+    )
+
+
+def meeting_topics(meeting: Meeting) -> list[Topic]:
+    return [topic for agenda_item in meeting.agenda_items for topic in agenda_item.topics]
+
+
+def partners_only(meeting: Meeting) -> bool:
+    """The partnership said the public cannot attend (not "not said", which is None)."""
+    return meeting.public_may_attend is False
+
+
+@dataclass(frozen=True)
+class FollowedMeeting:
+    meeting: Meeting
+    why: Why
+
+
+def calendar_meetings_followed(follower: Follower) -> list[FollowedMeeting]:
+    """A person's calendar: meetings of the partnerships they follow, and meetings about the topics they follow
+    where those bring meetings from across Leeds (`topics_across_leeds`), each with why it is there.
+
+    Meetings the public cannot attend are left out unless the person asked for them (`calendar_partners_only`).
+    """
+    lcp_ids = [lcp.id for lcp in follower.lcps]
+    topic_ids = [topic.id for topic in follower.topics] if topics_across_leeds(follower) else []
+    if not lcp_ids and not topic_ids:
         return []
     wanted: list[ColumnElement[bool]] = []
-    if lcps:
-        wanted.append(Meeting.lcp_id.in_([lcp.id for lcp in lcps]))
-    if topics:
-        topic_ids = [topic.id for topic in topics]
+    if lcp_ids:
+        wanted.append(Meeting.lcp_id.in_(lcp_ids))
+    if topic_ids:
         wanted.append(Meeting.agenda_items.any(AgendaItem.topics.any(Topic.id.in_(topic_ids))))
     query = (
         select(Meeting)
@@ -132,4 +195,9 @@ def calendar_meetings_followed(lcps: list[Lcp], topics: list[Topic]) -> list[Mee
         .options(selectinload(Meeting.lcp), selectinload(Meeting.agenda_items).selectinload(AgendaItem.topics))
         .order_by(Meeting.starts_at)
     )
-    return list(db.session.scalars(query))
+    if not follower.calendar_partners_only:
+        query = query.where(or_(Meeting.public_may_attend.is_(None), Meeting.public_may_attend.is_(True)))
+    return [
+        FollowedMeeting(meeting, why(follower, meeting.lcp, meeting_topics(meeting)))
+        for meeting in db.session.scalars(query)
+    ]

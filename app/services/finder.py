@@ -24,16 +24,15 @@ from dataclasses import dataclass, field
 from flask_babel import gettext as _
 from markupsafe import Markup, escape
 from rapidfuzz import fuzz, process, utils
-from sqlalchemy import select
+from sqlalchemy import ColumnElement, and_, or_, select
 from sqlalchemy.orm import selectinload
 
 from app.extensions import db
-from app.formatting import english
+from app.formatting import english, names
 from app.models import CoverageGap, GpPractice, Lcp, Place
-from app.services.coverage import sentence
+from app.services.coverage import extra_practice_names, practice_district, sentence
 from app.services.geography import (
     area_reason,
-    gaps_in_districts,
     gaps_named,
     name_reason,
     names_match,
@@ -66,6 +65,8 @@ GENERIC_WORDS = {
     "and",
     "leeds",
 }
+# Words after a place's name that make it a street: "The Roundhay Road Surgery" is on Roundhay Road, in Harehills.
+STREET_WORDS = {"road", "lane", "street", "avenue", "terrace", "place", "way", "drive", "row", "view", "rise"}
 # How close a spelling must be (0-100) to be offered as "Did you mean …?".
 SUGGESTION_SCORE = 80
 MAX_SUGGESTIONS = 3
@@ -79,6 +80,14 @@ class LcpMatch:
 
     lcp: Lcp
     reasons: list[Markup] = field(default_factory=list)
+
+
+@dataclass
+class SharedArea:
+    """An area that two or more of the suggested partnerships cover ("Middleton"): the person's practice decides."""
+
+    area: str
+    lcps: list[Lcp]
 
 
 @dataclass
@@ -106,6 +115,15 @@ class FindResult:
     # True when a closed practice had no open neighbour in its district, so its partnership's practices are offered.
     nearby_by_lcp: bool = False
     guides: list[LcpMatch] = field(default_factory=list)
+    # Areas more than one guide covers: "Both … cover Middleton."
+    shared_areas: list[SharedArea] = field(default_factory=list)
+    # For a sector ("LS17 6"): True when the practices listed are those with an address in it, False when none is
+    # and the district's practices are listed instead; None when no sector was typed.
+    sector_narrowed: bool | None = None
+    # For the person's practice whose partnership is not confirmed: where it is (the places its name gives, or its
+    # postcode district) and the partnerships that points to, as a guide.
+    practice_where: Markup = field(default_factory=Markup)
+    practice_guides: list[LcpMatch] = field(default_factory=list)
     gaps: list[CoverageGap] = field(default_factory=list)
     suggestions: list[str] = field(default_factory=list)
 
@@ -118,6 +136,17 @@ class FindResult:
         return bool(
             self.practice or self.named_practices or self.places or self.guides or self.nearby_practices or self.gaps
         ) or bool(self.from_postcode and not self.outside_leeds)
+
+    @property
+    def listed_practices(self) -> list[GpPractice]:
+        """The practices listed for the person to choose from, each once."""
+        return list(dict.fromkeys([*self.nearby_practices, *self.named_practices]))
+
+    @property
+    def unconfirmed_listed(self) -> bool:
+        """True when an open practice in the lists has no confirmed partnership: the lists then end with what the
+        person can do meanwhile."""
+        return any(practice.is_open and practice.lcp is None for practice in self.listed_practices)
 
     @property
     def summary(self) -> Markup | None:
@@ -174,16 +203,74 @@ def find(query: str, practice_id: int | None = None) -> FindResult:
 
 
 def _open_practices_in(districts: list[str]) -> list[GpPractice]:
+    """The open practices with an address in these districts, and those the NHS list lacks that our curation places
+    there (The Light practice, on The Headrow in LS1), by name."""
     if not districts:
         return []
+    in_districts: ColumnElement[bool] = GpPractice.district.in_(districts)
+    extras = extra_practice_names(districts)
+    if extras:
+        in_districts = or_(in_districts, and_(GpPractice.ods_code.is_(None), GpPractice.name.in_(extras)))
     return list(
         db.session.scalars(
             select(GpPractice)
-            .where(GpPractice.district.in_(districts), GpPractice.is_open)
+            .where(in_districts, GpPractice.is_open)
             .options(selectinload(GpPractice.lcp))
             .order_by(GpPractice.name)
         )
     )
+
+
+def _in_sector(practice: GpPractice, sector: str) -> bool:
+    return bool(practice.postcode) and parse_postcode_parts(practice.postcode)[2] == sector
+
+
+def _lcps_with_areas() -> list[Lcp]:
+    return list(db.session.scalars(select(Lcp).options(selectinload(Lcp.areas)).order_by(Lcp.name)))
+
+
+def _area_guides(lcps: list[Lcp], query: str) -> list[LcpMatch]:
+    """The partnerships whose areas (or name) match what was typed, each with why: the same reasoning for a search
+    ("Chapeltown") and for a practice in a place ("Chapeltown Family Surgery")."""
+    guides = []
+    for lcp in lcps:
+        reasons = [area_reason(lcp, area.name) for area in lcp.areas if names_match(query, area.name)]
+        # "Cross Gates" is named after an area it covers: that says why already.
+        if not reasons and names_match(query, lcp.name):
+            reasons.append(name_reason(query))
+        if reasons:
+            guides.append(LcpMatch(lcp, reasons))
+    return guides
+
+
+def _shared_areas(lcps: list[Lcp], query: str) -> list[SharedArea]:
+    """Areas that more than one partnership lists and the query names: "Middleton"."""
+    by_area: dict[str, list[Lcp]] = {}
+    for lcp in lcps:
+        for area in lcp.areas:
+            if names_match(query, area.name):
+                by_area.setdefault(area.name, []).append(lcp)
+    return [SharedArea(area, found) for area, found in by_area.items() if len(found) > 1]
+
+
+def places_named_in(practice: GpPractice, places: list[Place]) -> list[Place]:
+    """The Leeds places a practice's name gives ("Chapeltown Family Surgery" is in Chapeltown), but not a street
+    named after a place ("The Roundhay Road Surgery")."""
+    words = normalise(practice.name).split()
+    found = []
+    for place in places:
+        if not place.in_leeds:
+            continue
+        for name in NameIndex.place_names(place):
+            wanted = normalise(name).split()
+            for start in range(len(words) - len(wanted) + 1):
+                after = words[start + len(wanted)] if start + len(wanted) < len(words) else ""
+                if words[start : start + len(wanted)] == wanted and after not in STREET_WORDS:
+                    found.append(place)
+                    break
+            if place in found:
+                break
+    return found
 
 
 def _about_practice(result: FindResult) -> None:
@@ -196,8 +283,31 @@ def _about_practice(result: FindResult) -> None:
         if not result.nearby_practices and practice.lcp is not None:
             result.nearby_practices = [other for other in practice.lcp.gp_practices if other.is_open]
             result.nearby_by_lcp = True
-    elif practice.lcp is None and practice.district:
-        result.gaps = gaps_in_districts([practice.district])
+    elif practice.lcp is None:
+        _likely_for_practice(result, practice)
+
+
+def _likely_for_practice(result: FindResult, practice: GpPractice) -> None:
+    """Where a practice whose partnership is not confirmed is, and what searching there says: the partnerships whose
+    areas its place names (as a search for the place gives) and the parts not covered yet there; else what its
+    postcode district points to (as a search for the district gives). A guide, never the practice's partnership."""
+    places = places_named_in(practice, list(db.session.scalars(select(Place).order_by(Place.name))))
+    if places:
+        lcps = _lcps_with_areas()
+        guides = [match for place in places for match in _area_guides(lcps, place.name)]
+        gaps = gaps_named([place.name for place in places])
+        if guides or gaps:
+            result.practice_where = names([place.name for place in places])
+            result.practice_guides = guides
+            result.gaps = gaps
+            return
+    district = practice_district(practice)
+    if not district:
+        return
+    answer = read_district(district)
+    result.practice_where = escape(district)
+    result.practice_guides = [LcpMatch(link.lcp, [link.reason]) for link in answer.links]
+    result.gaps = answer.gaps
 
 
 def _match_district(result: FindResult) -> None:
@@ -212,6 +322,12 @@ def _match_district(result: FindResult) -> None:
     result.guides = [LcpMatch(link.lcp, [link.reason]) for link in answer.links]
     result.nearby_districts = [answer.code]
     result.nearby_practices = _open_practices_in([answer.code])
+    if result.sector and result.nearby_practices:
+        # "LS17 6": the practices with an address in the sector, where any is; otherwise the district's, saying so.
+        in_sector = [practice for practice in result.nearby_practices if _in_sector(practice, result.sector)]
+        result.sector_narrowed = bool(in_sector)
+        if in_sector:
+            result.nearby_practices = in_sector
     result.gaps = answer.gaps
 
 
@@ -294,11 +410,9 @@ def _match_names(result: FindResult, index: NameIndex, query: str) -> None:
     if result.places and not result.practice:
         result.nearby_districts = districts
         result.nearby_practices = _open_practices_in(districts)
-    for lcp in index.lcps:
-        reasons = [area_reason(lcp, area.name) for area in lcp.areas if names_match(query, area.name)]
-        if names_match(query, lcp.name):
-            reasons.append(name_reason(query))
-        if reasons:
-            result.guides.append(LcpMatch(lcp, reasons))
-    # A place only meets a gap by name: Harehills shares LS8 with Roundhay but HATCH covers it.
-    result.gaps = gaps_named([place.name for place in result.places] + [query])
+    result.guides += _area_guides(index.lcps, query)
+    result.shared_areas = _shared_areas(index.lcps, query)
+    # A place only meets a gap by name: Harehills shares LS8 with Roundhay but HATCH covers it. The person's practice
+    # keeps the gaps of where it is.
+    named = gaps_named([place.name for place in result.places] + [query])
+    result.gaps = list(dict.fromkeys([*result.gaps, *named]))

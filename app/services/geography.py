@@ -136,16 +136,20 @@ def _firm_first(district: PostcodeDistrict) -> list[LcpPostcodeDistrict]:
 
 def district_links(district: PostcodeDistrict) -> list[PartnershipLink]:
     """The partnerships linked to a district, firm links first, each with why: named by the partnership's sources
-    ("Seacroft names LS14 as its area."), or our estimate from the places it names, and why it reaches there."""
+    ("Seacroft lists LS14 as part of its area."), or our estimate from the places it names, and why it reaches there."""
     links = []
     for link in _firm_first(district):
         names = {"district": escape(district.code), "lcp": english(link.lcp.short_name)}
         if link.derived:
             reason = sentence(
-                _("%(lcp)s covers places in %(district)s (our estimate from the places it names).", **names)
+                _(
+                    "Some of the places %(lcp)s covers are in %(district)s, so it may cover part of %(district)s "
+                    "(our estimate).",
+                    **names,
+                )
             )
         else:
-            reason = sentence(_("%(lcp)s names %(district)s as its area.", **names))
+            reason = sentence(_("%(lcp)s lists %(district)s as part of its area.", **names))
         if note := link_note(link):
             reason = Markup(" ").join([reason, note])
         links.append(PartnershipLink(link.lcp, reason, estimate=link.derived))
@@ -181,7 +185,7 @@ def read_district(code: str, sector_code: str | None = None) -> DistrictAnswer:
 
 def place_links(place: Place) -> list[PartnershipLink]:
     """The partnerships linked to the Leeds postcode districts a place lies in, each an estimate with why:
-    "Harehills is in LS8, which HATCH names as its area." A place outside Leeds has none."""
+    "Killingbeck is in LS14, which Seacroft lists as part of its area." A place outside Leeds has none."""
     if not place.in_leeds:
         return []
     links = []
@@ -194,25 +198,28 @@ def place_links(place: Place) -> list[PartnershipLink]:
             if link.derived:
                 reason = sentence(
                     _(
-                        "%(place)s is in %(district)s, where %(lcp)s covers places (our estimate from the places "
-                        "it names).",
+                        "%(place)s is in %(district)s, where some of the places %(lcp)s covers are (our estimate).",
                         **names,
                     )
                 )
             else:
-                reason = sentence(_("%(place)s is in %(district)s, which %(lcp)s names as its area.", **names))
+                reason = sentence(_("%(place)s is in %(district)s, which %(lcp)s lists as part of its area.", **names))
             links.append(PartnershipLink(link.lcp, reason, estimate=True))
     return links
 
 
 def area_reason(lcp: Lcp, area: str) -> Markup:
-    """Why a partnership matches a name: "Harehills is one of the areas HATCH names."."""
-    return sentence(_("%(area)s is one of the areas %(lcp)s names.", area=english(area), lcp=english(lcp.short_name)))
+    """Why a partnership matches a name: "Harehills is one of the areas HATCH covers.", or, where the partnership
+    is named after the area, "The Cross Gates partnership is named after Cross Gates, which it covers."."""
+    names = {"area": english(area), "lcp": english(lcp.short_name)}
+    if same_name(area, lcp.short_name):
+        return sentence(_("The %(lcp)s partnership is named after %(area)s, which it covers.", **names))
+    return sentence(_("%(area)s is one of the areas %(lcp)s covers.", **names))
 
 
 def name_reason(query: str) -> Markup:
-    """Why a partnership matches a name: "The partnership’s name matches “seacroft”."."""
-    return sentence(_("The partnership’s name matches “%(query)s”.", query=escape(query)))
+    """Why a partnership matches a name: "The partnership’s name includes “seacroft”."."""
+    return sentence(_("The partnership’s name includes “%(query)s”.", query=escape(query)))
 
 
 # Parts of Leeds not covered yet ------------------------------------------------------------------------------

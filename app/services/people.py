@@ -280,6 +280,8 @@ def export(follower: Follower) -> dict[str, Any]:
         else None,
         "partnerships_followed": [{"slug": lcp.slug, "name": lcp.name} for lcp in follower.lcps],
         "topics_followed": [{"slug": topic.slug, "label": topic.label} for topic in follower.topics],
+        "topics_bring_news_from": follower.topic_scope,
+        "calendar_includes_partners_only_meetings": follower.calendar_partners_only,
         "interests": follower.interest_list,
         "digest_frequency": follower.frequency,
         "language": follower.language,

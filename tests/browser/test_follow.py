@@ -61,6 +61,7 @@ WETHERBY = "Wetherby Local Care Partnership"
 HOUSING = "Housing"
 LONELINESS = "Loneliness and social connection"
 CONFIRM_SUBJECT = "Confirm your email address for Leeds Local Care Partnerships"
+PREFERENCES_SUBJECT = "Your link to change what you get from Leeds Local Care Partnerships"
 REGISTERED = "You are registered. Here is what you follow: change it whenever you like."
 SAVED = "Your choices are saved."
 EMPTY_FORM_ERRORS = [
@@ -231,9 +232,9 @@ def test_resident_follows_two_lcps_and_a_topic_and_confirms(
     page.goto(confirm_link)
     expect(preferences.heading).to_contain_text("Your choices")
     expect_ticked(preferences.lcps, [ARMLEY, SEACROFT])
-    # One email only: following and unfollowing send nothing.
+    # Confirming sent the preferences link, once; following and unfollowing send nothing.
     deliver(app, smtp)
-    assert len(mailbox.to(address)) == 1
+    assert [message["Subject"] for message in mailbox.to(address)] == [CONFIRM_SUBJECT, PREFERENCES_SUBJECT]
 
 
 def test_follow_link_on_a_topic_page_ticks_that_topic(page: Page) -> None:
@@ -288,7 +289,11 @@ def test_person_changes_preferences_downloads_and_deletes_their_data(
     with app.app_context():
         now = utcnow()
     assert now - timedelta(minutes=5) < datetime.fromisoformat(given_at.removesuffix("Z")) <= now + timedelta(seconds=1)
-    assert [(email["kind"], email["status"]) for email in data["emails"]] == [("confirm", "sent")]
+    # The preferences link sent on confirming waits in the outbox: this test runs no worker after confirming.
+    assert [(email["kind"], email["status"]) for email in data["emails"]] == [
+        ("confirm", "sent"),
+        ("preferences-link", "queued"),
+    ]
 
     with page.expect_download() as csv_download:
         preferences.csv_link.click()
@@ -477,6 +482,8 @@ def test_pages_after_registering_are_accessible(
     axe = AxeLog(page)
     address = unique_email("axe-after")
     register_and_confirm(page, app, mailbox, smtp, live_server, address, (SEACROFT,))
+    # The preferences link sent on confirming goes now, so the one asked for below is the only email after.
+    deliver(app, smtp)
     mailbox.clear()
 
     request = PreferencesRequestPage(page)

@@ -397,6 +397,10 @@ def test_person_adds_more_from_the_receipt_email_then_stops_emails_and_deletes_t
     expect(follow.main).to_contain_text("We do not email you updates about this.")
 
     follow.delete_button.click()
+    # It asks first (tests/browser/test_share_small_things.py has the question's own checks).
+    expect(follow.heading).to_have_text("Are you sure you want to delete your contact details?")
+    assert stored(app, code).contact is not None
+    follow.main.get_by_role("button", name="Yes, delete my contact details", exact=True).click()
     expect(follow.heading).to_have_text("Your contact details are deleted")
     follow.main.get_by_role("link", name="track it", exact=True).click()
     expect(track.detail(ARMLEY)).to_contain_text(RECEIVED)
@@ -431,7 +435,7 @@ def test_fields_are_checked_on_leaving_them_and_errors_keep_what_was_typed(page:
 
     share.organisation.check()
     share.organisation_name.fill("Armley Carers Group")
-    share.people_count.fill("forty")
+    share.people_count.fill("lots of us")
     share.people_count.press("Tab")
     expect_error(share.people_count, PEOPLE_NOT_A_NUMBER)
     share.neighbourhood.fill("Town Street")
@@ -464,7 +468,7 @@ def test_fields_are_checked_on_leaving_them_and_errors_keep_what_was_typed(page:
     expect(share.leave_email).to_be_checked()
     expect(share.organisation).to_be_checked()
     expect(share.organisation_name).to_have_value("Armley Carers Group")
-    expect(share.people_count).to_have_value("forty")
+    expect(share.people_count).to_have_value("lots of us")
     expect(share.neighbourhood).to_have_value("Town Street")
     expect(share.topic(HOUSING)).to_be_checked()
 
@@ -674,6 +678,9 @@ def test_share_pages_are_accessible_in_every_state(
     checks.check("track after adding")
     page.goto(link)
     follow.delete_button.click()
+    expect(follow.heading).to_have_text("Are you sure you want to delete your contact details?")
+    checks.check("asked before deleting contact details")
+    follow.main.get_by_role("button", name="Yes, delete my contact details", exact=True).click()
     expect(follow.heading).to_have_text("Your contact details are deleted")
     checks.check("contact deleted")
     checks.assert_clean()

@@ -160,6 +160,14 @@ def test_the_counts_agree_with_the_data_and_with_the_public_directory(
     # The public directory says the same.
     directory = Page(client.get("/lcps")).text()
     assert f"Leeds has 19 Local Care Partnerships; this site has {held} of them so far." in directory
+    assert (
+        Page(client.get("/lcps"))
+        .text("#practice-coverage")
+        .startswith(
+            f"Of the {open_total} open GP practices we know of in Leeds, {confirmed} have a confirmed partnership on "
+            "this site."
+        )
+    )
     table = {
         row["data-lcp"]: int(row.select_one("td").get_text(strip=True))
         for row in page.soup.select("#per-partnership-table tbody tr")

@@ -25,6 +25,9 @@ Layout:
     app/commands/sharing.py    storing what a person shares (or staff enter for them), a follow-up, stopping
                                updates, deleting the contact details
     app/commands/system.py     scheduled and setup work: retention purges, digests, outbox delivery, seed, demo
+    app/commands/practices.py  the programme's list of practices and their partnerships, applied and undone
+    app/commands/suggestions.py  a resident's word on a practice's partnership, and an admin accepting or
+                               rejecting it
 
 Nothing here imports the request, `flask_login` or the blueprints, and nothing outside this package commits, writes
 an audit record or queues an email (`tests/test_layers.py` reads the sources): a command never calls `abort`.

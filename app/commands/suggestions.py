@@ -62,6 +62,12 @@ def _decided(suggestion: PracticeSuggestion) -> None:
         raise CommandRefused(_("This suggestion has been answered already."))
 
 
+def _answer(suggestion: PracticeSuggestion, status: str, actor: Actor) -> None:
+    """The suggestion answered: accepted or rejected, when and by whom."""
+    suggestion.status, suggestion.decided_at = status, utcnow()
+    suggestion.decided_by_id = actor.user.id if actor.user is not None else None
+
+
 def accept_suggestion(actor: Actor, suggestion: PracticeSuggestion, lcp: Lcp | None) -> None:
     """Link the practice to `lcp` (confirmed by staff, as linking by hand does) and mark the suggestion accepted.
     Citywide admins only. Refused without a partnership, or when the practice has closed or been linked since."""
@@ -83,8 +89,7 @@ def accept_suggestion(actor: Actor, suggestion: PracticeSuggestion, lcp: Lcp | N
         )
     before = {**lcp_content.link_state(practice), "suggestion": suggestion.status}
     lcp_content.link_practice(lcp, practice, ACCEPTED_SOURCE, "", actor.user)
-    suggestion.status, suggestion.decided_at = "accepted", utcnow()
-    suggestion.decided_by_id = actor.user.id if actor.user is not None else None
+    _answer(suggestion, "accepted", actor)
     audit.record(
         "suggestion.accept",
         obj=practice,
@@ -102,8 +107,7 @@ def reject_suggestion(actor: Actor, suggestion: PracticeSuggestion) -> None:
     """Mark the suggestion rejected; the practice stays as it is. Citywide admins only."""
     require_admin(actor)
     _decided(suggestion)
-    suggestion.status, suggestion.decided_at = "rejected", utcnow()
-    suggestion.decided_by_id = actor.user.id if actor.user is not None else None
+    _answer(suggestion, "rejected", actor)
     audit.record(
         "suggestion.reject",
         obj=suggestion,

@@ -58,6 +58,10 @@ class Coverage:
     held: int
     total: int
     gaps: list[CoverageGap]
+    # Open GP practices the site knows of, and how many of them have a confirmed partnership: from the data, so the
+    # public pages and the staff's coverage page say the same, and both change when the programme's list is loaded.
+    practices_open: int = 0
+    practices_confirmed: int = 0
 
     @property
     def missing(self) -> int:
@@ -67,7 +71,12 @@ class Coverage:
 def coverage() -> Coverage:
     held = db.session.scalar(select(func.count()).select_from(Lcp)) or 0
     gaps = list(db.session.scalars(select(CoverageGap).order_by(CoverageGap.position)))
-    return Coverage(held=held, total=total_lcps(), gaps=gaps)
+    open_count, confirmed = db.session.execute(
+        select(func.count(), func.count(GpPractice.lcp_id)).select_from(GpPractice).where(GpPractice.is_open)
+    ).one()
+    return Coverage(
+        held=held, total=total_lcps(), gaps=gaps, practices_open=open_count or 0, practices_confirmed=confirmed or 0
+    )
 
 
 # Sentences from facts ------------------------------------------------------------------------------------------

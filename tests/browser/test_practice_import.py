@@ -7,6 +7,7 @@ from __future__ import annotations
 import csv
 import io
 import json
+import re
 from collections.abc import Iterator
 from pathlib import Path
 
@@ -17,6 +18,7 @@ from sqlalchemy import delete, select
 
 from app.extensions import db
 from app.models import AuditEvent, GpPractice, Lcp, PracticeImport
+from app.services.practice_import import STATE_FIELDS
 from tests.browser.pages import FindPage, tab_to
 from tests.browser.test_admin import assert_accessible, secret_of, sign_in
 
@@ -24,15 +26,8 @@ pytestmark = pytest.mark.browser
 
 DATA = Path(__file__).resolve().parent.parent.parent / "app" / "data" / "leeds-gp-practices.json"
 FILENAME = "browser-programme-list.csv"
-LINK_FIELDS = (
-    "lcp_id",
-    "lcp_source",
-    "lcp_note",
-    "lcp_confirmed_by",
-    "lcp_import_id",
-    "lcp_linked_at",
-    "lcp_linked_by_id",
-)
+# The link fields an import sets, as the service names them for its undo.
+LINK_FIELDS = STATE_FIELDS
 
 
 def programme_file(slugs: list[str]) -> bytes:
@@ -100,8 +95,21 @@ def test_an_admin_loads_the_list_the_finder_answers_and_undo_puts_it_back(
     not_confirmed = f"We have not confirmed the partnership for {name} yet"
     finder_says(not_confirmed)
 
+    def counts() -> tuple[int, int]:
+        """(confirmed, open) as the public directory says them, checked against the staff's coverage page."""
+        page.goto("/lcps")
+        said = page.locator("#practice-coverage").inner_text()
+        public = re.match(r"Of the (\d+) open GP practices .*, (\d+) ha", said)
+        assert public is not None
+        page.goto("/admin/coverage")
+        staff = re.match(r"(\d+) of (\d+) open practices", page.locator("#coverage-summary").inner_text())
+        assert staff is not None
+        assert (int(public[2]), int(public[1])) == (int(staff[1]), int(staff[2]))
+        return int(staff[1]), int(staff[2])
+
     user = make_staff("admin", name="Programme Lead")
     sign_in(page, user.email, secret_of(app, user), set())
+    confirmed_before, open_total = counts()
     page.goto("/admin/coverage/import")
     expect(page.get_by_role("heading", level=1)).to_have_text("Load the programme’s list of practices")
     expect(page.get_by_role("link", name="Download the template (CSV)")).to_be_visible()
@@ -140,6 +148,9 @@ def test_an_admin_loads_the_list_the_finder_answers_and_undo_puts_it_back(
     assert record_id is not None
 
     finder_says(f"Your GP practice, {name}, is in {partnership}")
+    # The public directory and the coverage page agree, and both count the practices the list confirmed.
+    confirmed_after, _open = counts()
+    assert confirmed_after > confirmed_before and _open == open_total
 
     page.goto("/admin/coverage/imports")
     page.get_by_role("link", name=f"Undo this import (import {record_id})").click()
@@ -153,3 +164,4 @@ def test_an_admin_loads_the_list_the_finder_answers_and_undo_puts_it_back(
     assert_accessible(page)
 
     finder_says(not_confirmed)
+    assert counts()[0] < confirmed_after

@@ -6,8 +6,8 @@ from __future__ import annotations
 import csv
 import io
 import json
-from collections.abc import Iterator
-from datetime import date, datetime
+from collections.abc import Callable, Iterator
+from datetime import date, datetime, timedelta
 from pathlib import Path
 
 import openpyxl
@@ -15,10 +15,21 @@ import pytest
 from flask import Flask
 from sqlalchemy import func, select
 
+from app.clock import utcnow
 from app.commands import Actor, CommandRefused, Forbidden, content
 from app.commands.practices import apply_import, undo_import
 from app.extensions import db
-from app.models import Area, AuditEvent, ContentVersion, GpPractice, Lcp, LcpRedirect, PracticeImport, StaffUser
+from app.models import (
+    Area,
+    AuditEvent,
+    ContentVersion,
+    GpPractice,
+    Lcp,
+    LcpRedirect,
+    PracticeImport,
+    PracticeUpload,
+    StaffUser,
+)
 from app.services import practice_import
 from app.services.practice_import import FileProblem, read_and_preview, read_rows
 from tests.conftest import Page
@@ -478,9 +489,16 @@ def test_only_citywide_admins_apply_or_undo(app: Flask, make_staff, admin_actor:
 
 
 @pytest.fixture
-def upload_folder(app: Flask, tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
-    monkeypatch.setitem(app.config, "PRACTICE_IMPORT_FOLDER", str(tmp_path))
-    return tmp_path
+def kept_uploads(app: Flask) -> Callable[[], int]:
+    """How many files the admins this test makes have kept for a preview (kept in the database, for any host)."""
+    with app.app_context():
+        first = (db.session.scalar(select(func.max(PracticeUpload.id))) or 0) + 1
+
+    def count() -> int:
+        with app.app_context():
+            return db.session.scalar(select(func.count()).select_from(PracticeUpload).where(PracticeUpload.id >= first))
+
+    return count
 
 
 @pytest.mark.parametrize("role", ["staff", "viewer"])
@@ -491,7 +509,7 @@ def test_the_pages_are_for_citywide_admins_only(staff_client, role: str) -> None
 
 
 def test_an_admin_uploads_sees_the_preview_applies_and_undoes(
-    app: Flask, staff_client, staff_post, upload_folder: Path
+    app: Flask, staff_client, staff_post, kept_uploads: Callable[[], int]
 ) -> None:
     client = staff_client("admin")
     page = Page(client.get("/admin/coverage/import"))
@@ -518,7 +536,7 @@ def test_an_admin_uploads_sees_the_preview_applies_and_undoes(
         "Create the partnership Pudsey Local Care Partnership"
     )
     assert state(app) == before  # the preview changed nothing
-    assert len(list(upload_folder.iterdir())) == 1
+    assert kept_uploads() == 1
 
     token = preview.soup.select_one("input[name=token]")["value"]
     csrf = preview.soup.select_one("#form-start input[name=csrf_token]")["value"]
@@ -529,7 +547,7 @@ def test_an_admin_uploads_sees_the_preview_applies_and_undoes(
 
     done = client.post("/admin/coverage/import/apply", data={"csrf_token": csrf, "token": token, "create": "pudsey"})
     assert done.status_code == 302 and "/admin/coverage/imports?done=" in done.headers["Location"]
-    assert list(upload_folder.iterdir()) == []
+    assert kept_uploads() == 0
     with app.app_context():
         record = db.session.scalar(select(PracticeImport).order_by(PracticeImport.id.desc()).limit(1))
         assert record.filename == "programme.xlsx" and record.agreed_on == date(2026, 12, 3)
@@ -554,7 +572,7 @@ def test_an_admin_uploads_sees_the_preview_applies_and_undoes(
     assert "Undone" in Page(client.get("/admin/coverage/imports")).text()
 
 
-def test_a_bad_upload_is_refused_beside_the_field_keeping_the_date(staff_client, staff_post, upload_folder) -> None:
+def test_a_bad_upload_is_refused_beside_the_field_keeping_the_date(staff_client, staff_post, kept_uploads) -> None:
     client = staff_client("admin")
     nothing = Page(staff_post(client, "/admin/coverage/import", {"agreed_on": "2026-01-02"}))
     assert (
@@ -576,7 +594,7 @@ def test_a_bad_upload_is_refused_beside_the_field_keeping_the_date(staff_client,
         },
     )
     assert "but the date entered is 02/01/2026" in Page(mismatch).soup.select_one("#agreed_on-error").get_text()
-    assert list(upload_folder.iterdir()) == []
+    assert kept_uploads() == 0
 
 
 # The command line -------------------------------------------------------------------------------------------------
@@ -640,3 +658,31 @@ def test_flask_practices_template_writes_the_file(app: Flask, tmp_path: Path) ->
     assert result.exit_code == 0
     rows = list(csv.reader(io.StringIO(path.read_text(encoding="utf-8-sig"))))
     assert rows[0] == HEADER and len(rows) > 80
+
+
+def test_a_kept_file_is_applied_only_by_who_uploaded_it_and_only_for_a_day(
+    app: Flask, make_staff, kept_uploads: Callable[[], int]
+) -> None:
+    from app.commands import practices as practices_commands
+
+    data = csv_bytes(programme_rows(site_slugs(app)))
+    first, second = make_staff("admin"), make_staff("admin")
+    with app.test_request_context():
+        owner, other = db.session.get(StaffUser, first.id), db.session.get(StaffUser, second.id)
+        token = practices_commands.keep_upload(Actor.staff(owner), data, "programme.csv", None)
+        # In the database, so any app host reads the same bytes.
+        assert practices_commands.kept_upload(Actor.staff(owner), token).data == data
+        assert practices_commands.kept_upload(Actor.staff(other), token) is None
+        # Uploading again replaces the person's earlier file.
+        newer = practices_commands.keep_upload(Actor.staff(owner), data, "programme.csv", None)
+        assert practices_commands.kept_upload(Actor.staff(owner), token) is None
+        kept = practices_commands.kept_upload(Actor.staff(owner), newer)
+        assert kept is not None and kept_uploads() == 1
+        # A day later it is gone, and the next upload by anyone removes it.
+        kept.created_at = utcnow() - timedelta(days=1, minutes=1)
+        db.session.commit()
+        assert practices_commands.kept_upload(Actor.staff(owner), newer) is None
+        latest = practices_commands.keep_upload(Actor.staff(other), data, "programme.csv", None)
+        assert kept_uploads() == 1
+        practices_commands.discard_upload(Actor.staff(other), latest)
+        assert kept_uploads() == 0

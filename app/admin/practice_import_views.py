@@ -1,21 +1,18 @@
 """Loading the programme's list of GP practices and their partnerships (citywide admins): upload, preview, apply,
 the list of imports and undoing one.
 
-The uploaded file is kept on the server between the preview and applying it: under the instance folder, named by
-a random token that only this person's session holds, and deleted once applied (files left behind are removed
-after a day). Applying reads it again and matches it afresh (`app.commands.practices.apply_import`); nothing a form
-posts back about the preview is trusted.
+The uploaded file is kept between the preview and applying it in the database (`PracticeUpload`), so any app
+host can apply it, under a random token that only this person's session holds; applying removes it, and files
+left behind are removed after a day. Applying reads it again and matches it afresh
+(`app.commands.practices.apply_import`); nothing a form posts back about the preview is trusted.
 """
 
 from __future__ import annotations
 
 import secrets
-import time
 from datetime import date
-from pathlib import Path
-from typing import Any
 
-from flask import abort, current_app, flash, redirect, render_template, request, session, url_for
+from flask import abort, flash, redirect, render_template, request, session, url_for
 from flask.typing import ResponseReturnValue
 from flask_babel import gettext as _
 from werkzeug.datastructures import FileStorage
@@ -25,6 +22,7 @@ from app.admin.access import acting, requires
 from app.admin.downloads import csv_response
 from app.admin.practice_import_forms import PracticeImportApplyForm, PracticeImportForm, UndoImportForm
 from app.commands import CommandRefused
+from app.commands import practices as practices_commands
 from app.commands.practices import apply_import, undo_import
 from app.extensions import db
 from app.forms import keeps_input, valid_submission
@@ -34,59 +32,31 @@ from app.services import practice_import
 from app.services.practice_import import FileProblem, Preview
 
 SESSION_KEY = "practice_import"
-# How long an uploaded file waits to be applied before it is removed.
-KEEP_SECONDS = 24 * 60 * 60
 
 
 # The uploaded file, kept between preview and apply -------------------------------------------------------------
 
 
-def _folder() -> Path:
-    folder = Path(current_app.config.get("PRACTICE_IMPORT_FOLDER") or Path(current_app.instance_path) / "imports")
-    folder.mkdir(parents=True, exist_ok=True)
-    return folder
-
-
-def _tidy(folder: Path) -> None:
-    """Remove files uploaded more than a day ago and never applied."""
-    cutoff = time.time() - KEEP_SECONDS
-    for path in folder.glob("practices-*"):
-        try:
-            if path.stat().st_mtime < cutoff:
-                path.unlink()
-        except OSError:
-            continue
-
-
 def _keep(data: bytes, filename: str, agreed_on: date | None) -> str:
-    folder = _folder()
-    _tidy(folder)
-    token = secrets.token_urlsafe(24)
-    (folder / f"practices-{token}").write_bytes(data)
-    session[SESSION_KEY] = {
-        "token": token,
-        "filename": filename,
-        "agreed_on": agreed_on.isoformat() if agreed_on else "",
-    }
+    token = practices_commands.keep_upload(acting(), data, filename, agreed_on)
+    session[SESSION_KEY] = token
     return token
 
 
 def _kept(token: str | None) -> tuple[bytes, str, date | None] | None:
-    """The file this session uploaded under `token`, its name and the date entered with it; None when gone."""
-    held: dict[str, Any] = session.get(SESSION_KEY) or {}
-    if not token or not secrets.compare_digest(str(held.get("token", "")), token):
+    """The file this person uploaded under `token` in this session, its name and the date entered with it; None
+    when it is gone (applied, older than a day) or not theirs."""
+    held = str(session.get(SESSION_KEY) or "")
+    if not token or not held or not secrets.compare_digest(held, token):
         return None
-    path = _folder() / f"practices-{held['token']}"
-    if not path.is_file():
-        return None
-    agreed = held.get("agreed_on") or ""
-    return path.read_bytes(), str(held.get("filename", "")), date.fromisoformat(agreed) if agreed else None
+    kept = practices_commands.kept_upload(acting(), token)
+    return (kept.data, kept.filename, kept.agreed_on) if kept is not None else None
 
 
-def _forget() -> None:
-    held: dict[str, Any] = session.pop(SESSION_KEY, None) or {}
-    if held.get("token"):
-        (_folder() / f"practices-{held['token']}").unlink(missing_ok=True)
+def _forget(token: str | None) -> None:
+    session.pop(SESSION_KEY, None)
+    if token:
+        practices_commands.discard_upload(acting(), token)
 
 
 def _filename(upload: FileStorage) -> str:
@@ -150,18 +120,20 @@ def practice_import_apply() -> ResponseReturnValue:
     try:
         preview = practice_import.read_and_preview(data, filename, agreed_on)
     except FileProblem:
-        _forget()
+        _forget(form.token.data)
         flash(_("The uploaded file has expired or was applied already. Upload it again."))
         return redirect(url_for("admin.practice_import"))
     form.fill_choices(preview.unknown)
     if not valid_submission(form):
         return _preview_page(preview, form)
     try:
-        applied = apply_import(acting(), data, filename, agreed_on, list(form.create.data or []))
+        applied = apply_import(
+            acting(), data, filename, agreed_on, list(form.create.data or []), upload_token=form.token.data or ""
+        )
     except CommandRefused as refusal:
         form.create.errors = [str(refusal)]
         return _preview_page(preview, form)
-    _forget()
+    session.pop(SESSION_KEY, None)
     return redirect(url_for("admin.practice_imports", done=applied.record.id))
 
 

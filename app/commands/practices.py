@@ -7,6 +7,10 @@ links each practice the file gives a new or different partnership (confirmed by 
 the source sentence and the time, so `flask seed` leaves it), keeps every practice's link before and after in
 `PracticeImport.changes`, writes one audit record and commits. Practices the file leaves out keep their links.
 
+`keep_upload` keeps a file between the preview and applying it, in the database, so whichever app host answers
+the "Apply" reads the same bytes; applying with its token removes it in the same commit, and a kept file is
+removed after a day.
+
 `undo_import` puts each practice back as it was before the import, unless it has changed since (linked by hand,
 or by a later import): those are left and listed. A partnership the import created is removed only when nothing
 refers to it any more. An import is undone once.
@@ -15,21 +19,68 @@ refers to it any more. An import is undone once.
 from __future__ import annotations
 
 import json
+import secrets
 from dataclasses import dataclass, field
-from datetime import date, datetime
+from datetime import date, datetime, timedelta
 from typing import Any
 
 from flask_babel import gettext as _
-from sqlalchemy import func, select
+from sqlalchemy import delete, func, select
 
 from app.clock import london_today, utcnow
 from app.commands import Actor, CommandRefused, NotFound
 from app.commands.content import require_admin
 from app.extensions import db
-from app.models import GpPractice, Lcp, PracticeImport
+from app.models import GpPractice, Lcp, PracticeImport, PracticeUpload
 from app.page_cache import public_change
 from app.services import audit, lcp_admin, practice_import
 from app.services.practice_import import FileProblem, Preview, import_changes, link_state, still_as_imported
+
+# How long an uploaded file waits to be applied before it is removed.
+KEEP_UPLOAD = timedelta(days=1)
+
+
+def keep_upload(actor: Actor, data: bytes, filename: str, agreed_on: date | None) -> str:
+    """Keep an uploaded file for its preview; returns the random token that applying it needs. The person's earlier
+    kept files, and anyone's older than a day, go."""
+    require_admin(actor)
+    if actor.user is None:
+        raise CommandRefused(_("Only a member of staff signed in to the site can upload a file"))
+    db.session.execute(
+        delete(PracticeUpload).where(
+            (PracticeUpload.created_at < utcnow() - KEEP_UPLOAD) | (PracticeUpload.staff_user_id == actor.user.id)
+        )
+    )
+    token = secrets.token_urlsafe(32)
+    db.session.add(
+        PracticeUpload(
+            token=token, staff_user_id=actor.user.id, filename=filename[:200], agreed_on=agreed_on, data=data
+        )
+    )
+    db.session.commit()
+    return token
+
+
+def kept_upload(actor: Actor, token: str) -> PracticeUpload | None:
+    """The file this person kept under `token` within the last day; None when it is gone or not theirs."""
+    if actor.user is None or not token:
+        return None
+    return db.session.scalar(
+        select(PracticeUpload).where(
+            PracticeUpload.token == token,
+            PracticeUpload.staff_user_id == actor.user.id,
+            PracticeUpload.created_at >= utcnow() - KEEP_UPLOAD,
+        )
+    )
+
+
+def discard_upload(actor: Actor, token: str) -> None:
+    """Remove a kept file (one that can no longer be read, or the person's own)."""
+    if actor.user is not None and token:
+        db.session.execute(
+            delete(PracticeUpload).where(PracticeUpload.token == token, PracticeUpload.staff_user_id == actor.user.id)
+        )
+        db.session.commit()
 
 
 @dataclass
@@ -47,6 +98,7 @@ def apply_import(
     filename: str,
     agreed_on: date | None = None,
     create_lcps: list[str] | None = None,
+    upload_token: str = "",
 ) -> Applied:
     """Read the file, match it, and link every practice it gives a new or different partnership, in one commit.
 
@@ -114,6 +166,8 @@ def apply_import(
         },
         **actor.audit,
     )
+    if upload_token:
+        db.session.execute(delete(PracticeUpload).where(PracticeUpload.token == upload_token))
     public_change(db.session)
     db.session.commit()
     return Applied(record, preview, list(created.values()))

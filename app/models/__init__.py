@@ -13,6 +13,7 @@ from app.models.lcps import (
     PostcodeSector,
     PracticeImport,
     PracticeSuggestion,
+    PracticeUpload,
     Priority,
 )
 from app.models.maturity import MaturityAssessment, MaturityElement, MaturityLevel, MaturityRating
@@ -77,6 +78,7 @@ __all__ = [
     "PostcodeSector",
     "PracticeImport",
     "PracticeSuggestion",
+    "PracticeUpload",
     "Priority",
     "PublishedResponse",
     "RecoveryCode",

@@ -6,7 +6,7 @@ from datetime import date, datetime
 from typing import TYPE_CHECKING
 
 from markupsafe import Markup
-from sqlalchemy import ForeignKey, String, Text, UniqueConstraint
+from sqlalchemy import ForeignKey, LargeBinary, String, Text, UniqueConstraint
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from app.clock import utcnow
@@ -184,6 +184,22 @@ class PracticeImport(Model):
     changes: Mapped[str] = mapped_column(Text, default="[]")
     undone_at: Mapped[datetime | None]
     undone_by_label: Mapped[str] = mapped_column(String(254), default="")
+
+
+class PracticeUpload(Model):
+    """A file a citywide admin uploaded and is looking at in the preview, kept in the database until it is applied
+    (or for a day), so that applying reads the very same bytes on whichever app host answers. Only the person who
+    uploaded it, holding its random `token` in their session, can apply it."""
+
+    __tablename__ = "practice_upload"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    token: Mapped[str] = mapped_column(String(64), unique=True)
+    staff_user_id: Mapped[int] = mapped_column(ForeignKey("staff_user.id", ondelete="CASCADE"), index=True)
+    filename: Mapped[str] = mapped_column(String(200), default="")
+    agreed_on: Mapped[date | None]
+    data: Mapped[bytes] = mapped_column(LargeBinary)
+    created_at: Mapped[datetime] = mapped_column(default=utcnow, index=True)
 
 
 SUGGESTION_STATES = ("new", "accepted", "rejected")

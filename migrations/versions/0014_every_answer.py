@@ -5,6 +5,7 @@ following without floods
   be undone in one step; `gp_practice.lcp_confirmed_by` ("published", "programme", "staff") and
   `lcp_import_id`: how a practice's link was confirmed. Links already held are "published" (from the reference
   data) or, where staff linked them, "staff".
+- `practice_upload`: a file being previewed, kept in the database (not on one host's disk) until applied.
 - `practice_suggestion`: "Tell us which partnership your practice belongs to", for an admin to accept or reject.
 - `follower.topic_scope` ("followed" or "leeds") and `calendar_partners_only`.
 
@@ -55,6 +56,22 @@ def upgrade():
     sa.ForeignKeyConstraint(['practice_id'], ['gp_practice.id'], name=op.f('fk_practice_suggestion_practice_id_gp_practice'), ondelete='CASCADE'),
     sa.PrimaryKeyConstraint('id', name=op.f('pk_practice_suggestion'))
     )
+    op.create_table('practice_upload',
+    sa.Column('id', sa.Integer(), nullable=False),
+    sa.Column('token', sa.String(length=64), nullable=False),
+    sa.Column('staff_user_id', sa.Integer(), nullable=False),
+    sa.Column('filename', sa.String(length=200), nullable=False),
+    sa.Column('agreed_on', sa.Date(), nullable=True),
+    sa.Column('data', sa.LargeBinary(), nullable=False),
+    sa.Column('created_at', sa.DateTime(), nullable=False),
+    sa.ForeignKeyConstraint(['staff_user_id'], ['staff_user.id'], name=op.f('fk_practice_upload_staff_user_id_staff_user'), ondelete='CASCADE'),
+    sa.PrimaryKeyConstraint('id', name=op.f('pk_practice_upload')),
+    sa.UniqueConstraint('token', name=op.f('uq_practice_upload_token'))
+    )
+    with op.batch_alter_table('practice_upload', schema=None) as batch_op:
+        batch_op.create_index(batch_op.f('ix_practice_upload_created_at'), ['created_at'], unique=False)
+        batch_op.create_index(batch_op.f('ix_practice_upload_staff_user_id'), ['staff_user_id'], unique=False)
+
     with op.batch_alter_table('practice_suggestion', schema=None) as batch_op:
         batch_op.create_index(batch_op.f('ix_practice_suggestion_practice_id'), ['practice_id'], unique=False)
         batch_op.create_index(batch_op.f('ix_practice_suggestion_status'), ['status'], unique=False)
@@ -94,6 +111,11 @@ def downgrade():
         batch_op.drop_index(batch_op.f('ix_practice_suggestion_status'))
         batch_op.drop_index(batch_op.f('ix_practice_suggestion_practice_id'))
 
+    with op.batch_alter_table('practice_upload', schema=None) as batch_op:
+        batch_op.drop_index(batch_op.f('ix_practice_upload_staff_user_id'))
+        batch_op.drop_index(batch_op.f('ix_practice_upload_created_at'))
+
+    op.drop_table('practice_upload')
     op.drop_table('practice_suggestion')
     op.drop_table('practice_import')
     # ### end Alembic commands ###

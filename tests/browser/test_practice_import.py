@@ -42,16 +42,14 @@ def programme_file(slugs: list[str]) -> bytes:
 
 
 @pytest.fixture
-def put_back(app: Flask, tmp_path: Path) -> Iterator[None]:
-    """Keeps uploads in a folder of the test's own, and afterwards puts every practice's link back as it was and
+def put_back(app: Flask) -> Iterator[None]:
+    """Afterwards puts every practice's link back as it was and
     removes the imports this test made and their audit records (undo does it too; this covers a failure)."""
-    app.config["PRACTICE_IMPORT_FOLDER"] = str(tmp_path)
     with app.app_context():
         saved = {
             row.id: {name: getattr(row, name) for name in LINK_FIELDS} for row in db.session.scalars(select(GpPractice))
         }
     yield
-    app.config.pop("PRACTICE_IMPORT_FOLDER", None)
     with app.app_context():
         for row in db.session.scalars(select(GpPractice)):
             for name, value in saved.get(row.id, {}).items():

@@ -33,6 +33,7 @@ from app.models.submissions import (
 )
 from app.models.topics import Topic
 from app.models.translations import LcpTranslation, UpdateTranslation
+from app.models.webhooks import WebhookAttempt, WebhookDelivery, WebhookEndpoint
 
 # Indexes and tables a migration makes only on some databases (see migrations/versions/0009_search_index.py and
 # 0012_inbox.py): left alone by autogenerate and by the test that the migrations build exactly the models' schema.
@@ -96,4 +97,7 @@ __all__ = [
     "Topic",
     "Update",
     "UpdateTranslation",
+    "WebhookAttempt",
+    "WebhookDelivery",
+    "WebhookEndpoint",
 ]

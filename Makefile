@@ -107,7 +107,7 @@ soak: setup
 # The property-based tests of bad input at full strength: 500 examples each (make test runs 50 of each). CI runs
 # this after make test.
 fuzz: setup
-	FUZZ_EXAMPLES="$${FUZZ_EXAMPLES:-500}" $(BIN)/pytest -n $(PYTEST_WORKERS) tests/test_fuzz_public.py tests/test_fuzz_staff.py
+	FUZZ_EXAMPLES="$${FUZZ_EXAMPLES:-500}" $(BIN)/pytest -n $(PYTEST_WORKERS) tests/test_fuzz_public.py tests/test_fuzz_staff.py tests/test_api_contract.py
 
 # axe on every public page in every language the site offers (make test reads one page of each kind in each). CI runs
 # this after make test.

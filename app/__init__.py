@@ -213,6 +213,9 @@ def setup_blueprints(app: Flask) -> None:
     app.register_blueprint(public)
     app.register_blueprint(engage)
     app.register_blueprint(admin)
+    from app import api
+
+    api.register(app)
     if app.config.get("DEV_OUTBOX"):
         from app.dev import dev
 
@@ -220,12 +223,27 @@ def setup_blueprints(app: Flask) -> None:
 
 
 def setup_error_pages(app: Flask) -> None:
+    from app.api.problems import on_api_path, problem
+
+    @app.errorhandler(405)
+    def method_not_allowed(error: Exception) -> ResponseReturnValue:
+        """The API's paths answer a problem (RFC 9457); elsewhere Werkzeug's own answer, with its Allow header."""
+        if on_api_path():
+            response = problem(405)
+            allowed = getattr(error, "valid_methods", None)
+            if allowed:
+                response.headers["Allow"] = ", ".join(allowed)
+            return response
+        return cast(Any, error)
+
     @app.errorhandler(403)
     def forbidden(error: Exception) -> tuple[str, int]:
         return render_template("errors/403.html"), 403
 
     @app.errorhandler(404)
-    def not_found(error: Exception) -> tuple[str, int]:
+    def not_found(error: Exception) -> ResponseReturnValue:
+        if on_api_path():
+            return problem(404)
         return render_template("errors/404.html"), 404
 
     @app.errorhandler(CSRFError)
@@ -266,6 +284,8 @@ def setup_error_pages(app: Flask) -> None:
             response = make_response(view.__wrapped__(**(request.view_args or {})))  # type: ignore[union-attr]
             response.status_code = 429
             return response
+        if on_api_path():
+            return problem(429)
         return render_template("errors/429.html"), 429
 
     @app.errorhandler(DataError)
@@ -274,6 +294,8 @@ def setup_error_pages(app: Flask) -> None:
         answer is the page-not-found page, not a fault."""
         app.logger.warning("Database refused a value for %s %s: %s", request.method, request.path, type(error.orig))
         _roll_back_quietly()
+        if on_api_path():
+            return problem(404)
         return render_template("errors/404.html"), 404
 
     @app.errorhandler(OperationalError)
@@ -285,14 +307,16 @@ def setup_error_pages(app: Flask) -> None:
         """
         app.logger.error("Database unavailable for %s %s: %s", request.method, request.path, error.orig or error)
         _roll_back_quietly()
-        response = make_response(render_template("errors/503.html"), 503)
+        response = problem(503) if on_api_path() else make_response(render_template("errors/503.html"), 503)
         response.headers["Retry-After"] = str(RETRY_AFTER_SECONDS)
         response.headers["Cache-Control"] = "no-store"
         return response
 
     @app.errorhandler(500)
-    def server_error(error: Exception) -> tuple[str, int]:
+    def server_error(error: Exception) -> ResponseReturnValue:
         _roll_back_quietly()
+        if on_api_path():
+            return problem(500)
         return render_template("errors/500.html"), 500
 
 

@@ -128,6 +128,21 @@ class Config:
     STAFF_PENDING_MINUTES = 10
     # `flask demo` also makes a demo admin and LCP worker and prints how to sign in; never in production.
     DEMO_STAFF = True
+    # Signed webhooks for organisations (app/services/webhooks.py). Each socket operation of a delivery times out
+    # after WEBHOOKS_TIMEOUT seconds and at most WEBHOOKS_MAX_RESPONSE_BYTES of an answer are read. A delivery is
+    # given up on (and the organisation emailed) when its next try would fall more than WEBHOOKS_GIVE_UP_HOURS after
+    # the event; an endpoint is paused after WEBHOOKS_PAUSE_AFTER_GIVEN_UP deliveries in a row given up on, or
+    # WEBHOOKS_PAUSE_AFTER_FAILED_ATTEMPTS failed attempts in a row. The worker forgets attempts and finished
+    # deliveries after WEBHOOKS_RETENTION_DAYS. http:// and loopback addresses are refused unless
+    # WEBHOOKS_ALLOW_LOOPBACK is on, which only the test configuration does.
+    WEBHOOKS_TIMEOUT = 5
+    WEBHOOKS_MAX_RESPONSE_BYTES = 64 * 1024
+    WEBHOOKS_GIVE_UP_HOURS = 24
+    WEBHOOKS_PAUSE_AFTER_GIVEN_UP = 3
+    WEBHOOKS_PAUSE_AFTER_FAILED_ATTEMPTS = 15
+    WEBHOOKS_MAX_ENDPOINTS = 5
+    WEBHOOKS_RETENTION_DAYS = 30
+    WEBHOOKS_ALLOW_LOOPBACK = False
 
 
 class DevelopmentConfig(Config):
@@ -160,6 +175,8 @@ class TestingConfig(Config):
     SITE_URL = "http://localhost"
     SQLALCHEMY_DATABASE_URI = database_url(os.environ.get("TEST_DATABASE_URL"), "sqlite://")
     RATELIMIT_ENABLED = False
+    # The tests' webhook receiver listens on 127.0.0.1 over plain HTTP.
+    WEBHOOKS_ALLOW_LOOPBACK = True
 
 
 def production_problems(environ: Mapping[str, str]) -> list[str]:

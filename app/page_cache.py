@@ -44,7 +44,7 @@ cache = Cache()
 # How often (seconds) a worker asks the database whether public content changed.
 RECHECK = 1.0
 # Headers a kept page keeps; the rest (cookies above all) belong to the request that made it.
-KEPT_HEADERS = ("Content-Type", "Cache-Control", "X-Robots-Tag", "Content-Language")
+KEPT_HEADERS = ("Content-Type", "Cache-Control", "X-Robots-Tag", "Content-Language", "Link")
 ENCODINGS = ("br", "gzip")
 
 # Changes to these tables never alter a public page as it is kept: people's own records, staff accounts and

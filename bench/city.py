@@ -96,6 +96,8 @@ OVERDUE = rb'view=overdue"[^>]*aria-current="page"'
 # The inbox's first page and its saved views, for each person: the targets' pages.
 INBOX_ROUTES = ("inbox", "inbox_admin", "view_new", "view_new_admin", "view_overdue", "view_overdue_admin")
 SEARCH_ROUTES = ("search_code", "search_code_admin", "search_rare", "search_rare_admin")
+# The public JSON API (app/api): the list of partnerships and the busiest one, kept in the page cache as pages are.
+API_ROUTES = ("api_partnerships", "api_partnership")
 
 
 def routes(args: argparse.Namespace, facts: dict[str, Any]) -> list[Route]:
@@ -113,6 +115,8 @@ def routes(args: argparse.Namespace, facts: dict[str, Any]) -> list[Route]:
         Route("healthz", "/healthz", "baseline: no database, no template", (b"ok",)),
         Route("lcp_page", f"/lcps/{BUSY_LCP}", "the busiest partnership's page", (b"<h1",)),
         Route("find", f"/find?q={FIND_QUERY}", "the finder, by postcode district", (b"<h1",)),
+        Route("api_partnerships", "/api/v1/partnerships", "API: the partnerships, first page", (b'"data"',)),
+        Route("api_partnership", f"/api/v1/partnerships/{BUSY_LCP}", "API: one partnership", (b'"scorecard"',)),
         staff("inbox", "/admin/inbox", "staff inbox, first page (the LCP worker)", "worker"),
         staff("inbox_admin", "/admin/inbox", "staff inbox, first page (the citywide admin)", "admin"),
         staff("view_new", "/admin/inbox?view=new", "view: new, not opened yet (worker)", "worker", expect=NEW),
@@ -663,6 +667,7 @@ TARGETS: tuple[tuple[str, tuple[str, ...], str, str, str, float, float | None], 
     ("inbox and views: p99", INBOX_ROUTES, "load", "p99_ms", "under", 100.0, None),
     ("inbox and views: p99", INBOX_ROUTES, "latency", "p99_ms", "under", 100.0, None),
     ("item page: req/s ratio to /healthz", ("item",), "load", "ratio", "at least", 0.25, None),
+    ("API: req/s ratio to /healthz", API_ROUTES, "load", "ratio", "at least", 0.6, None),
     ("search: p50", SEARCH_ROUTES, "load", "p50_ms", "under", 50.0, None),
     ("search: p50", SEARCH_ROUTES, "latency", "p50_ms", "under", 50.0, None),
 )

@@ -54,6 +54,8 @@ TARGETS: list[tuple[str, str, dict[str, str]]] = [
     ("/updates.atom", "/updates.atom", {}),
     ("/meetings.ics", "/meetings.ics", {}),
     ("/lcps/hatch/meetings.ics", "/lcps/hatch/meetings.ics", {}),
+    ("/api/v1/partnerships", "/api/v1/partnerships", {}),
+    ("/api/v1/partnerships/hatch", "/api/v1/partnerships/hatch", {}),
 ]
 
 

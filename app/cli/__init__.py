@@ -5,6 +5,7 @@
     casework.py   `submissions list|show|route|status|respond`, `meetings decide`
     retention.py  `retention purge`, `submissions purge-contacts`
     staff.py      `staff create|list|disable|enable|lock|unlock|reset-2fa`
+    webhooks.py   `webhooks send`
 
 The changes call the same commands as the staff area: the same rules, and the same audit records, naming the
 operator as `cli:<login name>`. They need only the application context, not a request."""
@@ -15,7 +16,7 @@ from flask import Flask
 
 
 def register(app: Flask) -> None:
-    from app.cli import casework, people, practices, retention, setup, staff
+    from app.cli import casework, people, practices, retention, setup, staff, webhooks
 
     setup.register(app)
     people.register(app)
@@ -23,3 +24,4 @@ def register(app: Flask) -> None:
     retention.register(app)  # after casework: it adds purge-contacts to the submissions group
     staff.register(app)
     practices.register(app)
+    webhooks.register(app)

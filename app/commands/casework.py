@@ -38,7 +38,7 @@ from app.models import (
     ThemeAlert,
     Topic,
 )
-from app.services import audit, casework, item_page, mail, outbox, sharing, staff_mail, themes, triage
+from app.services import audit, casework, item_page, mail, outbox, sharing, staff_mail, themes, triage, webhooks
 
 log = logging.getLogger(__name__)
 
@@ -448,6 +448,7 @@ def respond(
     if _wants_updates(routing.submission):
         mail.send_to_contact(routing.submission, "reply-published", routing=routing, response=response)
     db.session.flush()
+    webhooks.response_published(response)
     audit.record(
         "submission.response-published",
         obj=response,

@@ -41,7 +41,7 @@ from app.models import (
     Update,
     UpdateTranslation,
 )
-from app.services import activity, audit, lcp_admin, lcp_content, targets, themes, translations
+from app.services import activity, audit, lcp_admin, lcp_content, targets, themes, translations, webhooks
 
 
 def require_admin(actor: Actor) -> None:
@@ -241,7 +241,7 @@ def save_meeting(actor: Actor, meeting: Meeting, values: dict[str, Any], action:
         meeting,
         "meeting",
         activity.MEETING_FIELDS,
-        lambda: activity.apply_meeting(meeting, values, action),
+        lambda: _then_tell_webhooks(activity.apply_meeting(meeting, values, action), webhooks.meeting_saved, meeting),
         summary,
     )
 
@@ -255,9 +255,15 @@ def save_update(actor: Actor, update: Update, values: dict[str, Any], action: st
         update,
         "update",
         activity.UPDATE_FIELDS,
-        lambda: activity.apply_update(update, values, action),
+        lambda: _then_tell_webhooks(activity.apply_update(update, values, action), webhooks.update_saved, update),
         summary,
     )
+
+
+def _then_tell_webhooks(what: str, tell: Callable[[Any, str], int], row: Meeting | Update) -> str:
+    """Queue the webhooks a meeting's or update's change causes (in this transaction); returns what happened."""
+    tell(row, what)
+    return what
 
 
 def claim(actor: Actor, meeting: Meeting) -> None:
@@ -276,6 +282,7 @@ def _item_changed(actor: Actor, item: AgendaItem, action: str, before: dict[str,
         audit.record(action, obj=item, after=audit.snapshot(item, activity.ITEM_FIELDS), **kwargs)
     else:
         audit.record_change(action, item, before, activity.ITEM_FIELDS, **kwargs)
+    webhooks.agenda_changed(meeting)
 
 
 def add_agenda_item(actor: Actor, meeting: Meeting, values: dict[str, Any]) -> AgendaItem:
@@ -309,6 +316,7 @@ def delete_agenda_item(actor: Actor, item: AgendaItem) -> None:
     )
     claim(actor, meeting)
     activity.remove_item(item)
+    webhooks.agenda_changed(meeting)
     db.session.commit()
 
 

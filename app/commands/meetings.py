@@ -14,7 +14,7 @@ from app.clock import in_london, utcnow
 from app.commands import Actor, CommandRefused, content, require_edit
 from app.extensions import db
 from app.models import AgendaItem
-from app.services import audit, mail, sharing
+from app.services import audit, mail, sharing, webhooks
 
 
 class MeetingNotStarted(CommandRefused):
@@ -67,6 +67,7 @@ def record_decision(actor: Actor, item: AgendaItem, text: str) -> Decided:
         **actor.audit,
     )
     told = sharing.record_decision(item, text)
+    webhooks.decision_recorded(item)
     for submission in told:
         mail.send_to_contact(submission, "decision-recorded", item=item, decision=text)
     db.session.commit()

@@ -11,7 +11,7 @@ from wtforms.validators import DataRequired, InputRequired, Length, ValidationEr
 
 from app import languages
 from app.forms import CheckboxesField, Form, options
-from app.services import directory
+from app.services import directory, webhooks
 from app.services.people import CONSENTS, Choices, lcps_by_slug, normalise_email, topics_by_slug
 
 INTEREST_CHOICES = options(
@@ -214,3 +214,69 @@ class EmailOnlyForm(Form):
 
 class ConfirmForm(Form):
     """A button only. Confirming and deleting are POSTs, so a link checker that opens a link changes nothing."""
+
+
+# Webhooks, on an organisation's preferences page -----------------------------------------------------------------
+
+WEBHOOK_EVENT_CHOICES = options(
+    [
+        ("meeting.published", _l("A meeting is published")),
+        ("meeting.changed", _l("A published meeting changes or is withdrawn")),
+        ("decision.recorded", _l("A decision is recorded on a meeting’s agenda item")),
+        ("update.published", _l("An update is published")),
+        ("response.published", _l("A reply to what residents shared is published")),
+    ]
+)
+# Why an address cannot receive webhooks (`app.services.webhooks.Refused.reason`), in the person's words.
+WEBHOOK_URL_PROBLEMS = {
+    "scheme": _l("Enter an address that starts with https://"),
+    "credentials": _l("Enter an address without a user name or password in it"),
+    "host": _l("Enter a full web address, like https://example.org/webhooks"),
+    "port": _l("Enter a full web address, like https://example.org/webhooks"),
+    "unresolved": _l("We could not find the server in that address. Check the address and try again"),
+    "private": _l(
+        "That address leads to a private or local network, which our webhooks cannot reach. Enter an address on "
+        "the public internet"
+    ),
+}
+
+
+class WebhookForm(Form):
+    """Add an endpoint: its address and the events it should hear of. The view sets `existing` (the addresses the
+    organisation has already) and `limit` (how many it may have)."""
+
+    field_order = ("csrf_token", "webhook_url", "webhook_events")
+    webhook_url = StringField(
+        _l("Endpoint address"),
+        validators=[
+            DataRequired(_l("Enter the address of your endpoint")),
+            Length(max=500, message=_l("Enter an address of 500 characters or fewer")),
+        ],
+    )
+    webhook_events = CheckboxesField(
+        _l("Which events should we send?"),
+        choices=WEBHOOK_EVENT_CHOICES,
+        unknown_message=_l("We do not know an event called “{values}”. Choose from the list."),
+    )
+
+    existing: tuple[str, ...] = ()
+    limit: int = 5
+
+    def validate_webhook_url(self, field: Field) -> None:
+        url = (field.data or "").strip()
+        if not url or len(url) > 500:
+            return
+        if len(self.existing) >= self.limit:
+            raise ValidationError(
+                _l("You have %(limit)s endpoints, the most we allow. Remove one to add another", limit=self.limit)
+            )
+        if url in self.existing:
+            raise ValidationError(_l("You already have an endpoint at this address"))
+        try:
+            webhooks.check_url(url)
+        except webhooks.Refused as refused:
+            raise ValidationError(WEBHOOK_URL_PROBLEMS[refused.reason]) from None
+
+    def validate_webhook_events(self, field: Field) -> None:
+        if not field.data and not field.errors:
+            raise ValidationError(_l("Choose at least one event to send"))

@@ -18,17 +18,26 @@ from flask_babel import gettext as _
 from werkzeug.wrappers import Response as BaseResponse
 
 from app import languages
-from app.commands import Actor
+from app.commands import Actor, CommandRefused
 from app.commands import people as people_commands
+from app.commands import webhooks as webhook_commands
 from app.engage import engage
-from app.engage.forms import CalendarForm, ConfirmForm, EmailOnlyForm, PreferencesForm, RegisterForm
+from app.engage.forms import (
+    WEBHOOK_EVENT_CHOICES,
+    CalendarForm,
+    ConfirmForm,
+    EmailOnlyForm,
+    PreferencesForm,
+    RegisterForm,
+    WebhookForm,
+)
 from app.extensions import csrf, limiter
 from app.forms import CONTROL, csrf_failed, keeps_input, text_limit, valid_submission
 from app.htmx import wants_fragment
 from app.links import absolute_url_for
-from app.models import Follower, Lcp, Topic
+from app.models import Follower, Lcp, Topic, WebhookEndpoint
 from app.public.feeds import calendar_response
-from app.services import directory, people
+from app.services import directory, people, webhooks
 from app.services.feeds import calendar_meetings_followed, topics_across_leeds
 from app.services.tokens import LinkProblem, Purpose, make_token, read_token
 
@@ -189,7 +198,13 @@ def _show_choices(form: PreferencesForm, follower: Follower) -> None:
 
 
 def _preferences_page(
-    follower: Follower, token: str, form: PreferencesForm, calendar_form: CalendarForm, status: int
+    follower: Follower,
+    token: str,
+    form: PreferencesForm,
+    calendar_form: CalendarForm,
+    status: int,
+    webhook_form: WebhookForm | None = None,
+    added: webhook_commands.Added | None = None,
 ) -> BaseResponse:
     calendar_url = absolute_url_for("engage.private_calendar", token=make_token(follower, Purpose.CALENDAR))
     response = make_response(
@@ -202,10 +217,148 @@ def _preferences_page(
             calendar_url=calendar_url,
             webcal_url="webcal:" + calendar_url.partition(":")[2],
             topics_across_leeds=topics_across_leeds(follower),
+            **_webhooks_section(follower, webhook_form, added),
         ),
         status,
     )
     return remember(response, follower)
+
+
+# Webhooks, for organisations --------------------------------------------------------------------------------------
+
+
+def _takes_webhooks(follower: Follower) -> bool:
+    return follower.kind == "organisation" and follower.confirmed
+
+
+def _webhook_form(follower: Follower, formdata: bool = True) -> WebhookForm:
+    form = WebhookForm() if formdata else WebhookForm(formdata=None)
+    form.existing = tuple(endpoint.url for endpoint in webhooks.endpoints_of(follower))
+    form.limit = webhook_commands.max_endpoints()
+    return form
+
+
+def _webhooks_section(
+    follower: Follower, webhook_form: WebhookForm | None, added: webhook_commands.Added | None
+) -> dict[str, Any]:
+    """What the preferences page shows of an organisation's webhooks (nothing for a resident)."""
+    if not _takes_webhooks(follower):
+        return {"webhooks_shown": False}
+    endpoints = webhooks.endpoints_of(follower)
+    return {
+        "webhooks_shown": True,
+        "webhook_form": webhook_form or _webhook_form(follower, formdata=False),
+        "webhook_endpoints": [
+            {"endpoint": endpoint, "log": webhooks.delivery_log(endpoint), "waiting": webhooks.waiting(endpoint)}
+            for endpoint in endpoints
+        ],
+        "webhook_added": added,
+        "webhook_limit": webhook_commands.max_endpoints(),
+        "webhook_event_labels": {
+            **{choice.value: choice.label for choice in WEBHOOK_EVENT_CHOICES},
+            webhooks.TEST_EVENT: _("Test event"),
+        },
+    }
+
+
+def _organisation_from(token: str) -> Follower | Response:
+    follower = follower_from(token, Purpose.PREFERENCES)
+    if not isinstance(follower, Response) and not _takes_webhooks(follower):
+        abort(404)
+    return follower
+
+
+def _endpoint_of(follower: Follower, endpoint_id: int) -> WebhookEndpoint:
+    endpoint = webhooks.endpoint_of(follower, endpoint_id)
+    if endpoint is None:
+        abort(404)
+    return endpoint
+
+
+def _preferences_with(follower: Follower, token: str, status: int, **webhook: Any) -> BaseResponse:
+    form = PreferencesForm(formdata=None)
+    form.fill_choices()
+    _show_choices(form, follower)
+    calendar_form = CalendarForm(formdata=None, partners_only=follower.calendar_partners_only)
+    return _preferences_page(follower, token, form, calendar_form, status, **webhook)
+
+
+@engage.post("/preferences/<string:token>/webhooks")
+@limiter.limit("20 per hour")
+@personal
+@keeps_input
+def add_webhook(token: str) -> ResponseReturnValue:
+    """Add an endpoint. The page that answers shows its secret, this once; it is never shown again."""
+    follower = _organisation_from(token)
+    if isinstance(follower, Response):
+        return follower
+    webhook_form = _webhook_form(follower)
+    if valid_submission(webhook_form):
+        try:
+            added = webhook_commands.add_endpoint(
+                _as(follower),
+                follower,
+                webhook_form.webhook_url.data or "",
+                list(webhook_form.webhook_events.data or []),
+            )
+        except CommandRefused:
+            # Only when the address changed or another endpoint was added between the form's check and now.
+            webhook_form.webhook_url.errors = [_("We could not add this endpoint. Check the address and try again")]
+        else:
+            return _preferences_with(follower, token, 200, added=added)
+    return _preferences_with(follower, token, 400 if csrf_failed(webhook_form) else 200, webhook_form=webhook_form)
+
+
+def _endpoint_action(token: str, endpoint_id: int, act: Any) -> ResponseReturnValue:
+    follower = _organisation_from(token)
+    if isinstance(follower, Response):
+        return follower
+    endpoint = _endpoint_of(follower, endpoint_id)
+    form = ConfirmForm()
+    if not form.validate_on_submit():
+        return _preferences_with(follower, token, 400)
+    message = act(follower, endpoint)
+    flash(message, "success")
+    return redirect(url_for("engage.preferences", token=token, _anchor="webhooks"))
+
+
+@engage.post("/preferences/<string:token>/webhooks/<int:endpoint_id>/remove")
+@personal
+def remove_webhook(token: str, endpoint_id: int) -> ResponseReturnValue:
+    def act(follower: Follower, endpoint: WebhookEndpoint) -> str:
+        url = endpoint.url
+        webhook_commands.remove_endpoint(_as(follower), follower, endpoint)
+        return _("The endpoint %(url)s is removed. We send it nothing more.", url=url)
+
+    return _endpoint_action(token, endpoint_id, act)
+
+
+@engage.post("/preferences/<string:token>/webhooks/<int:endpoint_id>/resume")
+@personal
+def resume_webhook(token: str, endpoint_id: int) -> ResponseReturnValue:
+    def act(follower: Follower, endpoint: WebhookEndpoint) -> str:
+        webhook_commands.resume_endpoint(_as(follower), follower, endpoint)
+        return _("The endpoint %(url)s is on again. What waited for it is sent next.", url=endpoint.url)
+
+    return _endpoint_action(token, endpoint_id, act)
+
+
+@engage.post("/preferences/<string:token>/webhooks/<int:endpoint_id>/send-test")
+@limiter.limit("30 per hour")
+@personal
+def test_webhook(token: str, endpoint_id: int) -> ResponseReturnValue:
+    def act(follower: Follower, endpoint: WebhookEndpoint) -> str:
+        try:
+            webhook_commands.send_test(_as(follower), follower, endpoint)
+        except CommandRefused:
+            return _("The endpoint %(url)s is paused. Turn it on again, then send a test event.", url=endpoint.url)
+        return _(
+            "A test event is on its way to %(url)s. It appears in the delivery log once it is sent, usually within "
+            "a minute.",
+            url=endpoint.url,
+        )
+
+    return _endpoint_action(token, endpoint_id, act)
 
 
 @engage.post("/preferences/<string:token>/calendar")

@@ -5,4 +5,4 @@ from flask import Blueprint
 
 public = Blueprint("public", __name__)
 
-from app.public import feeds, subscribe, views  # noqa: E402, F401
+from app.public import embed, feeds, open_data, subscribe, views  # noqa: E402, F401

@@ -43,7 +43,7 @@ draws the layers.
 from __future__ import annotations
 
 import getpass
-from collections.abc import Iterable
+from collections.abc import Callable, Collection, Iterable
 from dataclasses import dataclass
 from typing import Any, Literal
 
@@ -198,3 +198,22 @@ def require_trusted(actor: Actor) -> None:
     """Only the command line and scheduled work: the setup, batch and development jobs no person runs from a page."""
     if not actor.trusted:
         raise Forbidden()
+
+
+def claim_next(
+    next_due: Callable[[Collection[int]], int | None], take: Callable[[int], bool], skip: Collection[int], races: int
+) -> int | None:
+    """A worker's next row of a queue (`app.services.work_queue`: the outbox, webhook deliveries): its id, or None
+    when nothing (more) outside `skip` is due. The claim is committed on its own, before sending, so no other worker
+    may take the row now; when another worker claimed it between our SELECT and UPDATE (SQLite), pick again, at
+    most `races` times."""
+    for _race in range(races):
+        row_id = next_due(skip)
+        if row_id is None:
+            db.session.rollback()
+            return None
+        claimed = take(row_id)
+        db.session.commit()
+        if claimed:
+            return row_id
+    return None

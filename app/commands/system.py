@@ -27,7 +27,7 @@ from sqlalchemy import CursorResult, update
 from sqlalchemy.exc import IntegrityError
 
 from app.clock import in_london, utcnow
-from app.commands import Actor, CommandRefused, require_trusted
+from app.commands import Actor, CommandRefused, claim_next, require_trusted
 from app.commands import accounts as accounts_commands
 from app.commands import people as people_commands
 from app.extensions import db
@@ -320,18 +320,7 @@ def check_urgent(actor: Actor, now: datetime | None = None) -> int:
 
 def _claim_next(skip: list[int]) -> int | None:
     """Claim the next due message not in `skip`; its id, or None when nothing (more) is due."""
-    for _race in range(outbox.CLAIM_RACES):
-        message_id = outbox.next_due(skip)
-        if message_id is None:
-            db.session.rollback()
-            return None
-        claimed = outbox.claim(message_id)
-        # The claim is committed on its own, before sending: no other worker may take the message now.
-        db.session.commit()
-        if claimed:
-            return message_id
-        # Another worker claimed it between our SELECT and UPDATE (SQLite): pick again.
-    return None
+    return claim_next(outbox.next_due, outbox.claim, skip, outbox.CLAIM_RACES)
 
 
 def deliver_due(actor: Actor, settings: SmtpSettings, limit: int = 100) -> Delivery:

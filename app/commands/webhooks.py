@@ -22,7 +22,7 @@ from datetime import datetime
 from flask import current_app
 from flask_babel import lazy_gettext as _l
 
-from app.commands import Actor, CommandRefused, NotFound, require_trusted
+from app.commands import Actor, CommandRefused, NotFound, claim_next, require_trusted
 from app.extensions import db
 from app.models import Follower
 from app.models.webhooks import WEBHOOK_EVENTS, WebhookDelivery, WebhookEndpoint
@@ -151,17 +151,7 @@ class WebhookRun:
 
 
 def _claim_next(skip: list[int]) -> int | None:
-    for _race in range(webhooks.CLAIM_RACES):
-        delivery_id = webhooks.next_due(skip)
-        if delivery_id is None:
-            db.session.rollback()
-            return None
-        claimed = webhooks.claim(delivery_id)
-        # The claim is committed on its own, before sending: no other worker may take the delivery now.
-        db.session.commit()
-        if claimed:
-            return delivery_id
-    return None
+    return claim_next(webhooks.next_due, webhooks.claim, skip, webhooks.CLAIM_RACES)
 
 
 def _tell(endpoint: WebhookEndpoint, delivery: WebhookDelivery, recorded: webhooks.Recorded) -> None:

@@ -22,14 +22,15 @@ from dataclasses import dataclass, field
 from datetime import timedelta
 from email.message import EmailMessage
 from email.utils import format_datetime, make_msgid
-from typing import Any, cast
+from typing import Any
 
 from flask import current_app
-from sqlalchemy import CursorResult, Select, func, select, update
+from sqlalchemy import Select, func, select
 
 from app.clock import as_utc, utcnow
 from app.extensions import db
 from app.models import Follower, OutboxMessage, SubmissionContact
+from app.services import work_queue
 
 log = logging.getLogger(__name__)
 
@@ -139,16 +140,8 @@ def connect(settings: SmtpSettings) -> smtplib.SMTP:
 
 
 def claim(message_id: int) -> bool:
-    """Move one due message from queued to sending, in the caller's transaction (which commits it at once, before
-    sending); False if another worker got there first."""
-    now = utcnow()
-    claimed = db.session.execute(
-        update(OutboxMessage)
-        .where(OutboxMessage.id == message_id, OutboxMessage.status == "queued", OutboxMessage.next_attempt_at <= now)
-        .values(status="sending", claimed_until=now + CLAIM_FOR)
-        .execution_options(synchronize_session=False)
-    )
-    return cast("CursorResult[Any]", claimed).rowcount == 1
+    """Move one due message from queued to sending (`work_queue.claim`); False if another worker got there first."""
+    return work_queue.claim(OutboxMessage, message_id, CLAIM_FOR)
 
 
 def _due(skip: Collection[int] = ()) -> Select[int]:
@@ -171,13 +164,7 @@ def next_due(skip: Collection[int]) -> int | None:
 def release_stale_claims() -> int:
     """Messages a dead worker claimed go back in the queue once their claim runs out (in the caller's
     transaction)."""
-    released = db.session.execute(
-        update(OutboxMessage)
-        .where(OutboxMessage.status == "sending", OutboxMessage.claimed_until < utcnow())
-        .values(status="queued", claimed_until=None)
-        .execution_options(synchronize_session=False)
-    )
-    return cast("CursorResult[Any]", released).rowcount
+    return work_queue.release_stale_claims(OutboxMessage)
 
 
 def retry_wait(attempts: int) -> timedelta:

@@ -65,7 +65,7 @@ from app.extensions import db
 from app.models import AgendaItem, AuditEvent, Follower, Lcp, Meeting, PublishedResponse, Update
 from app.models.people import FollowerLcp
 from app.models.webhooks import WEBHOOK_EVENTS, WebhookAttempt, WebhookDelivery, WebhookEndpoint
-from app.services import open_data
+from app.services import open_data, work_queue
 
 log = logging.getLogger(__name__)
 
@@ -498,29 +498,12 @@ def next_due(skip: Collection[int]) -> int | None:
 
 
 def claim(delivery_id: int) -> bool:
-    """Move a due delivery from queued to sending (the caller commits at once); False if another worker did."""
-    now = utcnow()
-    claimed = db.session.execute(
-        update(WebhookDelivery)
-        .where(
-            WebhookDelivery.id == delivery_id,
-            WebhookDelivery.status == "queued",
-            WebhookDelivery.next_attempt_at <= now,
-        )
-        .values(status="sending", claimed_until=now + CLAIM_FOR)
-        .execution_options(synchronize_session=False)
-    )
-    return cast("CursorResult[Any]", claimed).rowcount == 1
+    """Move a due delivery from queued to sending (`work_queue.claim`); False if another worker did."""
+    return work_queue.claim(WebhookDelivery, delivery_id, CLAIM_FOR)
 
 
 def release_stale_claims() -> int:
-    released = db.session.execute(
-        update(WebhookDelivery)
-        .where(WebhookDelivery.status == "sending", WebhookDelivery.claimed_until < utcnow())
-        .values(status="queued", claimed_until=None)
-        .execution_options(synchronize_session=False)
-    )
-    return cast("CursorResult[Any]", released).rowcount
+    return work_queue.release_stale_claims(WebhookDelivery)
 
 
 # After an attempt ---------------------------------------------------------------------------------------------------

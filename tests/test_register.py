@@ -409,8 +409,7 @@ def test_the_private_calendar_carries_the_followed_partnerships_and_topics_meeti
     people_commands.update_preferences(
         Actor.follower(person.id),
         person,
-        people.Choices(lcps=list(person.lcps), topics=[topic], interests=person.interest_list),
-        "leeds",
+        people.Choices(lcps=list(person.lcps), topics=[topic], interests=person.interest_list, topic_scope="leeds"),
     )
     about_topic = {
         meeting.id

@@ -21,7 +21,6 @@ from app.clock import london_today, utcnow
 from app.commands import Actor, Forbidden, require_edit, require_trusted
 from app.extensions import db
 from app.models import Follower, Lcp, Topic
-from app.models.people import TOPIC_SCOPES
 from app.services import audience, audit, mail, people
 from app.services.people import Choices
 
@@ -43,27 +42,18 @@ def _require_self(actor: Actor, follower: Follower) -> None:
 # Registering ------------------------------------------------------------------------------------------------------
 
 
-def _topic_scope(value: str) -> str:
-    if value not in TOPIC_SCOPES:
-        raise ValueError(f"unknown topic scope {value!r}")
-    return value
-
-
-def register(actor: Actor, address: str, choices: Choices, topic_scope: str = "followed") -> None:
+def register(actor: Actor, address: str, choices: Choices) -> None:
     """Register interest, or re-send the right email; the form shows the same page whatever happened here.
 
     A new (or not yet confirmed) address gets the confirmation link; an address already confirmed changes
     nothing and is told so; an address that had its share of registration emails this hour gets none. Also
-    deletes the registrations nobody confirmed in time, in the same transaction. `topic_scope` (TOPIC_SCOPES) is
-    where the followed topics bring news from: the partnerships followed, or all of Leeds.
+    deletes the registrations nobody confirmed in time, in the same transaction.
     """
     _require_public(actor)
-    topic_scope = _topic_scope(topic_scope)
     follower, email = people.register(address, choices)
     if follower is not None and email == "already-registered":
         mail.send_to_follower(follower, email)
     elif follower is not None and email == "confirm":
-        follower.topic_scope = topic_scope
         mail.send_confirmation(follower)
     db.session.commit()
 
@@ -93,12 +83,10 @@ def confirm(actor: Actor, follower: Follower) -> bool:
     return True
 
 
-def update_preferences(actor: Actor, follower: Follower, choices: Choices, topic_scope: str | None = None) -> None:
-    """Change what the person follows and how they hear about it (and, when given, where topics bring news from)."""
+def update_preferences(actor: Actor, follower: Follower, choices: Choices) -> None:
+    """Change what the person follows and how they hear about it, and where the topics bring news from."""
     _require_self(actor, follower)
     people.update_preferences(follower, choices)
-    if topic_scope is not None:
-        follower.topic_scope = _topic_scope(topic_scope)
     db.session.commit()
 
 

@@ -107,6 +107,7 @@ class FollowChoicesForm(Form):
             interests=list(self.interests.data or []),
             frequency=self.frequency.data,
             language=self.language.data,
+            topic_scope=self.topic_scope.data,
         )
 
 

@@ -125,7 +125,7 @@ def register():
         languages = current_app.config["LANGUAGES"]
         form.language.data = reading if reading in languages else current_app.config["BABEL_DEFAULT_LOCALE"]
     elif valid_submission(form):
-        people_commands.register(Actor.resident(), form.email.data or "", form.choices(), form.topic_scope.data)
+        people_commands.register(Actor.resident(), form.email.data or "", form.choices())
         return redirect(url_for("engage.check_email"))
     status = 400 if csrf_failed(form) else 200
     return render_template("engage/register.html", form=form, follower=recognised_follower()), status
@@ -178,7 +178,7 @@ def preferences(token: str) -> ResponseReturnValue:
     if request.method == "GET":
         _show_choices(form, follower)
     elif valid_submission(form):
-        people_commands.update_preferences(_as(follower), follower, form.choices(), form.topic_scope.data)
+        people_commands.update_preferences(_as(follower), follower, form.choices())
         # A new language for emails is this page's language too, from the message that says it is saved.
         languages.prefer(follower.language)
         flash(_("Your choices are saved."), "success")

@@ -24,7 +24,7 @@ from sqlalchemy import delete, func, select
 from app.clock import utcnow
 from app.extensions import db
 from app.models import Consent, Follower, Lcp, OutboxMessage, Topic
-from app.models.people import FREQUENCIES, INTERESTS, new_link_key
+from app.models.people import FREQUENCIES, INTERESTS, TOPIC_SCOPES, new_link_key
 from app.services.spreadsheet import safe_cell
 
 Followed = TypeVar("Followed", Lcp, Topic)
@@ -61,6 +61,8 @@ class Choices:
     interests: list[str] = field(default_factory=list)
     frequency: str = "weekly"
     language: str = "en_GB"
+    # TOPIC_SCOPES: where the followed topics bring news from, the partnerships followed or all of Leeds.
+    topic_scope: str = "followed"
     kind: str = "resident"
     organisation_name: str = ""
     organisation_type: str = ""
@@ -90,10 +92,13 @@ def _apply_follows(follower: Follower, choices: Choices) -> None:
     """What is followed and how the person hears about it; the preferences page changes only this."""
     if choices.frequency not in FREQUENCIES:
         raise ValueError(f"unknown frequency {choices.frequency!r}")
+    if choices.topic_scope not in TOPIC_SCOPES:
+        raise ValueError(f"unknown topic scope {choices.topic_scope!r}")
     follower.lcps = list(choices.lcps)
     follower.topics = list(choices.topics)
     follower.interest_list = [value for value in choices.interests if value in INTERESTS]
     follower.frequency = choices.frequency
+    follower.topic_scope = choices.topic_scope
     follower.language = choices.language
     follower.updated_at = utcnow()
     _record_contact_consent(follower)
